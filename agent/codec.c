@@ -1,0 +1,379 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * MMS codec: hop sealing, route and frame building, and the reference model
+ * of the XDP program. The rules in mms_process() are the normative ones;
+ * bpf/mms_xdp.bpf.c implements the same and the differential test holds
+ * both to it (docs/wire-format.md, "Processing").
+ */
+#include <errno.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <openssl/evp.h>
+
+#include "codec.h"
+#include "mms_aes.h"
+
+int mms_hop_seal(const __u8 key[MMS_KEY_LEN], const struct mms_hop_plain *p,
+		 struct mms_hop *out)
+{
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	int n = 0, ok;
+
+	if (!ctx)
+		return -EIO;
+	ok = EVP_EncryptInit_ex(ctx, EVP_aes_128_ecb(), NULL, key, NULL) &&
+	     EVP_CIPHER_CTX_set_padding(ctx, 0) &&
+	     EVP_EncryptUpdate(ctx, out->c, &n, (const unsigned char *)p, MMS_HOP_LEN) &&
+	     n == MMS_HOP_LEN;
+	EVP_CIPHER_CTX_free(ctx);
+	return ok ? 0 : -EIO;
+}
+
+static __u32 rd32(const __u8 *p)
+{
+	return (__u32)p[0] << 24 | (__u32)p[1] << 16 | (__u32)p[2] << 8 | p[3];
+}
+
+static void wr32(__u8 *p, __u32 v)
+{
+	p[0] = (__u8)(v >> 24);
+	p[1] = (__u8)(v >> 16);
+	p[2] = (__u8)(v >> 8);
+	p[3] = (__u8)v;
+}
+
+void mms_hop_open(const __u32 rk[MMS_AES_RK_WORDS], const struct mms_hop *c,
+		  struct mms_hop_plain *out)
+{
+	__u32 s[4];
+	__u8 *o = (__u8 *)out;
+
+	for (int i = 0; i < 4; i++)
+		s[i] = rd32(c->c + 4 * i);
+	mms_aes_dec(rk, s);
+	for (int i = 0; i < 4; i++)
+		wr32(o + 4 * i, s[i]);
+}
+
+void mms_key_schedule(const __u8 key[MMS_KEY_LEN], struct mms_key *k, __u8 epoch)
+{
+	memset(k, 0, sizeof(*k));
+	k->valid = 1;
+	k->epoch = epoch;
+	mms_aes_expand_dec(key, k->rk);
+}
+
+static int seal_field(const __u8 *key, __u16 egress, __u16 ingress, int idx, int last,
+		      const struct mms_hop *next, __u32 expiry, const __u8 tag[4],
+		      struct mms_hop *out)
+{
+	struct mms_hop_plain p;
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	p.egress = htons(last ? 0 : egress);
+	p.ingress = htons(ingress);
+	p.ctl = (__u8)((last ? MMS_HOP_LAST : 0) | (idx & MMS_HOP_IDX_MASK));
+	if (next)
+		mms_hop_fold(next->c, p.chain);
+	p.expiry = htonl(expiry);
+	if (tag)
+		memcpy(p.tag, tag, 4);
+	rc = mms_hop_seal(key, &p, out);
+	memset(&p, 0, sizeof(p));
+	return rc;
+}
+
+int mms_route_build(struct mms_route *rt, __u16 first_port,
+		    const struct mms_hop_spec *spec, int n, __u8 epoch,
+		    __u32 expiry, const __u8 tag[4])
+{
+	if (!rt || !spec || n < 1 || n > MMS_MAX_HOPS || first_port == MMS_PORT_NONE)
+		return -EINVAL;
+	memset(rt, 0, sizeof(*rt));
+	rt->port = first_port;
+	rt->nhops = (__u8)n;
+	rt->epoch = epoch;
+	rt->expiry = htonl(expiry);
+	if (tag)
+		memcpy(rt->tag, tag, 4);
+	/* Seal from the destination backwards: each field folds in the one after it. */
+	for (int j = n - 1; j >= 0; j--) {
+		int last = j == n - 1;
+		int rc;
+
+		if (!spec[j].key || spec[j].ingress == MMS_PORT_NONE ||
+		    (!last && spec[j].egress == MMS_PORT_NONE))
+			return -EINVAL;
+		rc = seal_field(spec[j].key, spec[j].egress, spec[j].ingress, n - 1 - j, last,
+				last ? NULL : &rt->hops[j + 1], expiry, tag, &rt->hops[j]);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int mms_beacon_push_hop(struct mms_hop *hops, __u8 *nhops, const __u8 key[MMS_KEY_LEN],
+			__u16 egress, __u16 ingress, __u32 expiry, const __u8 tag[4])
+{
+	struct mms_hop f;
+	int n = *nhops, last = n == 0, rc;
+
+	if (n >= MMS_MAX_HOPS)
+		return -ENOSPC;
+	if (ingress == MMS_PORT_NONE || (!last && egress == MMS_PORT_NONE))
+		return -EINVAL;
+	rc = seal_field(key, egress, ingress, n, last, last ? NULL : &hops[0], expiry, tag, &f);
+	if (rc)
+		return rc;
+	memmove(&hops[1], &hops[0], (size_t)n * sizeof(hops[0]));
+	hops[0] = f;
+	*nhops = (__u8)(n + 1);
+	return 0;
+}
+
+int mms_frame_build(__u8 *buf, size_t cap, const struct mms_frame_spec *fs)
+{
+	size_t need = MMS_ETH_LEN + MMS_HDR_LEN + (size_t)fs->nhops * MMS_HOP_LEN +
+		      MMS_PL_LEN + fs->body_len;
+	struct mms_hdr *h;
+	struct mms_pl *pl;
+	__u8 *p = buf;
+
+	if (fs->nhops > MMS_MAX_HOPS || (fs->nhops && !fs->hops) || (fs->body_len && !fs->body))
+		return -EINVAL;
+	if (need > cap)
+		return -ENOSPC;
+	memcpy(p, fs->dst_mac, 6);
+	memcpy(p + 6, fs->src_mac, 6);
+	p[12] = MMS_ETH_P >> 8;
+	p[13] = MMS_ETH_P & 0xff;
+	p += MMS_ETH_LEN;
+	h = (struct mms_hdr *)p;
+	memset(h, 0, sizeof(*h));
+	h->ver = MMS_VERSION;
+	h->scope = fs->scope;
+	h->nhops = fs->nhops;
+	h->epoch = fs->epoch;
+	h->expiry = htonl(fs->expiry);
+	if (fs->tag)
+		memcpy(h->tag, fs->tag, 4);
+	p += MMS_HDR_LEN;
+	if (fs->nhops)
+		memcpy(p, fs->hops, (size_t)fs->nhops * MMS_HOP_LEN);
+	p += (size_t)fs->nhops * MMS_HOP_LEN;
+	pl = (struct mms_pl *)p;
+	pl->type = fs->type;
+	pl->rsvd = 0;
+	pl->len = htons(fs->body_len);
+	p += MMS_PL_LEN;
+	if (fs->body_len)
+		memcpy(p, fs->body, fs->body_len);
+	return (int)need;
+}
+
+int mms_frame_route(__u8 *buf, size_t cap, const struct mms_route *rt,
+		    const __u8 dst_mac[6], const __u8 src_mac[6],
+		    __u8 type, const void *body, __u16 body_len)
+{
+	struct mms_frame_spec fs = {
+		.dst_mac = dst_mac, .src_mac = src_mac, .scope = MMS_SCOPE_ROUTE,
+		.epoch = rt->epoch, .nhops = rt->nhops, .expiry = ntohl(rt->expiry),
+		.tag = rt->tag, .hops = rt->hops, .type = type, .body = body,
+		.body_len = body_len,
+	};
+	return mms_frame_build(buf, cap, &fs);
+}
+
+static void verdict(struct mms_result *r, enum mms_verdict v, enum mms_stat s)
+{
+	r->verdict = v;
+	r->stat = s;
+}
+
+static int is_agent_type(__u8 t)
+{
+	return t == MMS_T_BEACON_ACK || t == MMS_T_LSA || t == MMS_T_AUTH ||
+	       t == MMS_T_CONTROL || t == MMS_T_NOTIFY;
+}
+
+void mms_process(const struct mms_node_view *nv, __u8 *buf, size_t len,
+		 struct mms_result *res)
+{
+	size_t l2 = MMS_ETH_LEN, hops_off, pl_off, body_off, end;
+	const struct mms_key *key;
+	const struct mms_nbr *nbr;
+	struct mms_hop_plain p;
+	struct mms_hdr *h;
+	struct mms_pl *pl;
+	__u8 fold[3] = { 0, 0, 0 };
+	__u16 proto, port;
+
+	memset(res, 0, sizeof(*res));
+	res->off = 0;
+	res->len = len;
+	if (len < MMS_ETH_LEN)
+		return verdict(res, MMS_V_PASS, MMS_S_PASS);
+	proto = (__u16)(buf[12] << 8 | buf[13]);
+	if (proto == 0x8100) {
+		if (len < MMS_ETH_LEN + 4 || (buf[16] << 8 | buf[17]) != MMS_ETH_P)
+			return verdict(res, MMS_V_PASS, MMS_S_PASS);
+		l2 += 4;
+	} else if (proto != MMS_ETH_P) {
+		return verdict(res, MMS_V_PASS, MMS_S_PASS);
+	}
+	if (len < l2 + MMS_HDR_LEN)
+		return verdict(res, MMS_V_DROP, MMS_S_DROP_TRUNCATED);
+	h = (struct mms_hdr *)(buf + l2);
+	if (h->ver != MMS_VERSION)
+		return verdict(res, MMS_V_DROP, MMS_S_DROP_VERSION);
+	if (h->scope != MMS_SCOPE_LINK && h->scope != MMS_SCOPE_ROUTE)
+		return verdict(res, MMS_V_DROP, MMS_S_DROP_SCOPE);
+	if (h->flags || h->rsvd[0] || h->rsvd[1] || h->rsvd[2])
+		return verdict(res, MMS_V_DROP, MMS_S_DROP_FLAGS);
+	if (h->nhops > MMS_MAX_HOPS || (h->scope == MMS_SCOPE_ROUTE && h->nhops == 0))
+		return verdict(res, MMS_V_DROP, MMS_S_DROP_NHOPS);
+	hops_off = l2 + MMS_HDR_LEN;
+	pl_off = hops_off + (size_t)h->nhops * MMS_HOP_LEN;
+	body_off = pl_off + MMS_PL_LEN;
+	if (len < body_off)
+		return verdict(res, MMS_V_DROP, MMS_S_DROP_TRUNCATED);
+	pl = (struct mms_pl *)(buf + pl_off);
+	end = body_off + ntohs(pl->len);
+	if (len < end)
+		return verdict(res, MMS_V_DROP, MMS_S_DROP_TRUNCATED);
+	res->type = pl->type;
+	if (h->scope == MMS_SCOPE_LINK)
+		return verdict(res, MMS_V_LINK_AGENT, MMS_S_LINK_AGENT);
+
+	if (nv->now_s >= ntohl(h->expiry))
+		return verdict(res, MMS_V_DROP, MMS_S_DROP_EXPIRED);
+	key = &nv->keys[h->epoch % MMS_EPOCH_SLOTS];
+	if (!key->valid || key->epoch != h->epoch)
+		return verdict(res, MMS_V_DROP, MMS_S_DROP_EPOCH);
+	mms_hop_open(key->rk, (const struct mms_hop *)(buf + hops_off), &p);
+	if (h->nhops > 1)
+		mms_hop_fold(buf + hops_off + MMS_HOP_LEN, fold);
+	if ((p.ctl & MMS_HOP_RSVD_MASK) || (p.ctl & MMS_HOP_IDX_MASK) != h->nhops - 1 ||
+	    !(p.ctl & MMS_HOP_LAST) != (h->nhops > 1) ||
+	    p.expiry != h->expiry || memcmp(p.tag, h->tag, 4) || memcmp(p.chain, fold, 3))
+		return verdict(res, MMS_V_DROP, MMS_S_DROP_HOP);
+	port = ntohs(p.ingress);
+	if (port == MMS_PORT_NONE || port >= MMS_MAX_PORTS ||
+	    nv->nbrs[port].ifindex != nv->ingress_ifindex ||
+	    memcmp(nv->nbrs[port].mac, buf + 6, 6))
+		return verdict(res, MMS_V_DROP, MMS_S_DROP_INGRESS);
+
+	if (h->nhops == 1) {
+		__u8 v;
+
+		if (pl->rsvd)
+			return verdict(res, MMS_V_DROP, MMS_S_DROP_PAYLOAD);
+		if (is_agent_type(pl->type)) {
+			h->flags = MMS_F_VERIFIED;
+			res->len = end;
+			return verdict(res, MMS_V_DELIVER_AGENT, MMS_S_DELIVER_AGENT);
+		}
+		if (pl->type != MMS_T_DATA || end == body_off)
+			return verdict(res, MMS_V_DROP, MMS_S_DROP_PAYLOAD);
+		v = buf[body_off] >> 4;
+		if (v != 4 && v != 6)
+			return verdict(res, MMS_V_DROP, MMS_S_DROP_PAYLOAD);
+		/* The IP packet gets a fresh Ethernet header for mm0 in front of it. */
+		res->off = body_off - MMS_ETH_LEN;
+		res->len = end - res->off;
+		memcpy(buf + res->off, nv->cfg->mm0_mac, 6);
+		memcpy(buf + res->off + 6, nv->cfg->mm0_mac, 6);
+		buf[res->off + 12] = v == 4 ? 0x08 : 0x86;
+		buf[res->off + 13] = v == 4 ? 0x00 : 0xdd;
+		return verdict(res, MMS_V_DELIVER_MM0, MMS_S_DELIVER_MM0);
+	}
+
+	port = ntohs(p.egress);
+	if (port == MMS_PORT_NONE || port >= MMS_MAX_PORTS)
+		return verdict(res, MMS_V_DROP, MMS_S_DROP_NO_NBR);
+	nbr = &nv->nbrs[port];
+	if (nbr->state != MMS_NBR_UP)
+		return verdict(res, MMS_V_DROP, MMS_S_DROP_NO_NBR);
+	{
+		/* Pop our field: the headers move 16 bytes towards the payload. */
+		struct mms_hdr nh = *h;
+		size_t nl2 = nbr->vlan ? MMS_ETH_LEN + 4 : MMS_ETH_LEN;
+		__u8 *o;
+
+		nh.nhops--;
+		res->off = hops_off + MMS_HOP_LEN - MMS_HDR_LEN - nl2;
+		res->len = len - res->off;
+		o = buf + res->off;
+		memcpy(o, nbr->mac, 6);
+		memcpy(o + 6, nbr->smac, 6);
+		if (nbr->vlan) {
+			__u16 tci = (__u16)((nv->cfg->pcp & 7) << 13 | (nbr->vlan & 0x0fff));
+
+			o[12] = 0x81;
+			o[13] = 0x00;
+			o[14] = (__u8)(tci >> 8);
+			o[15] = (__u8)tci;
+			o += 4;
+		}
+		o[12] = MMS_ETH_P >> 8;
+		o[13] = MMS_ETH_P & 0xff;
+		memcpy(o + MMS_ETH_LEN, &nh, sizeof(nh));
+		res->port = port;
+		return verdict(res, MMS_V_FORWARD, MMS_S_FORWARD);
+	}
+}
+
+static const char *const stat_names[MMS_S_MAX] = {
+#define MMS_STAT_NAME(n, d) [MMS_S_##n] = #n,
+	MMS_STATS(MMS_STAT_NAME)
+#undef MMS_STAT_NAME
+};
+
+static const char *const stat_help[MMS_S_MAX] = {
+#define MMS_STAT_HELP(n, d) [MMS_S_##n] = d,
+	MMS_STATS(MMS_STAT_HELP)
+#undef MMS_STAT_HELP
+};
+
+const char *mms_stat_name(enum mms_stat s)
+{
+	return (unsigned)s < MMS_S_MAX ? stat_names[s] : "UNKNOWN";
+}
+
+const char *mms_stat_help(enum mms_stat s)
+{
+	return (unsigned)s < MMS_S_MAX ? stat_help[s] : "unknown counter";
+}
+
+const char *mms_type_name(__u8 type)
+{
+	static const char *const names[MMS_T_MAX] = {
+		[MMS_T_HELLO] = "hello", [MMS_T_BEACON] = "beacon",
+		[MMS_T_BEACON_ACK] = "beacon-ack", [MMS_T_LSA] = "lsa",
+		[MMS_T_AUTH] = "auth", [MMS_T_CONTROL] = "control",
+		[MMS_T_DATA] = "data", [MMS_T_NOTIFY] = "notify",
+	};
+	return type && type < MMS_T_MAX ? names[type] : "unknown";
+}
+
+void mms_addr_v4(struct mms_addr *a, __u32 be_addr)
+{
+	memset(a, 0, sizeof(*a));
+	a->a[10] = 0xff;
+	a->a[11] = 0xff;
+	memcpy(a->a + 12, &be_addr, 4);
+}
+
+int mms_addr_parse(const char *s, struct mms_addr *a)
+{
+	struct in_addr v4;
+
+	if (inet_pton(AF_INET, s, &v4) == 1) {
+		mms_addr_v4(a, v4.s_addr);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, a->a) == 1)
+		return 0;
+	return -EINVAL;
+}

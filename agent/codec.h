@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * MMS codec: builds onion routes and frames, appends a node's own hop to a
+ * beacon, and models exactly what the XDP program does with a received frame
+ * (mms_process), so the agent, the tests and the simulator share one
+ * reference implementation. I/O free; OpenSSL only for the AES encryption
+ * used to seal hop fields.
+ */
+#ifndef MMS_CODEC_H
+#define MMS_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "mms_kern_user.h"
+
+#define MMS_KEY_LEN 16
+
+/* Seal one hop field: C = AES-128-E_key(P). Returns 0 or -EIO. */
+int mms_hop_seal(const __u8 key[MMS_KEY_LEN], const struct mms_hop_plain *p,
+		 struct mms_hop *out);
+/* Open one hop field with a decryption schedule: P = AES-128-D(C). */
+void mms_hop_open(const __u32 rk[MMS_AES_RK_WORDS], const struct mms_hop *c,
+		  struct mms_hop_plain *out);
+/* Decryption schedule for a hop key, as installed in mms_keys. */
+void mms_key_schedule(const __u8 key[MMS_KEY_LEN], struct mms_key *k, __u8 epoch);
+
+/* One node on a route being built, in travel order after the sender. */
+struct mms_hop_spec {
+	const __u8 *key;	/* the node's 16-byte hop key for the route's epoch */
+	__u16 ingress;		/* the node's port the frame arrives from */
+	__u16 egress;		/* the node's port to forward to; ignored for the last */
+};
+
+/*
+ * Build a route of n (1..MMS_MAX_HOPS) hops: spec[0] is the first node after
+ * the sender, spec[n-1] the destination. first_port is the sender's port.
+ * Returns 0, or -EINVAL for bad arguments, -EIO if the cipher failed.
+ */
+int mms_route_build(struct mms_route *rt, __u16 first_port,
+		    const struct mms_hop_spec *spec, int n, __u8 epoch,
+		    __u32 expiry, const __u8 tag[4]);
+
+/*
+ * Beacons carry the reverse route to the MA as it grows. The MA starts it
+ * with its own LAST field (index 0); each CM puts its own field in front
+ * (index = fields so far), sealed with its own key only:
+ *   egress  = the port the beacon arrived on (towards the MA),
+ *   ingress = the port the beacon is re-flooded on (where the reversed frame
+ *             will come back from).
+ * hops/nhops is the frame-order field array, updated in place.
+ * Returns 0, -ENOSPC when MMS_MAX_HOPS fields are there already, -EIO.
+ */
+int mms_beacon_push_hop(struct mms_hop *hops, __u8 *nhops, const __u8 key[MMS_KEY_LEN],
+			__u16 egress, __u16 ingress, __u32 expiry, const __u8 tag[4]);
+
+/* Frame building: eth | hdr | hops | pl | body. Returns the frame length or
+ * -ENOSPC if cap is too small, -EINVAL for bad arguments. */
+struct mms_frame_spec {
+	const __u8 *dst_mac, *src_mac;
+	__u8 scope;			/* MMS_SCOPE_LINK or MMS_SCOPE_ROUTE */
+	__u8 epoch;
+	__u8 nhops;
+	__u32 expiry;
+	const __u8 *tag;		/* 4 bytes, may be NULL for zero */
+	const struct mms_hop *hops;	/* frame order */
+	__u8 type;			/* enum mms_type */
+	const void *body;
+	__u16 body_len;
+};
+int mms_frame_build(__u8 *buf, size_t cap, const struct mms_frame_spec *fs);
+/* Convenience: a routed frame along rt. */
+int mms_frame_route(__u8 *buf, size_t cap, const struct mms_route *rt,
+		    const __u8 dst_mac[6], const __u8 src_mac[6],
+		    __u8 type, const void *body, __u16 body_len);
+
+/* ---- The reference model of one node's XDP program ---- */
+
+/* What a node knows, mirroring its BPF maps. */
+struct mms_node_view {
+	const struct mms_key *keys;	/* MMS_EPOCH_SLOTS entries */
+	const struct mms_nbr *nbrs;	/* MMS_MAX_PORTS entries */
+	const struct mms_cfg *cfg;	/* for PCP on tagged links */
+	__u64 now_s;			/* wall clock, seconds */
+	__u32 ingress_ifindex;		/* where the frame arrived */
+};
+
+enum mms_verdict {
+	MMS_V_PASS = 1,		/* not MMS: to the stack untouched */
+	MMS_V_FORWARD,		/* to nbrs[port], frame rewritten in place */
+	MMS_V_DELIVER_MM0,	/* body (an IP packet) to mm0 */
+	MMS_V_DELIVER_AGENT,	/* verified routed control frame, to the agent */
+	MMS_V_LINK_AGENT,	/* link-scope frame, to the agent unverified */
+	MMS_V_DROP,
+};
+
+struct mms_result {
+	enum mms_verdict verdict;
+	enum mms_stat stat;	/* the counter the XDP program bumps */
+	__u16 port;		/* FORWARD: egress port */
+	size_t off, len;	/* the frame (or, for DELIVER_MM0, the IP packet)
+				 * after processing: buf[off .. off+len) */
+	__u8 type;		/* payload type, once known */
+};
+
+/*
+ * Process one received frame exactly as the XDP program does. buf holds len
+ * bytes starting at the Ethernet header; on FORWARD the new Ethernet and MMS
+ * headers are written at buf + res->off (16 bytes further when a hop is
+ * popped). Never reads outside buf[0..len).
+ */
+void mms_process(const struct mms_node_view *nv, __u8 *buf, size_t len,
+		 struct mms_result *res);
+
+/* Counter names, "drop_hop" style, for metrics and logs. */
+const char *mms_stat_name(enum mms_stat s);
+const char *mms_stat_help(enum mms_stat s);
+const char *mms_type_name(__u8 type);
+
+/* IPv4 as v4-mapped IPv6; returns 0 or -EINVAL. */
+int mms_addr_parse(const char *s, struct mms_addr *a);
+void mms_addr_v4(struct mms_addr *a, __u32 be_addr);
+
+#endif /* MMS_CODEC_H */

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The kernel/user contract besides the wire format: map keys and values,
+ * counter names, ring-buffer events. Included by bpf/ and agent/ alike.
+ *
+ * Maps are pinned by name under <pin root>/ (default /sys/fs/bpf/mms/) so
+ * that `bpftool map dump pinned /sys/fs/bpf/mms/mms_routes` works, and so
+ * that forwarding state survives an agent restart.
+ */
+#ifndef MMS_KERN_USER_H
+#define MMS_KERN_USER_H
+
+#include "mms_wire.h"
+
+#define MMS_PIN_ROOT		"/sys/fs/bpf/mms"
+#define MMS_EPOCH_SLOTS		4	/* keys kept at once: previous, current, next, spare */
+#define MMS_MAX_ALT		4	/* precomputed routes per destination */
+#define MMS_MAX_ROUTES		65536
+#define MMS_AES_RK_WORDS	44	/* AES-128: 11 round keys of 4 words */
+
+/* mms_keys[epoch % MMS_EPOCH_SLOTS]: this node's hop key for one epoch. */
+struct mms_key {
+	__u32	valid;		/* 1 when installed */
+	__u32	epoch;		/* must equal hdr.epoch, else UNKNOWN_EPOCH */
+	__u32	rk[MMS_AES_RK_WORDS];	/* decryption schedule (equivalent inverse cipher) */
+};
+
+/* mms_nbrs[port]: a neighbour slot. Port 0 is unused. */
+#define MMS_NBR_UP		1
+struct mms_nbr {
+	__u32	ifindex;	/* link towards the neighbour */
+	__u8	mac[6];		/* neighbour's MAC */
+	__u8	smac[6];	/* our MAC on that link */
+	__u8	state;		/* MMS_NBR_UP or 0 */
+	__u8	pad;
+	__u16	vlan;		/* 802.1Q VID on that link, 0 = untagged */
+	__u64	last_rx_ns;	/* bpf_ktime_get_ns() of the last hello, 0 = never */
+};
+
+/* Routes are keyed by the destination's management address; IPv4 addresses
+ * are stored v4-mapped (::ffff:a.b.c.d). The all-zero key is the default
+ * route (a CM's route to its MA, which relays CM-to-CM traffic). */
+struct mms_addr {
+	__u8	a[16];
+};
+
+/* One source route as the sender stores it. */
+struct mms_route {
+	__u16	port;		/* first hop: our port towards hops[0]'s owner */
+	__u8	nhops;
+	__u8	epoch;
+	__be32	expiry;
+	__u8	tag[4];
+	__u8	pad[4];
+	struct mms_hop hops[MMS_MAX_HOPS];	/* frame order: hops[0] is processed first */
+};
+
+/* mms_routes[addr]: up to MMS_MAX_ALT alternates in order of preference.
+ * The mm0 program takes the first whose first-hop port is up, so losing a
+ * link is a local switch that needs no route recomputation. */
+struct mms_route_set {
+	__u32	n;		/* routes in r[] */
+	__u32	pad;
+	struct mms_route r[MMS_MAX_ALT];
+};
+
+/* mms_cfg[0]: node-wide settings written by the agent / mmsctl. */
+#define MMS_DSCP_KEEP		0xff
+struct mms_cfg {
+	__u64	unix_minus_boot_ns;	/* wall clock = bpf_ktime_get_boot_ns() + this */
+	__u32	mm0_ifindex;		/* inner side of the mm0 pair (delivery target) */
+	__u32	mm0_peer_ifindex;	/* outer side */
+	__u8	mm0_mac[6];		/* destination MAC of frames delivered to mm0 */
+	__u8	prio;			/* skb->priority of management frames */
+	__u8	pcp;			/* 802.1p PCP on tagged links */
+	__u8	dscp;			/* DSCP forced on inner IP packets, or MMS_DSCP_KEEP */
+	__u8	pad[7];
+};
+
+/* Counters: per-CPU array indexed by enum mms_stat. Each CPU owns its slot,
+ * so the fast path increments without atomics; userspace sums the CPUs. */
+struct mms_counter {
+	__u64	packets;
+	__u64	bytes;
+};
+
+#define MMS_STATS(X)							\
+	X(PASS,		"non-MMS frame passed to the stack")		\
+	X(FORWARD,	"frame forwarded to the next hop")		\
+	X(DELIVER_MM0,	"IP bearer frame delivered to mm0")		\
+	X(DELIVER_AGENT, "verified control frame delivered to the agent") \
+	X(LINK_AGENT,	"link-scope frame passed to the agent")		\
+	X(ENCAP,	"mm0 packet encapsulated and sent")		\
+	X(DROP_TRUNCATED, "frame shorter than its headers say")	\
+	X(DROP_VERSION,	"unknown MMS version")				\
+	X(DROP_SCOPE,	"unknown scope code")				\
+	X(DROP_FLAGS,	"flags or reserved bits set on the wire")	\
+	X(DROP_NHOPS,	"no hop field, or more than MMS_MAX_HOPS")	\
+	X(DROP_EXPIRED,	"route expired")				\
+	X(DROP_EPOCH,	"no key for the frame's epoch")			\
+	X(DROP_HOP,	"hop field failed verification")		\
+	X(DROP_INGRESS,	"frame arrived on the wrong port")		\
+	X(DROP_NO_NBR,	"next hop port not up")				\
+	X(DROP_PAYLOAD,	"bad payload header at delivery")		\
+	X(DROP_NO_ROUTE, "mm0 packet with no usable route")		\
+	X(DROP_TOO_BIG,	"encapsulated frame exceeds the link MTU")	\
+	X(DROP_REDIRECT, "redirect to the egress device failed")	\
+	X(DROP_RATELIMIT, "control frame over its neighbour's budget")	\
+	X(DROP_NOT_IP,	"mm0 packet that is not IPv4/IPv6")		\
+	X(EVENT_LOST,	"ring buffer full, event not sent")
+
+enum mms_stat {
+#define MMS_STAT_ENUM(n, d) MMS_S_##n,
+	MMS_STATS(MMS_STAT_ENUM)
+#undef MMS_STAT_ENUM
+	MMS_S_MAX
+};
+
+/* mms_events ring buffer. */
+enum mms_event_type {
+	MMS_EV_NO_ROUTE		= 1,	/* mm0 packet for addr had no usable route */
+	MMS_EV_PORT_DOWN	= 2,	/* a route's first hop was down; alternate used */
+};
+
+struct mms_event {
+	__u32	type;		/* enum mms_event_type */
+	__u32	port;
+	__u64	ts_ns;
+	struct mms_addr addr;
+};
+
+#endif /* MMS_KERN_USER_H */
