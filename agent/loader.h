@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Datapath loader: loads the BPF objects of one node, pins their maps by name
+ * under a pin root (default MMS_PIN_ROOT, one root per node when several
+ * nodes share a machine), attaches XDP to NICs and the mm0 programs, and
+ * re-adopts what is already pinned so that an agent restart never interrupts
+ * forwarding. Attachments are made through netlink and outlive the process;
+ * only mms_dp_teardown() removes them.
+ */
+#ifndef MMS_LOADER_H
+#define MMS_LOADER_H
+
+#include <stdbool.h>
+#include "mms_kern_user.h"
+
+struct mms_dp;
+
+struct mms_dp_opts {
+	const char *pin_root;	/* NULL: MMS_PIN_ROOT */
+	bool xdp_generic;	/* force generic (skb) XDP */
+};
+
+/* The maps, by role. */
+enum mms_map {
+	MMS_MAP_KEYS,		/* mms_keys:   array, epoch % 4 -> struct mms_key */
+	MMS_MAP_NBRS,		/* mms_nbrs:   array, port -> struct mms_nbr */
+	MMS_MAP_TX,		/* mms_tx:     devmap, port -> ifindex (0: mm0 peer) */
+	MMS_MAP_ROUTES,		/* mms_routes: hash, struct mms_addr -> struct mms_route_set */
+	MMS_MAP_CFG,		/* mms_cfg:    array[1] -> struct mms_cfg */
+	MMS_MAP_STATS,		/* mms_stats:  percpu array, enum mms_stat -> struct mms_counter */
+	MMS_MAP_EVENTS,		/* mms_events: ring buffer of struct mms_event */
+	MMS_MAP_MAX
+};
+
+/* Load (or re-adopt) the datapath; returns 0 or -errno with a log line. */
+int mms_dp_open(struct mms_dp **dp, const struct mms_dp_opts *o);
+/* Attach the forwarding XDP program to a NIC (idempotent). */
+int mms_dp_attach_nic(struct mms_dp *dp, const char *ifname);
+int mms_dp_detach_nic(struct mms_dp *dp, const char *ifname);
+/*
+ * Create (or adopt) the veth pair mm0 / mm0p, put the management address on
+ * mm0 (CIDR, e.g. "10.77.0.1/16"), attach the mm0 programs and fill mms_cfg
+ * and mms_tx[0]. Management frames are marked with prio / pcp; dscp is forced
+ * on inner packets unless MMS_DSCP_KEEP.
+ */
+int mms_dp_setup_mm0(struct mms_dp *dp, const char *addr_cidr, __u8 prio, __u8 pcp, __u8 dscp);
+/* The fd of one map (owned by dp). */
+int mms_dp_map_fd(struct mms_dp *dp, enum mms_map m);
+const char *mms_dp_map_name(enum mms_map m);
+/* Write the wall-clock offset the datapath uses for route expiry. */
+int mms_dp_sync_clock(struct mms_dp *dp);
+/* Drop the handles; pins and attachments stay in force. */
+void mms_dp_close(struct mms_dp *dp);
+/* Detach from every NIC and mm0, delete mm0, unpin everything under the root. */
+int mms_dp_teardown(const char *pin_root);
+/* Sum a per-CPU counter array: out[MMS_S_MAX]. */
+int mms_dp_read_stats(int stats_fd, struct mms_counter *out);
+
+#endif /* MMS_LOADER_H */
