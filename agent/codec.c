@@ -63,8 +63,16 @@ void mms_key_schedule(const __u8 key[MMS_KEY_LEN], struct mms_key *k, __u8 epoch
 	mms_aes_expand_dec(key, k->rk);
 }
 
+static void put24(__u8 *p, __u32 v)
+{
+	p[0] = (__u8)(v >> 16);
+	p[1] = (__u8)(v >> 8);
+	p[2] = (__u8)v;
+}
+
+/* Seal the field at index idx; `next` are the n_next fields that follow it. */
 static int seal_field(const __u8 *key, __u16 egress, __u16 ingress, int idx, int last,
-		      const struct mms_hop *next, __u32 expiry, const __u8 tag[4],
+		      const struct mms_hop *next, int n_next, __u32 expiry, const __u8 tag[4],
 		      struct mms_hop *out)
 {
 	struct mms_hop_plain p;
@@ -74,8 +82,8 @@ static int seal_field(const __u8 *key, __u16 egress, __u16 ingress, int idx, int
 	p.egress = htons(last ? 0 : egress);
 	p.ingress = htons(ingress);
 	p.ctl = (__u8)((last ? MMS_HOP_LAST : 0) | (idx & MMS_HOP_IDX_MASK));
-	if (next)
-		mms_hop_fold(next->c, p.chain);
+	if (n_next)
+		put24(p.chain, mms_hop_fold(next->c, (unsigned int)n_next));
 	p.expiry = htonl(expiry);
 	if (tag)
 		memcpy(p.tag, tag, 4);
@@ -106,7 +114,7 @@ int mms_route_build(struct mms_route *rt, __u16 first_port,
 		    (!last && spec[j].egress == MMS_PORT_NONE))
 			return -EINVAL;
 		rc = seal_field(spec[j].key, spec[j].egress, spec[j].ingress, n - 1 - j, last,
-				last ? NULL : &rt->hops[j + 1], expiry, tag, &rt->hops[j]);
+				&rt->hops[j + 1], n - 1 - j, expiry, tag, &rt->hops[j]);
 		if (rc)
 			return rc;
 	}
@@ -123,7 +131,7 @@ int mms_beacon_push_hop(struct mms_hop *hops, __u8 *nhops, const __u8 key[MMS_KE
 		return -ENOSPC;
 	if (ingress == MMS_PORT_NONE || (!last && egress == MMS_PORT_NONE))
 		return -EINVAL;
-	rc = seal_field(key, egress, ingress, n, last, last ? NULL : &hops[0], expiry, tag, &f);
+	rc = seal_field(key, egress, ingress, n, last, hops, n, expiry, tag, &f);
 	if (rc)
 		return rc;
 	memmove(&hops[1], &hops[0], (size_t)n * sizeof(hops[0]));
@@ -206,7 +214,7 @@ void mms_process(const struct mms_node_view *nv, __u8 *buf, size_t len,
 	struct mms_hop_plain p;
 	struct mms_hdr *h;
 	struct mms_pl *pl;
-	__u8 fold[3] = { 0, 0, 0 };
+	__u8 fold[3];
 	__u16 proto, port;
 
 	memset(res, 0, sizeof(*res));
@@ -252,8 +260,7 @@ void mms_process(const struct mms_node_view *nv, __u8 *buf, size_t len,
 	if (!key->valid || key->epoch != h->epoch)
 		return verdict(res, MMS_V_DROP, MMS_S_DROP_EPOCH);
 	mms_hop_open(key->rk, (const struct mms_hop *)(buf + hops_off), &p);
-	if (h->nhops > 1)
-		mms_hop_fold(buf + hops_off + MMS_HOP_LEN, fold);
+	put24(fold, mms_hop_fold(buf + hops_off + MMS_HOP_LEN, h->nhops - 1u));
 	if ((p.ctl & MMS_HOP_RSVD_MASK) || (p.ctl & MMS_HOP_IDX_MASK) != h->nhops - 1 ||
 	    !(p.ctl & MMS_HOP_LAST) != (h->nhops > 1) ||
 	    p.expiry != h->expiry || memcmp(p.tag, h->tag, 4) || memcmp(p.chain, fold, 3))

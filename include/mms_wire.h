@@ -79,7 +79,7 @@ struct mms_hop_plain {
 	__be16	egress;		/* port (neighbour slot) to forward to; 0 when LAST */
 	__be16	ingress;	/* port the frame must have arrived from */
 	__u8	ctl;		/* MMS_HOP_LAST | index */
-	__u8	chain[3];	/* fold of the following field's ciphertext, 0 when LAST */
+	__u8	chain[3];	/* mms_hop_fold of all following fields, 0 when LAST */
 	__be32	expiry;		/* == hdr.expiry */
 	__u8	tag[4];		/* == hdr.tag */
 };
@@ -108,16 +108,28 @@ struct mms_pl {
 };
 
 /*
- * Fold of a ciphertext block into the 24-bit chain value: byte i of the block
- * is XORed into chain[i % 3]. Any single-bit change of the block changes the
- * fold, so the previous hop notices an accidental flip of the next field; a
- * deliberate change is caught cryptographically by the hop that owns it.
+ * Chain value of a hop field: a 24-bit fold of every field that follows it
+ * (all hops still to come). Let y be the XOR of all 32-bit big-endian words
+ * of those fields; chain = (y >> 8) ^ (y & 0xff). A single-bit change
+ * anywhere downstream flips exactly one bit of y and so one bit of chain:
+ * the very next hop notices any accidental flip in the rest of the route,
+ * while a deliberate change is caught cryptographically by the hop that owns
+ * the field. XOR commutes with byte swapping, so BPF can XOR native words and
+ * swap once.
  */
-static inline void mms_hop_fold(const __u8 c[MMS_HOP_LEN], __u8 out[3])
+static inline __u32 mms_chain_of_word(__u32 y)
 {
-	out[0] = c[0] ^ c[3] ^ c[6] ^ c[9]  ^ c[12] ^ c[15];
-	out[1] = c[1] ^ c[4] ^ c[7] ^ c[10] ^ c[13];
-	out[2] = c[2] ^ c[5] ^ c[8] ^ c[11] ^ c[14];
+	return ((y >> 8) ^ (y & 0xff)) & 0xffffff;
+}
+
+static inline __u32 mms_hop_fold(const __u8 *fields, unsigned int n)
+{
+	__u32 y = 0;
+
+	for (unsigned int i = 0; i < n * MMS_HOP_LEN; i += 4)
+		y ^= (__u32)fields[i] << 24 | (__u32)fields[i + 1] << 16 |
+		     (__u32)fields[i + 2] << 8 | fields[i + 3];
+	return mms_chain_of_word(y);
 }
 
 /* Ports are neighbour slots, local to a node. Port 0 is never a neighbour. */
