@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Carrier watch over rtnetlink: the kernel tells us the instant a link loses
+ * carrier, so failover to a precomputed alternate needs no hello timeout.
+ */
+#ifndef MMS_LINKMON_H
+#define MMS_LINKMON_H
+
+#include <stdbool.h>
+
+/* Open a non-blocking rtnetlink socket subscribed to link events. */
+int linkmon_open(void);
+/* Drain pending events, calling cb(ifindex, running, ctx) for each link
+ * message. Returns the number handled or -errno. */
+int linkmon_read(int fd, void (*cb)(int ifindex, bool running, void *ctx), void *ctx);
+/* Current operational state of one link: 1 running, 0 not, -errno. */
+int linkmon_is_running(int ifindex);
+
+#endif

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Prometheus text exposition (format 0.0.4) of the datapath counters and of
+ * any agent counters, shared by `mmsctl stats --prom` and the agent's
+ * /metrics endpoint, plus that endpoint: a tiny non-blocking HTTP/1.0 server
+ * that answers GET /metrics and closes.
+ */
+#ifndef MMS_METRICS_H
+#define MMS_METRICS_H
+
+#include <stdio.h>
+#include "mms_kern_user.h"
+
+/* One extra metric: a counter or a gauge with an optional label set
+ * (already formatted, e.g. `port="3"`), or NULL. */
+struct mms_metric {
+	const char *name;	/* without the mms_ prefix */
+	const char *help;
+	int is_gauge;
+	const char *labels;
+	double value;
+};
+
+/* Datapath counters, summed over CPUs: mms_frames_total{reason=...} and
+ * mms_bytes_total{reason=...}. */
+void mms_metrics_write_dp(FILE *f, const struct mms_counter *c /* [MMS_S_MAX] */);
+/* Extra metrics; consecutive entries with the same name share HELP/TYPE. */
+void mms_metrics_write(FILE *f, const struct mms_metric *m, int n);
+
+/* Listen on "ADDR:PORT" (IPv4 or [IPv6]); returns the fd or -errno. */
+int mms_metrics_listen(const char *addr);
+/* Accept and serve every pending connection with body(ctx, f). Blocking
+ * clients cannot stall the agent: each socket gets a short timeout. */
+void mms_metrics_serve(int lfd, void (*body)(FILE *f, void *ctx), void *ctx);
+
+#endif

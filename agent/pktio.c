@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <sys/socket.h>
+
+#include "mms_wire.h"
+#include "pktio.h"
+
+#ifndef PACKET_IGNORE_OUTGOING
+#define PACKET_IGNORE_OUTGOING 23
+#endif
+
+int pktio_open(int ifindex)
+{
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(MMS_ETH_P),
+		.sll_ifindex = ifindex,
+	};
+	int one = 1, prio = 7 /* TC_PRIO_CONTROL */, fd;
+
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(MMS_ETH_P));
+	if (fd < 0)
+		return -errno;
+	/* Our own transmissions would otherwise loop back into the receive path. */
+	setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one));
+	/* Control frames leave through the qdisc: give them the top band. */
+	setsockopt(fd, SOL_SOCKET, SO_PRIORITY, &prio, sizeof(prio));
+	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+		int e = -errno;
+
+		close(fd);
+		return e;
+	}
+	return fd;
+}
+
+ssize_t pktio_recv(int fd, void *buf, size_t cap)
+{
+	struct sockaddr_ll from;
+	socklen_t fl = sizeof(from);
+	ssize_t n;
+
+	for (;;) {
+		n = recvfrom(fd, buf, cap, MSG_TRUNC, (struct sockaddr *)&from, &fl);
+		if (n < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
+		if (from.sll_pkttype == PACKET_OUTGOING)
+			continue;	/* kernels without PACKET_IGNORE_OUTGOING */
+		if ((size_t)n > cap)
+			return -EMSGSIZE;	/* truncated: refuse rather than parse half */
+		return n;
+	}
+}
+
+int pktio_send(int fd, int ifindex, const void *frame, size_t len)
+{
+	struct sockaddr_ll to = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(MMS_ETH_P),
+		.sll_ifindex = ifindex,
+		.sll_halen = 6,
+	};
+
+	if (len < 14)
+		return -EINVAL;
+	memcpy(to.sll_addr, frame, 6);
+	if (sendto(fd, frame, len, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+		return -errno;
+	return 0;
+}
