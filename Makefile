@@ -18,7 +18,7 @@ ARCH     := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
 CFLAGS   += $(WARN) -D_GNU_SOURCE -Iinclude -I$(B)/gen -Iagent
-LDLIBS   += -lbpf -lelf -lz -lcrypto
+LDLIBS   += -lbpf -lelf -lz -lcrypto -lm
 BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) \
 	      -Wno-unused-function -Iinclude -I$(B)/gen
 
