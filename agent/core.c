@@ -219,8 +219,8 @@ void core_send_link(struct mms_core *c, __u16 port, const __u8 dst[6], __u8 type
 		.epoch = epoch, .nhops = nhops, .expiry = expiry, .tag = tag, .hops = hops,
 		.type = type, .body = body, .body_len = (__u16)blen,
 	};
-	__u8 buf[FRAME_MAX];
-	int len = mms_frame_build(buf, sizeof(buf) - 4, &fs);
+	FRAME_BUF(raw, buf);
+	int len = mms_frame_build(buf, FRAME_MAX, &fs);
 
 	if (len > 0)
 		core_send(c, port, buf, (size_t)len);
@@ -229,7 +229,7 @@ void core_send_link(struct mms_core *c, __u16 port, const __u8 dst[6], __u8 type
 int core_send_routed(struct mms_core *c, const struct mms_route *rs, unsigned n, __u8 type,
 		     const __u8 *body, size_t blen, const struct mms_id *to)
 {
-	__u8 buf[FRAME_MAX];
+	FRAME_BUF(raw, buf);
 
 	for (unsigned i = 0; i < n; i++) {
 		const struct mms_route *r = &rs[i];
@@ -237,7 +237,7 @@ int core_send_routed(struct mms_core *c, const struct mms_route *rs, unsigned n,
 
 		if (!core_port_up(c, r->port) || ntohl(r->expiry) <= core_unix_s(c))
 			continue;
-		len = mms_frame_route(buf, sizeof(buf) - 4, r, c->port[r->port].nmac,
+		len = mms_frame_route(buf, FRAME_MAX, r, c->port[r->port].nmac,
 				      c->port[r->port].mac, type, body, (__u16)blen);
 		if (len <= 0)
 			continue;
@@ -246,6 +246,23 @@ int core_send_routed(struct mms_core *c, const struct mms_route *rs, unsigned n,
 	}
 	core_refuse(c, CORE_S_NO_ROUTE, 0, to, "%s not sent", mms_type_name(type));
 	return -ENETUNREACH;
+}
+
+void core_put_routes(struct mms_core *c, const struct mms_addr *dst, const struct mms_route *r,
+		     unsigned n)
+{
+	struct mms_route_set rs;
+
+	if (!c->ops.set_route)
+		return;
+	if (!n) {
+		c->ops.set_route(c->ops.ctx, dst, NULL);
+		return;
+	}
+	memset(&rs, 0, sizeof(rs));
+	rs.n = n;
+	memcpy(rs.r, r, n * sizeof(*r));
+	c->ops.set_route(c->ops.ctx, dst, &rs);
 }
 
 /* ---- lifecycle ---- */

@@ -45,26 +45,31 @@ static int route_live(const struct mms_core *c, const struct mms_route *r)
 	       ntohl(r->expiry) > core_unix_s(c);
 }
 
+/* Append r unless expired or leaving by a port already used: the datapath
+ * takes the first route whose first hop is up, so a second route on the same
+ * first port would never be used. */
+static unsigned add_distinct(const struct mms_core *c, struct mms_route *out, unsigned n,
+			     const struct mms_route *r)
+{
+	for (unsigned j = 0; j < n; j++)
+		if (out[j].port == r->port)
+			return n;
+	if (n < MMS_MAX_ALT && route_live(c, r))
+		out[n++] = *r;
+	return n;
+}
+
 /* The routes to MA m in order of preference: the MA's own (CONTROL), then
- * beacon reverse routes leaving by a port none of those uses (the datapath
- * takes the first route whose first hop is up, so a second route on the
- * same first port would never be used). */
+ * beacon reverse routes, distinct first hops only. */
 static unsigned ma_routes(const struct mms_core *c, const struct core_ma *m,
 			  struct mms_route *out)
 {
 	unsigned n = 0;
 
-	for (unsigned i = 0; m->have_ctl && i < m->nctl && n < MMS_MAX_ALT; i++)
-		if (route_live(c, &m->ctl[i]))
-			out[n++] = m->ctl[i];
-	for (unsigned i = 0; i < m->nrev && n < MMS_MAX_ALT; i++) {
-		unsigned j = 0;
-
-		while (j < n && out[j].port != m->rev[i].port)
-			j++;
-		if (j == n && route_live(c, &m->rev[i]))
-			out[n++] = m->rev[i];
-	}
+	for (unsigned i = 0; m->have_ctl && i < m->nctl; i++)
+		n = add_distinct(c, out, n, &m->ctl[i]);
+	for (unsigned i = 0; i < m->nrev; i++)
+		n = add_distinct(c, out, n, &m->rev[i]);
 	return n;
 }
 
@@ -82,21 +87,11 @@ static void put_routes(struct mms_core *c, const struct mms_addr *dst, const str
 		       unsigned n, __u64 *sig)
 {
 	__u64 s = set_sig(r, n);
-	struct mms_route_set rs;
 
 	if (s == *sig)
 		return;
 	*sig = s;
-	if (!c->ops.set_route)
-		return;
-	if (!n) {
-		c->ops.set_route(c->ops.ctx, dst, NULL);
-		return;
-	}
-	memset(&rs, 0, sizeof(rs));
-	rs.n = n;
-	memcpy(rs.r, r, n * sizeof(r[0]));
-	c->ops.set_route(c->ops.ctx, dst, &rs);
+	core_put_routes(c, dst, r, n);
 }
 
 /* The default route follows the live MA with the lowest id. */

@@ -115,9 +115,6 @@ void ma_topology_changed(struct mms_core *c)
 		c->beacon_next = soon;
 }
 
-static void put_set(struct mms_core *c, const struct mms_addr *dst, const struct mms_route *r,
-		    unsigned n);
-
 /* ---- messages in ---- */
 
 void ma_rx_ack(struct mms_core *c, const struct msg_ack *m, const __u8 *body, size_t blen)
@@ -142,7 +139,7 @@ void ma_rx_ack(struct mms_core *c, const struct msg_ack *m, const __u8 *body, si
 		return;
 	n = &c->nodes[x];
 	if (n->sig && memcmp(&n->addr, &m->cm_addr, sizeof(n->addr))) {
-		put_set(c, &n->addr, NULL, 0);	/* readdressed: routes move */
+		core_put_routes(c, &n->addr, NULL, 0);	/* readdressed: routes move */
 		n->sig = 0;
 		c->topo_dirty = true;
 	}
@@ -418,7 +415,7 @@ static int seal_path(struct mms_core *c, const __u32 *gnode, const __u32 *arcs, 
 }
 
 static void send_control(struct mms_core *c, struct topo_node *n, const struct mms_route *fwd,
-			 const struct mms_route *rev, unsigned nr)
+			 unsigned nf, const struct mms_route *rev, unsigned nr)
 {
 	__u8 body[MMS_BODY_MAX];
 	struct msg_control *k = calloc(1, sizeof(*k));
@@ -439,33 +436,30 @@ static void send_control(struct mms_core *c, struct topo_node *n, const struct m
 	core_auth_init(c, &k->auth);
 	len = msg_control_build(body, sizeof(body), k, &a);
 	if (len > 0 && !core_sign(c, MMS_T_CONTROL, body, &a) &&
-	    !core_send_routed(c, fwd, nr, MMS_T_CONTROL, body, (size_t)len, &n->id))
+	    !core_send_routed(c, fwd, nf, MMS_T_CONTROL, body, (size_t)len, &n->id))
 		core_count(c, CORE_S_CONTROL_SENT);
 	free(k);
 }
 
-static void put_set(struct mms_core *c, const struct mms_addr *dst, const struct mms_route *r,
-		    unsigned n)
-{
-	struct mms_route_set rs;
 
-	if (!c->ops.set_route)
-		return;
-	if (!n) {
-		c->ops.set_route(c->ops.ctx, dst, NULL);
-		return;
-	}
-	memset(&rs, 0, sizeof(rs));
-	rs.n = n;
-	memcpy(rs.r, r, n * sizeof(*r));
-	c->ops.set_route(c->ops.ctx, dst, &rs);
+static int port_taken(const struct mms_route *r, unsigned n, __u16 port)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (r[i].port == port)
+			return 1;
+	return 0;
 }
 
-/* Seal and install the routes to node n (graph index d), tell it its own. */
+/*
+ * Seal and install the routes to node n (graph index d), and tell it its
+ * own. Each set keeps one route per first hop (ours for the forward set,
+ * the node's for the reverse one): the datapath takes the first route whose
+ * first hop is up, so another on the same port would never be used.
+ */
 static void build_routes(struct mms_core *c, const __u32 *gnode, struct topo_node *n, __u32 d)
 {
 	struct mms_route fwd[MMS_MAX_ALT], rev[MMS_MAX_ALT];
-	unsigned nr = 0;
+	unsigned nf = 0, nr = 0;
 
 	for (unsigned j = 0; j < c->alts.npaths[d]; j++) {
 		__u32 arcs[GRAPH_MAX_HOPS];
@@ -475,15 +469,17 @@ static void build_routes(struct mms_core *c, const __u32 *gnode, struct topo_nod
 			core_count(c, CORE_S_ROUTE_TOO_LONG);
 			continue;
 		}
-		if (seal_path(c, gnode, arcs, h, false, &fwd[nr]) ||
-		    seal_path(c, gnode, arcs, h, true, &rev[nr]))
-			continue;
-		nr++;
+		if (!port_taken(fwd, nf, c->g.port[arcs[0]]) &&
+		    !seal_path(c, gnode, arcs, h, false, &fwd[nf]))
+			nf++;
+		if (!port_taken(rev, nr, c->g.peer_port[arcs[h - 1]]) &&
+		    !seal_path(c, gnode, arcs, h, true, &rev[nr]))
+			nr++;
 	}
 	core_count(c, CORE_S_ROUTES_BUILT);
-	put_set(c, &n->addr, nr ? fwd : NULL, nr);
-	if (nr)
-		send_control(c, n, fwd, rev, nr);
+	core_put_routes(c, &n->addr, nf ? fwd : NULL, nf);
+	if (nf && nr)
+		send_control(c, n, fwd, nf, rev, nr);
 	n->need_control = false;
 }
 
@@ -533,7 +529,7 @@ static void compute(struct mms_core *c)
 			}
 		if (d == NODE_NONE || !n->joined || !c->alts.npaths[d]) {
 			if (n->sig) {	/* it was reachable: withdraw */
-				put_set(c, &n->addr, NULL, 0);
+				core_put_routes(c, &n->addr, NULL, 0);
 				n->sig = 0;
 			}
 			continue;

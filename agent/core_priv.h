@@ -13,6 +13,11 @@
 #define NS_PER_MS	1000000ull
 #define NS_PER_S	1000000000ull
 #define FRAME_MAX	(MMS_MAX_OVERHEAD + 4 + MMS_BODY_MAX + 64)
+/* A frame buffer with room for a VLAN tag, starting 2 bytes past an 8-byte
+ * boundary so that the MMS header after the Ethernet one is 4-byte aligned
+ * (the codec accesses it through struct pointers). */
+#define FRAME_BUF(raw, buf) \
+	__u8 raw[FRAME_MAX + 8] __attribute__((aligned(8))); __u8 *buf = raw + 2
 
 enum nbr_state { NBR_DOWN, NBR_INIT, NBR_UP };
 
@@ -133,6 +138,9 @@ void core_send_link(struct mms_core *c, __u16 port, const __u8 dst[6], __u8 type
  * Returns 0 or -ENETUNREACH (counted as NO_ROUTE). */
 int core_send_routed(struct mms_core *c, const struct mms_route *rs, unsigned n, __u8 type,
 		     const __u8 *body, size_t blen, const struct mms_id *to);
+/* mms_routes[dst] = r[0..n), or delete it when n is 0. */
+void core_put_routes(struct mms_core *c, const struct mms_addr *dst, const struct mms_route *r,
+		     unsigned n);
 /* Put our authenticator on a body built with an empty one of a.len bytes. */
 int core_sign(struct mms_core *c, __u8 type, __u8 *body, const struct msg_auth *where);
 /* Our authenticator settings for a message about to be built. */

@@ -178,7 +178,7 @@ int msg_beacon_parse(const __u8 *b, size_t len, struct msg_beacon *m)
 	m->npath = w.npath;
 	if (take(&c, m->path, (size_t)w.npath * sizeof(m->path[0])))
 		return -MSG_E_LENGTH;
-	return parse_tail(&c, ntohs(w.ext_len), NULL, m, &m->auth, sizeof(w));
+	return parse_tail(&c, ntohs(w.ext_len), NULL, m, &m->auth, MMS_BEACON_COVER);
 }
 
 int msg_ack_parse(const __u8 *b, size_t len, struct msg_ack *m)
@@ -421,7 +421,7 @@ int msg_beacon_build(__u8 *buf, size_t cap, const struct msg_beacon *m, struct m
 	wbegin(&c, buf, cap);
 	put(&c, &w, sizeof(w));
 	put(&c, m->path, (size_t)m->npath * sizeof(m->path[0]));
-	return put_tail(&c, NULL, 0, &m->auth, ao, sizeof(w));
+	return put_tail(&c, NULL, 0, &m->auth, ao, MMS_BEACON_COVER);
 }
 
 int msg_ack_build(__u8 *buf, size_t cap, const struct msg_ack *m, struct msg_auth *ao)

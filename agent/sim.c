@@ -107,7 +107,7 @@ struct ev {
 	uint64_t t, seq;
 	uint32_t node;
 	uint16_t port, len;
-	uint8_t *buf;		/* frames only */
+	uint8_t *mem, *buf;	/* frames only: buf = mem + 2 (see transmit) */
 };
 
 struct heap {
@@ -241,13 +241,15 @@ static void transmit(struct sim *s, uint32_t node, uint16_t port, const uint8_t 
 	e.node = k->a == node && k->pa == port ? k->b : k->a;
 	e.port = k->a == node && k->pa == port ? k->pb : k->pa;
 	e.len = (uint16_t)len;
-	e.buf = malloc(len + 16);
-	if (!e.buf)
+	/* 2 bytes in, as a NIC driver would, so the MMS header is 4-byte aligned. */
+	e.mem = malloc(len + 16);
+	if (!e.mem)
 		return;
+	e.buf = e.mem + 2;
 	memcpy(e.buf, frame, len);
 	s->st.frames++;
 	if (heap_push(&s->frames, e))
-		free(e.buf);
+		free(e.mem);
 }
 
 static void resched(struct sim *s, struct sim_node *n)
@@ -390,7 +392,7 @@ void sim_free(struct sim *s)
 		free(s->nodes[i].routes.e);
 	}
 	while (s->frames.n)
-		free(heap_pop(&s->frames).buf);
+		free(heap_pop(&s->frames).mem);
 	free(s->frames.v);
 	free(s->timers.v);
 	free(s->nodes);
@@ -453,7 +455,7 @@ void sim_run(struct sim *s, uint64_t until)
 			e = heap_pop(&s->frames);
 			s->now = e.t;
 			deliver(s, &e);
-			free(e.buf);
+			free(e.mem);
 			continue;
 		}
 		e = heap_pop(&s->timers);
@@ -585,7 +587,7 @@ enum sim_probe sim_probe(struct sim *s, uint32_t from, uint32_t to, unsigned *ho
 			 enum mms_stat *why)
 {
 	static const uint8_t ip[20] = { 0x45, 0, 0, 20, 0, 0, 0, 0, 64, 253 };
-	uint8_t buf[MMS_MAX_OVERHEAD + 64];
+	uint8_t raw[MMS_MAX_OVERHEAD + 72] __attribute__((aligned(8))), *buf = raw + 2;
 	struct mms_addr dst;
 	uint32_t cur = from;
 	unsigned h = 0;
@@ -604,7 +606,7 @@ enum sim_probe sim_probe(struct sim *s, uint32_t from, uint32_t to, unsigned *ho
 		if (!r)
 			return SIM_NO_ROUTE;
 		nb = &s->nodes[cur].nbr[r->port];
-		len = mms_frame_route(buf, sizeof(buf), r, nb->mac, nb->smac, MMS_T_DATA, ip,
+		len = mms_frame_route(buf, sizeof(raw) - 2, r, nb->mac, nb->smac, MMS_T_DATA, ip,
 				      sizeof(ip));
 		if (len < 0)
 			return SIM_NO_ROUTE;

@@ -201,9 +201,11 @@ struct mms_hello {
  * the nodes on the path so a node can refuse a loop. Body:
  *   struct mms_beacon | path[npath] (struct mms_id, path[0] = the MA) |
  *   extensions | trailer
- * npath must equal the frame's nhops. The MA's authenticator covers only the
- * fixed part (the bytes the MA wrote; the path grows hop by hop) and is
- * copied unchanged by every CM. */
+ * npath must equal the frame's nhops. The MA's authenticator covers only
+ * the first MMS_BEACON_COVER bytes (ma, ma_addr, ts_ms, seq: what no CM
+ * changes; npath and the path grow hop by hop) and is copied unchanged by
+ * every CM. */
+#define MMS_BEACON_COVER	44
 struct mms_beacon {
 	struct mms_id ma;	/* originating MA */
 	__u8	ma_addr[16];	/* its management address */
@@ -309,6 +311,7 @@ MMS_WIRE_ASSERT(sizeof(struct mms_pl) == MMS_PL_LEN, "mms_pl size");
 MMS_WIRE_ASSERT(sizeof(struct mms_auth_tlr) == 4, "mms_auth_tlr size");
 MMS_WIRE_ASSERT(sizeof(struct mms_hello) == 44, "mms_hello size");
 MMS_WIRE_ASSERT(sizeof(struct mms_beacon) == 48, "mms_beacon size");
+MMS_WIRE_ASSERT(__builtin_offsetof(struct mms_beacon, npath) == MMS_BEACON_COVER, "beacon cover");
 MMS_WIRE_ASSERT(sizeof(struct mms_beacon_ack) == 60, "mms_beacon_ack size");
 MMS_WIRE_ASSERT(sizeof(struct mms_lsa) == 44, "mms_lsa size");
 MMS_WIRE_ASSERT(sizeof(struct mms_lsa_nbr) == 24, "mms_lsa_nbr size");

@@ -516,9 +516,9 @@ static void test_tlv_and_trailer(void)
 
 	/* The beacon's authenticator covers only the MA's fixed part. */
 	off = (size_t)valid_body(MMS_T_BEACON, buf, sizeof(buf));
-	ok(!msg_parse(MMS_T_BEACON, buf, off, &p) &&
-	   p.beacon.auth.cover_len == sizeof(struct mms_beacon),
-	   "beacon authenticator covers the MA's %zu bytes only", sizeof(struct mms_beacon));
+	ok(!msg_parse(MMS_T_BEACON, buf, off, &p) && p.beacon.auth.cover_len == MMS_BEACON_COVER,
+	   "beacon authenticator covers the MA's first %d bytes only (not npath or the path)",
+	   MMS_BEACON_COVER);
 }
 
 static void test_bit_flips(void)
