@@ -897,8 +897,12 @@ static void show_route(const struct ctx *c, const char *dst, unsigned alt,
 		printf("}");
 		return;
 	}
-	printf("%-39s %-3u %-5u %-5u %-5u %-10u %s\n", dst, alt, r->port, r->nhops, r->epoch,
-	       exp, left > 0 ? "" : "expired");
+	if (left > 0)
+		printf("%-39s %-3u %-5u %-5u %-5u %-10u %llds\n", dst, alt, r->port, r->nhops,
+		       r->epoch, exp, left);
+	else
+		printf("%-39s %-3u %-5u %-5u %-5u %-10u expired\n", dst, alt, r->port, r->nhops,
+		       r->epoch, exp);
 	if (c->verbose)
 		for (int h = 0; h < r->nhops && h < MMS_MAX_HOPS; h++) {
 			printf("    hop %-2d ", h);
@@ -911,7 +915,9 @@ static void show_route(const struct ctx *c, const char *dst, unsigned alt,
 static int cmd_route_show(struct ctx *c, int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "verbose", no_argument, NULL, 'v' }, { NULL, 0, NULL, 0 } };
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 } };
 	struct mms_addr *keys = NULL, k, *prev = NULL;
 	struct mms_route_set set;
 	char dst[INET6_ADDRSTRLEN];
@@ -921,10 +927,13 @@ static int cmd_route_show(struct ctx *c, int argc, char **argv)
 	int ch, fd, rc = 0;
 
 	getopt_reset();
-	while ((ch = getopt_long(argc, argv, ":v", lo, NULL)) != -1) {
-		if (ch != 'v')
+	while ((ch = getopt_long(argc, argv, ":vj", lo, NULL)) != -1) {
+		if (ch == 'v')
+			c->verbose = true;
+		else if (ch == 'j')
+			c->json = true;
+		else
 			return bad_option(ch, argv);
-		c->verbose = true;
 	}
 	if (optind < argc)
 		return misuse("unexpected argument '%s'", argv[optind]);
@@ -953,8 +962,8 @@ static int cmd_route_show(struct ctx *c, int argc, char **argv)
 	if (c->json)
 		printf("[");
 	else
-		printf("%-39s %-3s %-5s %-5s %-5s %-10s\n", "DST", "ALT", "PORT", "NHOPS",
-		       "EPOCH", "EXPIRY");
+		printf("%-39s %-3s %-5s %-5s %-5s %-10s %s\n", "DST", "ALT", "PORT", "NHOPS",
+		       "EPOCH", "EXPIRY", "LEFT");
 	for (size_t i = 0; i < n; i++) {
 		if (bpf_map_lookup_elem(fd, &keys[i], &set))
 			continue;	/* deleted meanwhile */
@@ -1196,25 +1205,15 @@ static const struct cmd cmds[] = {
 
 static void usage(FILE *f)
 {
-	size_t w = 0;
-
 	fprintf(f, "Usage: mmsctl [--pin DIR] [-j|--json] [-v] COMMAND [ARGS]\n"
 		   "  --pin DIR   the node's pin root (default %s)\n"
 		   "  -j, --json  machine-readable output for listings\n"
+		   "  -v          more detail; the loader's debug log\n"
 		   "Commands:\n", MMS_PIN_ROOT);
-	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-		size_t l = strlen(cmds[i].name) + (cmds[i].sub ? strlen(cmds[i].sub) + 1 : 0);
-
-		w = l > w ? l : w;
-	}
-	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-		char name[32];
-
-		snprintf(name, sizeof(name), "%s%s%s", cmds[i].name, cmds[i].sub ? " " : "",
-			 cmds[i].sub ? cmds[i].sub : "");
-		fprintf(f, "  %-*s  %s\n  %-*s    %s\n", (int)w, name, cmds[i].help, (int)w, "",
-			cmds[i].args);
-	}
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		fprintf(f, "  %s%s%s%s%s\n      %s\n", cmds[i].name, cmds[i].sub ? " " : "",
+			cmds[i].sub ? cmds[i].sub : "", cmds[i].args[0] ? " " : "", cmds[i].args,
+			cmds[i].help);
 }
 
 static const struct cmd *find_cmd(int argc, char **argv, bool *word_ok)
@@ -1265,10 +1264,8 @@ int main(int argc, char **argv)
 	/* The loader's and libbpf's diagnostics: warnings, or everything with -v. */
 	mms_log_set_level(c.verbose ? MMS_LOG_DEBUG : MMS_LOG_WARN);
 	mms_log_libbpf();
-	if (argc < 1) {
-		usage(stderr);
-		return EXIT_MISUSE;
-	}
+	if (argc < 1)
+		return misuse("give a COMMAND (see mmsctl help)");
 	if (!strcmp(argv[0], "help")) {
 		usage(stdout);
 		return 0;
