@@ -241,6 +241,50 @@ mms_drops() {
 	mmsctl_at "$1" stats | awk '$1 ~ /^drop_/ { s += $2 } END { print s + 0 }'
 }
 
+# ---- ssh over the management network ----
+
+# netns_sshd NODE ADDR DIR: sshd in NODE on ADDR:22 only, with a throwaway
+# host key and client key made in DIR (DIR/id is the client's), in the
+# foreground of no one: started by netns_bg, stopped by netns_cleanup.
+netns_sshd() {
+	local n=$1 addr=$2 dir=$3 sshd
+	sshd=$(command -v sshd || echo /usr/sbin/sshd)
+	[ -x "$sshd" ] || { echo "netns_sshd: no sshd (openssh-server)" >&2; return 1; }
+	rm -f "$dir/host_key" "$dir/id"
+	ssh-keygen -q -t ed25519 -N '' -f "$dir/host_key" &&
+	ssh-keygen -q -t ed25519 -N '' -f "$dir/id" || return 1
+	(umask 077 && cp "$dir/id.pub" "$dir/authorized_keys") || return 1
+	mkdir -p /run/sshd	# privilege separation directory sshd insists on
+	cat >"$dir/sshd_config" <<-EOF
+		ListenAddress $addr
+		Port 22
+		HostKey $dir/host_key
+		AuthorizedKeysFile $dir/authorized_keys
+		PermitRootLogin prohibit-password
+		PasswordAuthentication no
+		KbdInteractiveAuthentication no
+		UsePAM no
+		StrictModes no
+		PidFile none
+		LogLevel ERROR
+	EOF
+	netns_bg "$n" "$dir/sshd.log" "$sshd" -D -e -f "$dir/sshd_config"
+	if ! wait_until 10 netns_listening "$n" "$addr" 22; then
+		cat "$dir/sshd.log" >&2
+		return 1
+	fi
+}
+
+netns_listening() { in_ns "$1" ss -Hltn "src $2 and sport = :$3" | grep -q .; }
+
+# netns_ssh NODE ADDR DIR CMD...: run CMD as root@ADDR from NODE with DIR/id.
+netns_ssh() {
+	local n=$1 addr=$2 dir=$3; shift 3
+	in_ns "$n" ssh -F none -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+		-o BatchMode=yes -o ConnectTimeout=10 -o LogLevel=ERROR -i "$dir/id" \
+		"root@$addr" "$@"
+}
+
 # ---- cleanup ----
 
 # netns_cleanup: stop our processes, delete our namespaces and pins, remove
