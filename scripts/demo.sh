@@ -36,7 +36,7 @@ build_network() {
 	netns_build "$topo" || die "building the namespaces"
 	[ -n "$SRC" ] || SRC=$(netns_nodes | head -n1)
 	[ -n "$DST" ] || DST=$(netns_nodes | tail -n1)
-	netns_index "$SRC" >/dev/null && netns_index "$DST" >/dev/null ||
+	{ netns_index "$SRC" >/dev/null && netns_index "$DST" >/dev/null; } ||
 		die "$SRC or $DST is not a node of $TOPO"
 	grep -v '^ *#' "$topo" | sed 's/^/   /'
 }
@@ -71,6 +71,7 @@ traffic() {
 	step "ssh over mm0: sshd listens on $DST's management address only"
 	tmp=$NETNS_STATE/ssh; mkdir -m 700 "$tmp"
 	netns_sshd "$DST" "$d" "$tmp" || die "sshd"
+	# shellcheck disable=SC2016 # expanded on the far side
 	show netns_ssh "$SRC" "$d" "$tmp" 'echo "hello from $(ip -4 -br addr show dev mm0)"' ||
 		die "ssh over mm0 failed"
 	step "Every node reaches every other over mm0"
