@@ -20,7 +20,7 @@ CFLAGS   ?= -O2 -g
 CFLAGS   += $(WARN) -D_GNU_SOURCE -Iinclude -I$(B)/gen -Iagent
 LDLIBS   += -lbpf -lelf -lz -lcrypto
 BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) \
-	      -Wno-unused-function -Iinclude -I$(B)/gen
+	      -Wno-unused-function -Wno-unused-parameter -Iinclude -I$(B)/gen
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(B)/bpf/%.bpf.o,$(BPF_SRCS))
