@@ -28,7 +28,8 @@
 
 const volatile __u64 mms_ev_interval_ns = NSEC_PER_SEC;
 
-/* Last event time per destination, for the rate limit. */
+/* Last event per destination (monotonic ns: the wall clock may step), for
+ * the rate limit. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 4096);
@@ -36,15 +37,18 @@ struct {
 	__type(value, __u64);
 } mms_ev_last SEC(".maps");
 
+/* Tell the agent about dst, at most once per mms_ev_interval_ns. ts_ns is
+ * wall-clock time. Off the fast path: only packets that are dropped or took
+ * an alternate get here. */
 static __always_inline void mms_event(__u32 type, const struct mms_addr *a, __u32 port,
 				      __u64 now)
 {
+	__u64 mono = bpf_ktime_get_ns(), *last = bpf_map_lookup_elem(&mms_ev_last, a);
 	struct mms_event *e;
-	__u64 *last = bpf_map_lookup_elem(&mms_ev_last, a);
 
-	if (last && now - *last < mms_ev_interval_ns)
+	if (last && mono - *last < mms_ev_interval_ns)
 		return;
-	bpf_map_update_elem(&mms_ev_last, a, &now, BPF_ANY);
+	bpf_map_update_elem(&mms_ev_last, a, &mono, BPF_ANY);
 	e = bpf_ringbuf_reserve(&mms_events, sizeof(*e), 0);
 	if (!e) {
 		mms_count(MMS_S_EVENT_LOST, 0);
