@@ -29,7 +29,11 @@
 #   keys/       scratch space for hop keys (mode 0700)
 
 NETNS_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-MMS_BUILD=${MMS_BUILD:-$NETNS_REPO/build}
+# Binaries: $MMS_BUILD, else the make build directory $B, else build/.
+case ${B:-build} in
+/*) MMS_BUILD=${MMS_BUILD:-$B} ;;
+*) MMS_BUILD=${MMS_BUILD:-$NETNS_REPO/${B:-build}} ;;
+esac
 MMSCTL=${MMSCTL:-$MMS_BUILD/mmsctl}
 NETNS_PREFIX=""
 NETNS_STATE=""
