@@ -150,6 +150,7 @@ tap_ok "route with an unreadable hop key fails" failure route add 10.77.0.3 --po
 tap_ok "route del fd77::2" ctl route del fd77::2
 tap_ok "route del of an absent destination fails" failure route del fd77::2
 tap_ok "route del --alt of a missing alternate fails" failure route del 10.77.0.2 --alt 3
+tap_ok "route del default" ctl route del default
 
 # ---- counters ----
 tap_cmp "stats lists every counter" "$(ctl stats | awk 'NR > 1' | wc -l)" -ge 20
@@ -161,7 +162,8 @@ tap_ok "stats --prom has the forward and drop_hop samples" \
 stats_json() { ctl stats -j | json_ok '"packets" in d["pass"] and "bytes" in d["drop_hop"]'; }
 tap_ok "stats -j is JSON with packets and bytes" stats_json
 
-# ---- events: a packet to a management address without a route ----
+# ---- events: a packet to a management address without a route (and no
+# default route, deleted above) ----
 ctl events --count 1 --timeout 10 >"$tmp/events" 2>&1 &
 evpid=$!
 echo "$evpid" >>"$NETNS_STATE/pids"
