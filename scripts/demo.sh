@@ -25,7 +25,8 @@ SRC=${2:-}
 DST=${3:-}
 CP=${MMS_DEMO_CP:-static}
 
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold="" plain=""; fi
+step() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain"; }
 show() { printf '$ %s\n' "$*"; "$@"; }
 die() { echo "demo: $*" >&2; exit 1; }
 
