@@ -316,6 +316,25 @@ netns_cleanup() {
 	NETNS_STATE=""
 }
 
+# ---- test scaffolding ----
+
+# netns_test_begin PREFIX TOOL...: the start of every namespace test: skip
+# without root, bail out without the built tools, a fresh registry with
+# cleanup on every exit path, and a private scratch directory $NETNS_TMP
+# (inside the registry, so cleanup removes it too).
+netns_test_begin() {
+	local p=$1 t; shift
+	[ "$(id -u)" = 0 ] || tap_skip_all "needs root (network namespaces, BPF)"
+	for t in "$MMSCTL" "$@"; do
+		[ -x "$t" ] || tap_bail "$t not built (make all)"
+	done
+	netns_init "$p" || tap_bail "no registry"
+	trap netns_cleanup EXIT
+	trap 'exit 1' INT TERM HUP
+	NETNS_TMP=$NETNS_STATE/tmp
+	mkdir -m 700 "$NETNS_TMP"
+}
+
 # ---- TAP ----
 
 TAP_N=0

@@ -16,20 +16,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=scripts/netns.sh
 . "$here/../scripts/netns.sh"
 
-[ "$(id -u)" = 0 ] || tap_skip_all "needs root (network namespaces, BPF)"
-[ -x "$MMSCTL" ] || tap_bail "$MMSCTL not built (make all)"
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/mms-cli.XXXXXX")
-chmod 700 "$tmp"
-cleanup() {
-	netns_cleanup
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-
+netns_test_begin "mms-cli-$$-"
+tmp=$NETNS_TMP
 printf 'x y\n' >"$tmp/pair.topo"
-netns_init "mms-cli-$$-"
 netns_build "$tmp/pair.topo" || tap_bail "building the namespaces"
 PIN=$(netns_pin x)
 ctl() { mmsctl_at x "$@"; }

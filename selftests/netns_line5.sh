@@ -23,22 +23,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=scripts/mms-static.sh
 . "$here/../scripts/mms-static.sh"
 
-[ "$(id -u)" = 0 ] || tap_skip_all "needs root (network namespaces, BPF)"
-for t in "$MMSCTL" "$MMS_BUILD/mms-inject"; do
-	[ -x "$t" ] || tap_bail "$t not built (make all)"
-done
+netns_test_begin "mms-l5-$$-" "$MMS_BUILD/mms-inject"
+tmp=$NETNS_TMP
 topo=$(netns_topo line5) || tap_bail "line5.topo not found"
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/mms-line5.XXXXXX")
-chmod 700 "$tmp"
-cleanup() {
-	netns_cleanup
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-
-netns_init "mms-l5-$$-"
 netns_build "$topo" || tap_bail "building line5 in namespaces"
 nodes=$(netns_nodes)
 for n in $nodes; do
