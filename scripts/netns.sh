@@ -209,7 +209,9 @@ nsx() { local n=$1; shift; nsenter --net="/run/netns/${NETNS_PREFIX}$n" -- "$@";
 # goes to the registry (and $NETNS_LAST_PID) so that cleanup stops it.
 netns_bg() {
 	local n=$1 log=$2; shift 2
-	nsx "$n" "$@" >"$log" 2>&1 &
+	# A simple command, not the nsx function: bash execs it in the forked
+	# child and nsenter execs CMD, so $! is CMD's own PID.
+	nsenter --net="/run/netns/${NETNS_PREFIX}$n" -- "$@" >"$log" 2>&1 &
 	NETNS_LAST_PID=$!
 	echo "$NETNS_LAST_PID" >>"$NETNS_STATE/pids"
 }
