@@ -164,7 +164,7 @@ static void sanitize(struct mms_auth_limits *l, const struct mms_auth_limits *in
 		l->refill_ms = 1;
 }
 
-/* Count an outcome; returns rc. */
+/* Count a refusal by reason; returns rc. */
 static int tally(struct mms_auth_stats *st, int rc)
 {
 	switch (rc) {
@@ -175,7 +175,7 @@ static int tally(struct mms_auth_stats *st, int rc)
 	case -ESTALE:	st->stale++; break;
 	case -EBUSY:	st->busy++; break;
 	case -EKEYREJECTED: st->bad_sig++; break;
-	default:	if (rc >= 0) st->ok++; break;
+	default:	break;
 	}
 	return rc;
 }
@@ -373,8 +373,14 @@ int mms_auth_ma_response(struct mms_auth_ma *ma, uint64_t now_ms, const uint8_t 
 			 size_t len, uint32_t epoch_first, struct mms_session *s,
 			 uint8_t *out, size_t cap)
 {
+	int rc = ma_response(ma, now_ms, in, len, epoch_first, s, out, cap);
+
 	ma->st.handled++;
-	return tally(&ma->st, ma_response(ma, now_ms, in, len, epoch_first, s, out, cap));
+	if (rc < 0)
+		mms_session_wipe(s);
+	else
+		ma->st.ok++;
+	return tally(&ma->st, rc);
 }
 
 /* ---- CM ---- */
@@ -555,21 +561,31 @@ static int cm_confirm(struct mms_auth_cm *cm, uint64_t now_ms, const uint8_t *in
 	rc = derive(s, MMS_ROLE_CM, cm->self->pub.id, ma->id, p->eph, p->chal + O_MA_EPH,
 		    cm->self->kex_priv, ma->kex_pub, p->chal, p->resp,
 		    mms_be32_get(in + O_EPOCH));
-	/* The MA signed, so the MAC can only fail if its static X25519 key is
-	 * not the one we trust: a key mismatch, not a forgery to retry. */
+	/* A signed confirm whose MAC fails means the MA does not hold the
+	 * static X25519 key we trust, or the MAC was altered on the way; both
+	 * count as a failed try like a bad signature. */
 	if (!rc)
 		rc = key_confirm(s->rx_key, in, tag);
 	if (!rc && !mms_ct_equal(tag, in + O_CONF_MAC, MMS_MAC_LEN))
 		rc = -EKEYREJECTED;
-	pend_drop(p);
-	if (rc)
+	if (rc) {
 		mms_session_wipe(s);
-	return rc;
+		pend_fail(p, &cm->lim);
+		return rc;
+	}
+	pend_drop(p);
+	return 0;
 }
 
 int mms_auth_cm_confirm(struct mms_auth_cm *cm, uint64_t now_ms, const uint8_t *in,
 			size_t len, struct mms_session *s)
 {
+	int rc = cm_confirm(cm, now_ms, in, len, s);
+
 	cm->st.handled++;
-	return tally(&cm->st, cm_confirm(cm, now_ms, in, len, s));
+	if (rc < 0)
+		mms_session_wipe(s);
+	else
+		cm->st.ok++;
+	return tally(&cm->st, rc);
 }

@@ -170,7 +170,8 @@ void mms_auth_ma_free(struct mms_auth_ma *ma);
 int mms_auth_ma_challenge(struct mms_auth_ma *ma, uint32_t via, const uint8_t *target,
 			  uint64_t now_ms, uint8_t *out, size_t cap);
 /* Check a response; on success fill *s (hop keys from epoch_first on) and
- * write the confirm to send back. Returns the confirm's length. */
+ * write the confirm to send back. Returns the confirm's length. On failure
+ * *s is wiped. */
 int mms_auth_ma_response(struct mms_auth_ma *ma, uint64_t now_ms, const uint8_t *in,
 			 size_t len, uint32_t epoch_first, struct mms_session *s,
 			 uint8_t *out, size_t cap);
@@ -189,7 +190,7 @@ void mms_auth_cm_free(struct mms_auth_cm *cm);
  * response's length. */
 int mms_auth_cm_challenge(struct mms_auth_cm *cm, uint32_t via, uint64_t now_ms,
 			  const uint8_t *in, size_t len, uint8_t *out, size_t cap);
-/* Check the MA's confirm; on success fill *s. */
+/* Check the MA's confirm; on success fill *s, on failure wipe it. */
 int mms_auth_cm_confirm(struct mms_auth_cm *cm, uint64_t now_ms, const uint8_t *in,
 			size_t len, struct mms_session *s);
 unsigned mms_auth_cm_pending(struct mms_auth_cm *cm, uint64_t now_ms);

@@ -454,7 +454,7 @@ int mms_rec_open(struct mms_rec_reader *rd, const char *data, size_t len,
 				    "refusing", path, magic, (int)(nl - data - (long)mlen - 1),
 				    data + mlen + 1, version);
 		else
-			mms_err_set(e, "%s: not a %s file (bad first line); refusing", path, magic);
+			mms_err_set(e, "%s: not an %s file (bad first line); refusing", path, magic);
 		return -EBADMSG;
 	}
 	/* The last line, "sha256 <64 hex>", covers every byte before it. */
