@@ -315,13 +315,24 @@ int mms_identity_create(const char *dir, const char *name, enum mms_role role,
 
 /* ---- public key files ---- */
 
+int mms_pubid_format(const struct mms_pubid *p, struct mms_rec *r)
+{
+	mms_rec_init(r, PUB_MAGIC, REC_VERSION);
+	add_pub_fields(r, p);
+	return mms_rec_finish(r);
+}
+
 int mms_pubid_write(const char *path, const struct mms_pubid *p, struct mms_err *e)
 {
 	struct mms_rec r;
+	int rc = mms_pubid_format(p, &r);
 
-	mms_rec_init(&r, PUB_MAGIC, REC_VERSION);
-	add_pub_fields(&r, p);
-	return mms_rec_save(&r, path, 0644, e);
+	if (rc)
+		mms_err_set(e, "%s: cannot format the public key", path);
+	else
+		rc = mms_sf_write(path, r.buf, r.len, 0644, e);
+	mms_rec_free(&r);
+	return rc;
 }
 
 int mms_pubid_read(const char *path, enum mms_sf_class cls, struct mms_pubid *p,

@@ -77,6 +77,8 @@ void mms_identity_wipe(struct mms_identity *id);
 
 /* ---- Public key files ---- */
 
+/* The "MMS-PUBKEY 1" text of p into r (free it with mms_rec_free). */
+int mms_pubid_format(const struct mms_pubid *p, struct mms_rec *r);
 int mms_pubid_write(const char *path, const struct mms_pubid *p, struct mms_err *e);
 /* cls: MMS_SF_ANCHOR when the key is about to be trusted. */
 int mms_pubid_read(const char *path, enum mms_sf_class cls, struct mms_pubid *p,
