@@ -31,6 +31,8 @@
  *      hop key of epoch e   16 bytes, "MMS-AUTH-v1 hop" || be32(e)
  *                           (for mms_route_build / mms_key_schedule)
  *      control keys         32 bytes each direction, MA->CM and CM->MA
+ *      wrap keys            32 bytes each direction, for hop keys a CM
+ *                           sends when it has several MAs (see below)
  *
  * 2. Control envelopes: every unicast control message (LSA, beacon ack, MA
  *    command, epoch announcement) travels as
@@ -139,6 +141,21 @@ struct mms_session {
  * mms_key_schedule(key, epoch & 0xff) into mms_keys. */
 int mms_session_hop_key(const struct mms_session *s, uint32_t epoch,
 			uint8_t key[MMS_HOP_KEY_LEN]);
+/*
+ * Hop keys with several MAs: every MA must seal a CM's hop fields with the
+ * one key the CM installed for the epoch, but each MA's session derives its
+ * own. So with several MAs the CM draws a random hop key per epoch and sends
+ * it, wrapped, to every MA it has a session with (and after a quorum re-key,
+ * only to the MAs it still trusts). Wrapped form: nonce (12) | AES-256-GCM
+ * ciphertext (16) | tag (16), under a per-direction key from the master,
+ * with both IDs and the epoch as associated data. Carry it in an envelope
+ * (mms_session_seal) for replay protection. unwrap: 0, or -EBADMSG.
+ */
+#define MMS_WRAPPED_KEY_LEN	(MMS_GCM_NONCE + MMS_HOP_KEY_LEN + MMS_GCM_TAG)
+int mms_session_wrap_hop_key(const struct mms_session *s, uint32_t epoch,
+			     const uint8_t key[MMS_HOP_KEY_LEN], uint8_t out[MMS_WRAPPED_KEY_LEN]);
+int mms_session_unwrap_hop_key(const struct mms_session *s, uint32_t epoch,
+			       const uint8_t in[MMS_WRAPPED_KEY_LEN], uint8_t key[MMS_HOP_KEY_LEN]);
 /* Wrap body into an envelope of type (enum mms_type); returns its length. */
 int mms_session_seal(struct mms_session *s, uint8_t type, const void *body, size_t len,
 		     uint8_t *out, size_t cap);

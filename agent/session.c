@@ -14,6 +14,9 @@
 #define MA2CM_LABEL	"MMS-AUTH-v1 ctl ma->cm"
 #define CM2MA_LABEL	"MMS-AUTH-v1 ctl cm->ma"
 #define CTL_LABEL	"MMS-CTL-v1"
+#define WRAP_MA2CM	"MMS-AUTH-v1 wrap ma->cm"
+#define WRAP_CM2MA	"MMS-AUTH-v1 wrap cm->ma"
+#define WRAP_AAD	"MMS-WRAP-v1"
 #define CTL_VERSION	1
 /* A body must fit an MMS payload (16-bit length) with the envelope around it. */
 #define CTL_BODY_MAX	(0xffff - MMS_CTL_OVERHEAD)
@@ -165,4 +168,62 @@ int mms_session_open(struct mms_session *s, const uint8_t *in, size_t len, uint8
 	*body = in + MMS_CTL_HDR;
 	*body_len = len - MMS_CTL_OVERHEAD;
 	return 0;
+}
+
+/* The wrap key of one direction, from the master; sender_role picks it. */
+static int wrap_key(const struct mms_session *s, int sender_role, uint8_t key[32])
+{
+	const char *label = sender_role == MMS_ROLE_MA ? WRAP_MA2CM : WRAP_CM2MA;
+
+	return mms_hkdf_expand(s->master, label, strlen(label), key, 32);
+}
+
+static void wrap_aad(uint8_t aad[sizeof(WRAP_AAD) - 1 + 2 * MMS_ID_LEN + 4],
+		     const uint8_t sender[MMS_ID_LEN], const uint8_t receiver[MMS_ID_LEN],
+		     uint32_t epoch)
+{
+	size_t l = sizeof(WRAP_AAD) - 1;
+
+	memcpy(aad, WRAP_AAD, l);
+	memcpy(aad + l, sender, MMS_ID_LEN);
+	memcpy(aad + l + MMS_ID_LEN, receiver, MMS_ID_LEN);
+	mms_be32_put(aad + l + 2 * MMS_ID_LEN, epoch);
+}
+
+int mms_session_wrap_hop_key(const struct mms_session *s, uint32_t epoch,
+			     const uint8_t key[MMS_HOP_KEY_LEN], uint8_t out[MMS_WRAPPED_KEY_LEN])
+{
+	uint8_t k[32], aad[sizeof(WRAP_AAD) - 1 + 2 * MMS_ID_LEN + 4];
+	int rc;
+
+	if (!s->established)
+		return -EINVAL;
+	/* A random nonce: the same epoch may be wrapped again (a resend, or a
+	 * new key after a re-key), and GCM must never see a nonce twice. */
+	rc = mms_random(out, MMS_GCM_NONCE);
+	if (!rc)
+		rc = wrap_key(s, s->role, k);
+	wrap_aad(aad, s->self, s->peer, epoch);
+	if (!rc)
+		rc = mms_gcm_seal(k, out, aad, sizeof(aad), key, MMS_HOP_KEY_LEN,
+				  out + MMS_GCM_NONCE, out + MMS_GCM_NONCE + MMS_HOP_KEY_LEN);
+	OPENSSL_cleanse(k, sizeof(k));
+	return rc;
+}
+
+int mms_session_unwrap_hop_key(const struct mms_session *s, uint32_t epoch,
+			       const uint8_t in[MMS_WRAPPED_KEY_LEN], uint8_t key[MMS_HOP_KEY_LEN])
+{
+	uint8_t k[32], aad[sizeof(WRAP_AAD) - 1 + 2 * MMS_ID_LEN + 4];
+	int rc;
+
+	if (!s->established)
+		return -EINVAL;
+	rc = wrap_key(s, s->role == MMS_ROLE_MA ? MMS_ROLE_CM : MMS_ROLE_MA, k);
+	wrap_aad(aad, s->peer, s->self, epoch);
+	if (!rc)
+		rc = mms_gcm_open(k, in, aad, sizeof(aad), in + MMS_GCM_NONCE, MMS_HOP_KEY_LEN,
+				  in + MMS_GCM_NONCE + MMS_HOP_KEY_LEN, key);
+	OPENSSL_cleanse(k, sizeof(k));
+	return rc;
 }

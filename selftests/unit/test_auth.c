@@ -531,6 +531,30 @@ static void test_sessions(void)
 	ok(mms_session_open(&sc, m[7], (size_t)n[7], &type, &body, &blen) == 0 &&
 	   mms_session_open(&sc, m[6], (size_t)n[6], &type, &body, &blen) == -ESTALE,
 	   "a message older than the window refused");
+	/* Hop keys the CM draws itself and hands to its MAs (several MAs). */
+	{
+		uint8_t hk[16], got[16], w[MMS_WRAPPED_KEY_LEN], w2[MMS_WRAPPED_KEY_LEN];
+		int flips = 1;
+
+		mms_random(hk, sizeof(hk));
+		ok(mms_session_wrap_hop_key(&sc, 9, hk, w) == 0 &&
+		   mms_session_unwrap_hop_key(&sa, 9, w, got) == 0 && !memcmp(got, hk, 16),
+		   "CM wraps a hop key, its MA unwraps it");
+		ok(mms_session_wrap_hop_key(&sc, 9, hk, w2) == 0 && memcmp(w, w2, sizeof(w)),
+		   "wrapping again gives another ciphertext (random nonce)");
+		ok(mms_session_unwrap_hop_key(&sa, 10, w, got) == -EBADMSG,
+		   "a key wrapped for epoch 9 is not taken for epoch 10");
+		ok(mms_session_unwrap_hop_key(&sa2, 9, w, got) == -EBADMSG,
+		   "another CM's session cannot unwrap it");
+		ok(mms_session_unwrap_hop_key(&sc, 9, w, got) == -EBADMSG,
+		   "the sender's own session cannot unwrap it (direction keys)");
+		for (size_t i = 0; i < sizeof(w); i++) {
+			memcpy(w2, w, sizeof(w));
+			w2[i] ^= 0x10;
+			flips &= mms_session_unwrap_hop_key(&sa, 9, w2, got) == -EBADMSG;
+		}
+		ok(flips, "any changed byte of a wrapped key refused");
+	}
 	ok(mms_session_seal(&sa, MMS_T_CONTROL, "abc", 3, x, 3 + MMS_CTL_OVERHEAD - 1) == -ENOSPC,
 	   "sealing into a short buffer refused");
 	ok(mms_session_open(&sc, m[7], MMS_CTL_OVERHEAD - 1, &type, &body, &blen) == -EBADMSG,
