@@ -213,49 +213,72 @@ static int key_confirm(const uint8_t k_ma2cm[32], const uint8_t *conf, uint8_t t
 	return mms_mac(k_ma2cm, v, 2, tag);
 }
 
-/* ---- MA ---- */
+/* ---- what both ends keep ---- */
 
-struct mms_auth_ma {
+struct end {
 	const struct mms_identity *self;
-	const struct mms_registry *reg;
 	struct mms_auth_limits lim;
 	struct mms_auth_stats st;
 	struct pend p[MMS_AUTH_PENDING_MAX];
+};
+
+/* An object of size bytes that starts with a struct end, for role; peers is
+ * the registry or trust store it will consult. */
+static void *end_new(size_t size, const struct mms_identity *self, int role, const void *peers,
+		     const struct mms_auth_limits *lim)
+{
+	struct end *e;
+
+	if (!self || !peers || self->pub.role != role)
+		return NULL;
+	e = calloc(1, size);
+	if (!e)
+		return NULL;
+	e->self = self;
+	sanitize(&e->lim, lim);
+	return e;
+}
+
+/* Wipes pending ephemeral keys with everything else. */
+static void end_free(void *x, size_t size)
+{
+	if (!x)
+		return;
+	OPENSSL_cleanse(x, size);
+	free(x);
+}
+
+/* ---- MA ---- */
+
+struct mms_auth_ma {
+	struct end e;
+	const struct mms_registry *reg;
 };
 
 struct mms_auth_ma *mms_auth_ma_new(const struct mms_identity *self,
 				    const struct mms_registry *reg,
 				    const struct mms_auth_limits *lim)
 {
-	struct mms_auth_ma *ma;
+	struct mms_auth_ma *ma = end_new(sizeof(*ma), self, MMS_ROLE_MA, reg, lim);
 
-	if (!self || !reg || self->pub.role != MMS_ROLE_MA)
-		return NULL;
-	ma = calloc(1, sizeof(*ma));
-	if (!ma)
-		return NULL;
-	ma->self = self;
-	ma->reg = reg;
-	sanitize(&ma->lim, lim);
+	if (ma)
+		ma->reg = reg;
 	return ma;
 }
 
 void mms_auth_ma_free(struct mms_auth_ma *ma)
 {
-	if (!ma)
-		return;
-	OPENSSL_cleanse(ma, sizeof(*ma));
-	free(ma);
+	end_free(ma, sizeof(*ma));
 }
 
 const struct mms_auth_stats *mms_auth_ma_stats(const struct mms_auth_ma *ma)
 {
-	return &ma->st;
+	return &ma->e.st;
 }
 
 unsigned mms_auth_ma_pending(struct mms_auth_ma *ma, uint64_t now_ms)
 {
-	return pend_expire(ma->p, &ma->lim, now_ms);
+	return pend_expire(ma->e.p, &ma->e.lim, now_ms);
 }
 
 int mms_auth_ma_challenge(struct mms_auth_ma *ma, uint32_t via, const uint8_t *target,
@@ -267,13 +290,13 @@ int mms_auth_ma_challenge(struct mms_auth_ma *ma, uint32_t via, const uint8_t *t
 
 	if (cap < MMS_AUTH_CHALLENGE_LEN)
 		return -ENOSPC;
-	p = pend_alloc(ma->p, &ma->lim, via, now_ms);
+	p = pend_alloc(ma->e.p, &ma->e.lim, via, now_ms);
 	if (!p)
-		return tally(&ma->st, -EBUSY);
+		return tally(&ma->e.st, -EBUSY);
 	c = p->chal;
 	c[0] = MMS_AUTH_VERSION;
 	c[1] = MMS_AUTH_CHALLENGE;
-	memcpy(c + O_MA, ma->self->pub.id, MMS_ID_LEN);
+	memcpy(c + O_MA, ma->e.self->pub.id, MMS_ID_LEN);
 	if (target)
 		memcpy(c + O_TARGET, target, MMS_ID_LEN);
 	rc = mms_random(c + O_MA_NONCE, MMS_NONCE_LEN);
@@ -290,8 +313,8 @@ int mms_auth_ma_challenge(struct mms_auth_ma *ma, uint32_t via, const uint8_t *t
 static struct pend *ma_find(struct mms_auth_ma *ma, const uint8_t nonce[MMS_NONCE_LEN])
 {
 	for (unsigned i = 0; i < MMS_AUTH_PENDING_MAX; i++)
-		if (ma->p[i].used && !memcmp(ma->p[i].chal + O_MA_NONCE, nonce, MMS_NONCE_LEN))
-			return &ma->p[i];
+		if (ma->e.p[i].used && !memcmp(ma->e.p[i].chal + O_MA_NONCE, nonce, MMS_NONCE_LEN))
+			return &ma->e.p[i];
 	return NULL;
 }
 
@@ -307,12 +330,12 @@ static int ma_confirm(struct mms_auth_ma *ma, const struct pend *p, const uint8_
 	memset(out, 0, MMS_AUTH_CONFIRM_LEN);
 	out[0] = MMS_AUTH_VERSION;
 	out[1] = MMS_AUTH_CONFIRM;
-	memcpy(out + O_MA, ma->self->pub.id, MMS_ID_LEN);
+	memcpy(out + O_MA, ma->e.self->pub.id, MMS_ID_LEN);
 	memcpy(out + O_CM, resp + O_CM, MMS_ID_LEN);
 	memcpy(out + O_MA_NONCE, resp + O_MA_NONCE, MMS_NONCE_LEN);
 	memcpy(out + O_CM_NONCE, resp + O_CM_NONCE, MMS_NONCE_LEN);
 	mms_be32_put(out + O_EPOCH, epoch_first);
-	rc = mms_sign(ma->self->sign_priv, v, 4, out + O_CONF_SIG);
+	rc = mms_sign(ma->e.self->sign_priv, v, 4, out + O_CONF_SIG);
 	if (!rc)
 		rc = key_confirm(s->tx_key, out, out + O_CONF_MAC);
 	return rc;
@@ -328,9 +351,9 @@ static int ma_response(struct mms_auth_ma *ma, uint64_t now_ms, const uint8_t *i
 
 	if (mms_auth_kind(in, len) != MMS_AUTH_RESPONSE)
 		return -EBADMSG;
-	if (memcmp(in + O_MA, ma->self->pub.id, MMS_ID_LEN))
+	if (memcmp(in + O_MA, ma->e.self->pub.id, MMS_ID_LEN))
 		return -EPERM;
-	pend_expire(ma->p, &ma->lim, now_ms);
+	pend_expire(ma->e.p, &ma->e.lim, now_ms);
 	p = ma_find(ma, in + O_MA_NONCE);
 	if (!p)
 		return -ESTALE;
@@ -350,14 +373,14 @@ static int ma_response(struct mms_auth_ma *ma, uint64_t now_ms, const uint8_t *i
 	v[0] = (struct mms_iov){ RESP_LABEL, strlen(RESP_LABEL) };
 	v[1] = (struct mms_iov){ p->chal, MMS_AUTH_CHALLENGE_LEN };
 	v[2] = (struct mms_iov){ in, O_RESP_SIG };
-	ma->st.sig_checks++;
+	ma->e.st.sig_checks++;
 	rc = mms_verify(cm->sign_pub, v, 3, in + O_RESP_SIG);
 	if (rc) {
-		pend_fail(p, &ma->lim);
+		pend_fail(p, &ma->e.lim);
 		return rc;
 	}
-	rc = derive(s, MMS_ROLE_MA, ma->self->pub.id, cm->id, p->eph, in + O_CM_EPH,
-		    ma->self->kex_priv, cm->kex_pub, p->chal, in, epoch_first);
+	rc = derive(s, MMS_ROLE_MA, ma->e.self->pub.id, cm->id, p->eph, in + O_CM_EPH,
+		    ma->e.self->kex_priv, cm->kex_pub, p->chal, in, epoch_first);
 	if (!rc)
 		rc = ma_confirm(ma, p, in, epoch_first, s, out);
 	/* Signed by an enrolled CM: whatever happened, this nonce is used up. */
@@ -375,12 +398,12 @@ int mms_auth_ma_response(struct mms_auth_ma *ma, uint64_t now_ms, const uint8_t 
 {
 	int rc = ma_response(ma, now_ms, in, len, epoch_first, s, out, cap);
 
-	ma->st.handled++;
+	ma->e.st.handled++;
 	if (rc < 0)
 		mms_session_wipe(s);
 	else
-		ma->st.ok++;
-	return tally(&ma->st, rc);
+		ma->e.st.ok++;
+	return tally(&ma->e.st, rc);
 }
 
 /* ---- CM ---- */
@@ -392,11 +415,8 @@ struct bucket {
 };
 
 struct mms_auth_cm {
-	const struct mms_identity *self;
+	struct end e;
 	const struct mms_trust *trust;
-	struct mms_auth_limits lim;
-	struct mms_auth_stats st;
-	struct pend p[MMS_AUTH_PENDING_MAX];
 	struct bucket b[MMS_AUTH_VIA_MAX];
 };
 
@@ -404,35 +424,26 @@ struct mms_auth_cm *mms_auth_cm_new(const struct mms_identity *self,
 				    const struct mms_trust *trust,
 				    const struct mms_auth_limits *lim)
 {
-	struct mms_auth_cm *cm;
+	struct mms_auth_cm *cm = end_new(sizeof(*cm), self, MMS_ROLE_CM, trust, lim);
 
-	if (!self || !trust || self->pub.role != MMS_ROLE_CM)
-		return NULL;
-	cm = calloc(1, sizeof(*cm));
-	if (!cm)
-		return NULL;
-	cm->self = self;
-	cm->trust = trust;
-	sanitize(&cm->lim, lim);
+	if (cm)
+		cm->trust = trust;
 	return cm;
 }
 
 void mms_auth_cm_free(struct mms_auth_cm *cm)
 {
-	if (!cm)
-		return;
-	OPENSSL_cleanse(cm, sizeof(*cm));
-	free(cm);
+	end_free(cm, sizeof(*cm));
 }
 
 const struct mms_auth_stats *mms_auth_cm_stats(const struct mms_auth_cm *cm)
 {
-	return &cm->st;
+	return &cm->e.st;
 }
 
 unsigned mms_auth_cm_pending(struct mms_auth_cm *cm, uint64_t now_ms)
 {
-	return pend_expire(cm->p, &cm->lim, now_ms);
+	return pend_expire(cm->e.p, &cm->e.lim, now_ms);
 }
 
 /* Token bucket: burst answers at once, one more every refill_ms. Signing is
@@ -471,7 +482,7 @@ static int cm_challenge(struct mms_auth_cm *cm, uint32_t via, uint64_t now_ms,
 	if (mms_auth_kind(in, len) != MMS_AUTH_CHALLENGE)
 		return -EBADMSG;
 	if (!mms_is_zero(in + O_TARGET, MMS_ID_LEN) &&
-	    memcmp(in + O_TARGET, cm->self->pub.id, MMS_ID_LEN))
+	    memcmp(in + O_TARGET, cm->e.self->pub.id, MMS_ID_LEN))
 		return -EPERM;
 	if (!mms_trust_find(cm->trust, in + O_MA))
 		return -ENOKEY;
@@ -479,9 +490,9 @@ static int cm_challenge(struct mms_auth_cm *cm, uint32_t via, uint64_t now_ms,
 		return -EINVAL;
 	if (cap < MMS_AUTH_RESPONSE_LEN)
 		return -ENOSPC;
-	if (bucket_take(&cm->b[via], &cm->lim, now_ms))
+	if (bucket_take(&cm->b[via], &cm->e.lim, now_ms))
 		return -EBUSY;
-	p = pend_alloc(cm->p, &cm->lim, via, now_ms);
+	p = pend_alloc(cm->e.p, &cm->e.lim, via, now_ms);
 	if (!p)
 		return -EBUSY;
 	memcpy(p->chal, in, MMS_AUTH_CHALLENGE_LEN);
@@ -489,7 +500,7 @@ static int cm_challenge(struct mms_auth_cm *cm, uint32_t via, uint64_t now_ms,
 	r[0] = MMS_AUTH_VERSION;
 	r[1] = MMS_AUTH_RESPONSE;
 	memcpy(r + O_MA, in + O_MA, MMS_ID_LEN);
-	memcpy(r + O_CM, cm->self->pub.id, MMS_ID_LEN);
+	memcpy(r + O_CM, cm->e.self->pub.id, MMS_ID_LEN);
 	memcpy(r + O_MA_NONCE, in + O_MA_NONCE, MMS_NONCE_LEN);
 	rc = mms_random(r + O_CM_NONCE, MMS_NONCE_LEN);
 	if (!rc)
@@ -498,7 +509,7 @@ static int cm_challenge(struct mms_auth_cm *cm, uint32_t via, uint64_t now_ms,
 		v[0] = (struct mms_iov){ RESP_LABEL, strlen(RESP_LABEL) };
 		v[1] = (struct mms_iov){ p->chal, MMS_AUTH_CHALLENGE_LEN };
 		v[2] = (struct mms_iov){ r, O_RESP_SIG };
-		rc = mms_sign(cm->self->sign_priv, v, 3, r + O_RESP_SIG);
+		rc = mms_sign(cm->e.self->sign_priv, v, 3, r + O_RESP_SIG);
 	}
 	if (rc) {
 		pend_drop(p);
@@ -511,19 +522,19 @@ static int cm_challenge(struct mms_auth_cm *cm, uint32_t via, uint64_t now_ms,
 int mms_auth_cm_challenge(struct mms_auth_cm *cm, uint32_t via, uint64_t now_ms,
 			  const uint8_t *in, size_t len, uint8_t *out, size_t cap)
 {
-	cm->st.handled++;
-	return tally(&cm->st, cm_challenge(cm, via, now_ms, in, len, out, cap));
+	cm->e.st.handled++;
+	return tally(&cm->e.st, cm_challenge(cm, via, now_ms, in, len, out, cap));
 }
 
 static struct pend *cm_find(struct mms_auth_cm *cm, const uint8_t *conf)
 {
 	for (unsigned i = 0; i < MMS_AUTH_PENDING_MAX; i++) {
-		const struct pend *p = &cm->p[i];
+		const struct pend *p = &cm->e.p[i];
 
 		if (p->used && !memcmp(p->chal + O_MA, conf + O_MA, MMS_ID_LEN) &&
 		    !memcmp(p->chal + O_MA_NONCE, conf + O_MA_NONCE, MMS_NONCE_LEN) &&
 		    !memcmp(p->resp + O_CM_NONCE, conf + O_CM_NONCE, MMS_NONCE_LEN))
-			return &cm->p[i];
+			return &cm->e.p[i];
 	}
 	return NULL;
 }
@@ -539,12 +550,12 @@ static int cm_confirm(struct mms_auth_cm *cm, uint64_t now_ms, const uint8_t *in
 
 	if (mms_auth_kind(in, len) != MMS_AUTH_CONFIRM)
 		return -EBADMSG;
-	if (memcmp(in + O_CM, cm->self->pub.id, MMS_ID_LEN))
+	if (memcmp(in + O_CM, cm->e.self->pub.id, MMS_ID_LEN))
 		return -EPERM;
 	ma = mms_trust_find(cm->trust, in + O_MA);
 	if (!ma)
 		return -ENOKEY;
-	pend_expire(cm->p, &cm->lim, now_ms);
+	pend_expire(cm->e.p, &cm->e.lim, now_ms);
 	p = cm_find(cm, in);
 	if (!p)
 		return -ESTALE;
@@ -552,14 +563,14 @@ static int cm_confirm(struct mms_auth_cm *cm, uint64_t now_ms, const uint8_t *in
 	v[1] = (struct mms_iov){ p->chal, MMS_AUTH_CHALLENGE_LEN };
 	v[2] = (struct mms_iov){ p->resp, MMS_AUTH_RESPONSE_LEN };
 	v[3] = (struct mms_iov){ in, O_CONF_SIG };
-	cm->st.sig_checks++;
+	cm->e.st.sig_checks++;
 	rc = mms_verify(ma->sign_pub, v, 4, in + O_CONF_SIG);
 	if (rc) {
-		pend_fail(p, &cm->lim);
+		pend_fail(p, &cm->e.lim);
 		return rc;
 	}
-	rc = derive(s, MMS_ROLE_CM, cm->self->pub.id, ma->id, p->eph, p->chal + O_MA_EPH,
-		    cm->self->kex_priv, ma->kex_pub, p->chal, p->resp,
+	rc = derive(s, MMS_ROLE_CM, cm->e.self->pub.id, ma->id, p->eph, p->chal + O_MA_EPH,
+		    cm->e.self->kex_priv, ma->kex_pub, p->chal, p->resp,
 		    mms_be32_get(in + O_EPOCH));
 	/* A signed confirm whose MAC fails means the MA does not hold the
 	 * static X25519 key we trust, or the MAC was altered on the way; both
@@ -570,7 +581,7 @@ static int cm_confirm(struct mms_auth_cm *cm, uint64_t now_ms, const uint8_t *in
 		rc = -EKEYREJECTED;
 	if (rc) {
 		mms_session_wipe(s);
-		pend_fail(p, &cm->lim);
+		pend_fail(p, &cm->e.lim);
 		return rc;
 	}
 	pend_drop(p);
@@ -582,10 +593,10 @@ int mms_auth_cm_confirm(struct mms_auth_cm *cm, uint64_t now_ms, const uint8_t *
 {
 	int rc = cm_confirm(cm, now_ms, in, len, s);
 
-	cm->st.handled++;
+	cm->e.st.handled++;
 	if (rc < 0)
 		mms_session_wipe(s);
 	else
-		cm->st.ok++;
-	return tally(&cm->st, rc);
+		cm->e.st.ok++;
+	return tally(&cm->e.st, rc);
 }

@@ -100,8 +100,9 @@ static int gather(const struct mms_iov *v, int nv, uint8_t *buf, size_t *len)
 	return 0;
 }
 
-int mms_sign(const uint8_t priv[MMS_KEY32], const struct mms_iov *v, int nv,
-	     uint8_t sig[MMS_SIG_LEN])
+/* One Ed25519 operation: sign with a private key, or verify with a public one. */
+static int ed25519(int sign, const uint8_t key[MMS_KEY32], const struct mms_iov *v, int nv,
+		   const uint8_t *sig_in, uint8_t *sig_out)
 {
 	uint8_t buf[MMS_SIGN_MAX];
 	size_t len, slen = MMS_SIG_LEN;
@@ -111,39 +112,35 @@ int mms_sign(const uint8_t priv[MMS_KEY32], const struct mms_iov *v, int nv,
 
 	if (rc)
 		return rc;
-	rc = -EIO;
-	k = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, priv, MMS_KEY32);
+	k = sign ? EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, key, MMS_KEY32) :
+		   EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, key, MMS_KEY32);
 	md = EVP_MD_CTX_new();
-	if (k && md && EVP_DigestSignInit(md, NULL, NULL, NULL, k) == 1 &&
-	    EVP_DigestSign(md, sig, &slen, buf, len) == 1 && slen == MMS_SIG_LEN)
-		rc = 0;
+	rc = -EIO;
+	if (sign) {
+		if (k && md && EVP_DigestSignInit(md, NULL, NULL, NULL, k) == 1 &&
+		    EVP_DigestSign(md, sig_out, &slen, buf, len) == 1 && slen == MMS_SIG_LEN)
+			rc = 0;
+	} else if (k && md && EVP_DigestVerifyInit(md, NULL, NULL, NULL, k) == 1) {
+		rc = EVP_DigestVerify(md, sig_in, MMS_SIG_LEN, buf, len) == 1 ? 0 : -EKEYREJECTED;
+	} else if (!k && md) {
+		rc = -EKEYREJECTED;	/* not a usable public key */
+	}
 	EVP_MD_CTX_free(md);
 	EVP_PKEY_free(k);
 	OPENSSL_cleanse(buf, len);
 	return rc;
 }
 
+int mms_sign(const uint8_t priv[MMS_KEY32], const struct mms_iov *v, int nv,
+	     uint8_t sig[MMS_SIG_LEN])
+{
+	return ed25519(1, priv, v, nv, NULL, sig);
+}
+
 int mms_verify(const uint8_t pub[MMS_KEY32], const struct mms_iov *v, int nv,
 	       const uint8_t sig[MMS_SIG_LEN])
 {
-	uint8_t buf[MMS_SIGN_MAX];
-	size_t len;
-	EVP_PKEY *k = NULL;
-	EVP_MD_CTX *md = NULL;
-	int rc = gather(v, nv, buf, &len);
-
-	if (rc)
-		return rc;
-	rc = -EIO;
-	k = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, MMS_KEY32);
-	md = EVP_MD_CTX_new();
-	if (k && md && EVP_DigestVerifyInit(md, NULL, NULL, NULL, k) == 1)
-		rc = EVP_DigestVerify(md, sig, MMS_SIG_LEN, buf, len) == 1 ? 0 : -EKEYREJECTED;
-	else if (!k && md)
-		rc = -EKEYREJECTED;	/* not a valid curve point */
-	EVP_MD_CTX_free(md);
-	EVP_PKEY_free(k);
-	return rc;
+	return ed25519(0, pub, v, nv, sig, NULL);
 }
 
 int mms_x25519(const uint8_t priv[MMS_KEY32], const uint8_t peer[MMS_KEY32],

@@ -13,22 +13,52 @@
 #include "identity.h"
 #include "identity_int.h"
 
-#define TRUST_FILE	"trust"
-#define TRUST_MAGIC	"MMS-TRUST"
-#define REG_FILE	"registry"
-#define REG_MAGIC	"MMS-REGISTRY"
-#define SEQ_FILE	"seq"
-#define SEQ_MAGIC	"MMS-SEQ"
 #define REC_VERSION	1
-#define TRUST_FILE_MAX	(MMS_TRUST_MAX * 256 + 512)
-#define REG_FILE_MAX	((size_t)MMS_REGISTRY_MAX * 256 * 2)
+#define PATH_MAX_LEN	4096
 
-static int state_path(char *path, size_t cap, const char *dir, const char *name,
+struct state_file {
+	const char *name, *magic;
+	size_t max;
+};
+
+static const struct state_file trust_file = { "trust", "MMS-TRUST", MMS_TRUST_MAX * 256 + 512 };
+static const struct state_file reg_file = { "registry", "MMS-REGISTRY",
+					    (size_t)MMS_REGISTRY_MAX * 256 * 2 };
+static const struct state_file seq_file = { "seq", "MMS-SEQ", 512 };
+
+static int state_path(char *path, const char *dir, const struct state_file *f,
 		      struct mms_err *e)
 {
 	int rc = mms_sf_check_dir(dir, e);
 
-	return rc ? rc : mms_sf_path(path, cap, dir, name, e);
+	return rc ? rc : mms_sf_path(path, PATH_MAX_LEN, dir, f->name, e);
+}
+
+/* Open f in dir as a record: 0 (release *data afterwards), 1 when there is
+ * no such file yet (nothing to release), or a negative error (release). A
+ * missing or unsafe state directory is an error, never "no file". */
+static int state_open(const char *dir, const struct state_file *f, char *path,
+		      struct mms_rec_reader *rd, char **data, size_t *len, struct mms_err *e)
+{
+	int rc = state_path(path, dir, f, e);
+
+	*data = NULL;
+	*len = 0;
+	if (rc)
+		return rc;
+	rc = mms_rec_load(path, MMS_SF_STATE, f->max, f->magic, REC_VERSION, rd, data, len, e);
+	return rc == -ENOENT && !*data ? 1 : rc;
+}
+
+/* Start the record that will replace f in dir. */
+static int state_begin(const char *dir, const struct state_file *f, char *path,
+		       struct mms_rec *r, struct mms_err *e)
+{
+	int rc = state_path(path, dir, f, e);
+
+	if (!rc)
+		mms_rec_init(r, f->magic, REC_VERSION);
+	return rc;
 }
 
 /* ---- trust store ---- */
@@ -84,18 +114,14 @@ int mms_trust_load(const char *dir, struct mms_trust *t, struct mms_err *e)
 {
 	struct mms_rec_reader rd;
 	struct mms_pubid p;
-	char path[4096], key[32], *data = NULL;
+	char path[PATH_MAX_LEN], key[32], *data;
 	const char *val;
-	size_t len = 0, vlen;
+	size_t len, vlen;
 	int rc;
 
 	memset(t, 0, sizeof(*t));
-	rc = state_path(path, sizeof(path), dir, TRUST_FILE, e);
-	if (rc)
-		return rc;
-	rc = mms_rec_load(path, MMS_SF_STATE, TRUST_FILE_MAX, TRUST_MAGIC, REC_VERSION, &rd,
-			  &data, &len, e);
-	if (rc == -ENOENT && !data)
+	rc = state_open(dir, &trust_file, path, &rd, &data, &len, e);
+	if (rc == 1)
 		return 0;	/* nothing trusted yet */
 	while (!rc && (rc = mms_rec_next(&rd, key, &val, &vlen, e)) > 0) {
 		int distrusted = !strcmp(key, "distrusted");
@@ -130,12 +156,11 @@ int mms_trust_load(const char *dir, struct mms_trust *t, struct mms_err *e)
 int mms_trust_save(const char *dir, const struct mms_trust *t, struct mms_err *e)
 {
 	struct mms_rec r;
-	char path[4096];
-	int rc = state_path(path, sizeof(path), dir, TRUST_FILE, e);
+	char path[PATH_MAX_LEN];
+	int rc = state_begin(dir, &trust_file, path, &r, e);
 
 	if (rc)
 		return rc;
-	mms_rec_init(&r, TRUST_MAGIC, REC_VERSION);
 	mms_rec_add(&r, "decree-seq", "%llu", (unsigned long long)t->decree_seq);
 	for (unsigned i = 0; i < t->n; i++)
 		mms_pubid_add_line(&r, t->e[i].distrusted ? "distrusted" : "ma", &t->e[i].ma);
@@ -297,18 +322,14 @@ static int reg_line(struct mms_rec_reader *rd, struct mms_registry *r, const cha
 int mms_registry_load(const char *dir, struct mms_registry *r, struct mms_err *e)
 {
 	struct mms_rec_reader rd;
-	char path[4096], key[32], *data = NULL;
+	char path[PATH_MAX_LEN], key[32], *data;
 	const char *val;
-	size_t len = 0, vlen;
+	size_t len, vlen;
 	int rc;
 
 	memset(r, 0, sizeof(*r));
-	rc = state_path(path, sizeof(path), dir, REG_FILE, e);
-	if (rc)
-		return rc;
-	rc = mms_rec_load(path, MMS_SF_STATE, REG_FILE_MAX, REG_MAGIC, REC_VERSION, &rd, &data,
-			  &len, e);
-	if (rc == -ENOENT && !data)
+	rc = state_open(dir, &reg_file, path, &rd, &data, &len, e);
+	if (rc == 1)
 		return 0;	/* nothing enrolled yet */
 	while (!rc && (rc = mms_rec_next(&rd, key, &val, &vlen, e)) > 0)
 		rc = reg_line(&rd, r, key, val, vlen, e);
@@ -321,12 +342,11 @@ int mms_registry_load(const char *dir, struct mms_registry *r, struct mms_err *e
 int mms_registry_save(const char *dir, const struct mms_registry *r, struct mms_err *e)
 {
 	struct mms_rec rec;
-	char path[4096];
-	int rc = state_path(path, sizeof(path), dir, REG_FILE, e);
+	char path[PATH_MAX_LEN];
+	int rc = state_begin(dir, &reg_file, path, &rec, e);
 
 	if (rc)
 		return rc;
-	mms_rec_init(&rec, REG_MAGIC, REC_VERSION);
 	for (size_t i = 0; i < r->n; i++)
 		mms_pubid_add_line(&rec, "cm", &r->c[i]);
 	for (size_t i = 0; i < r->nrev; i++)
@@ -340,9 +360,9 @@ int mms_seq_reserve(const char *dir, uint64_t block, uint64_t *start, struct mms
 {
 	struct mms_rec_reader rd;
 	struct mms_rec r;
-	char path[4096], key[32], *data = NULL;
+	char path[PATH_MAX_LEN], key[32], *data;
 	const char *val;
-	size_t len = 0, vlen;
+	size_t len, vlen;
 	uint64_t next = 0;
 	int rc, seen = 0;
 
@@ -350,11 +370,8 @@ int mms_seq_reserve(const char *dir, uint64_t block, uint64_t *start, struct mms
 		mms_err_set(e, "empty sequence block");
 		return -EINVAL;
 	}
-	rc = state_path(path, sizeof(path), dir, SEQ_FILE, e);
-	if (rc)
-		return rc;
-	rc = mms_rec_load(path, MMS_SF_STATE, 512, SEQ_MAGIC, REC_VERSION, &rd, &data, &len, e);
-	if (rc == -ENOENT && !data) {
+	rc = state_open(dir, &seq_file, path, &rd, &data, &len, e);
+	if (rc == 1) {
 		rc = 0;
 		seen = 1;	/* first use: start at 0 */
 	} else {
@@ -373,7 +390,9 @@ int mms_seq_reserve(const char *dir, uint64_t block, uint64_t *start, struct mms
 		mms_err_set(e, "%s: sequence numbers exhausted", path);
 		return -EOVERFLOW;
 	}
-	mms_rec_init(&r, SEQ_MAGIC, REC_VERSION);
+	rc = state_begin(dir, &seq_file, path, &r, e);
+	if (rc)
+		return rc;
 	mms_rec_add(&r, "next", "%llu", (unsigned long long)(next + block));
 	rc = mms_rec_save(&r, path, 0600, e);
 	if (!rc)

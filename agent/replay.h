@@ -4,7 +4,7 @@
  * in a ring of MMS_REPLAY_WORDS 64-bit words (the scheme WireGuard and IPsec
  * use). A number is accepted once, and only if it is no more than
  * MMS_REPLAY_WINDOW below the highest number accepted so far; numbers above
- * the highest move the window forward. Memory is fixed (264 bytes) whatever
+ * the highest move the window forward. Memory is fixed (272 bytes) whatever
  * the sender does.
  *
  * check() only looks, so that a receiver can reject cheaply before a MAC is

@@ -190,40 +190,44 @@ static void wrap_aad(uint8_t aad[sizeof(WRAP_AAD) - 1 + 2 * MMS_ID_LEN + 4],
 	mms_be32_put(aad + l + 2 * MMS_ID_LEN, epoch);
 }
 
-int mms_session_wrap_hop_key(const struct mms_session *s, uint32_t epoch,
-			     const uint8_t key[MMS_HOP_KEY_LEN], uint8_t out[MMS_WRAPPED_KEY_LEN])
+/* Seal (out = nonce | ct | tag) or open (in -> key) one wrapped hop key. */
+static int wrap_op(const struct mms_session *s, uint32_t epoch, int seal, const uint8_t *in,
+		   uint8_t *out)
 {
 	uint8_t k[32], aad[sizeof(WRAP_AAD) - 1 + 2 * MMS_ID_LEN + 4];
+	int peer_role = s->role == MMS_ROLE_MA ? MMS_ROLE_CM : MMS_ROLE_MA;
 	int rc;
 
 	if (!s->established)
 		return -EINVAL;
-	/* A random nonce: the same epoch may be wrapped again (a resend, or a
-	 * new key after a re-key), and GCM must never see a nonce twice. */
-	rc = mms_random(out, MMS_GCM_NONCE);
-	if (!rc)
-		rc = wrap_key(s, s->role, k);
-	wrap_aad(aad, s->self, s->peer, epoch);
-	if (!rc)
-		rc = mms_gcm_seal(k, out, aad, sizeof(aad), key, MMS_HOP_KEY_LEN,
-				  out + MMS_GCM_NONCE, out + MMS_GCM_NONCE + MMS_HOP_KEY_LEN);
+	rc = wrap_key(s, seal ? s->role : peer_role, k);
+	if (seal) {
+		wrap_aad(aad, s->self, s->peer, epoch);
+		/* A random nonce: the same epoch may be wrapped again (a resend,
+		 * a new key after a re-key), and GCM must never see a nonce twice. */
+		if (!rc)
+			rc = mms_random(out, MMS_GCM_NONCE);
+		if (!rc)
+			rc = mms_gcm_seal(k, out, aad, sizeof(aad), in, MMS_HOP_KEY_LEN,
+					  out + MMS_GCM_NONCE, out + MMS_GCM_NONCE + MMS_HOP_KEY_LEN);
+	} else {
+		wrap_aad(aad, s->peer, s->self, epoch);
+		if (!rc)
+			rc = mms_gcm_open(k, in, aad, sizeof(aad), in + MMS_GCM_NONCE, MMS_HOP_KEY_LEN,
+					  in + MMS_GCM_NONCE + MMS_HOP_KEY_LEN, out);
+	}
 	OPENSSL_cleanse(k, sizeof(k));
 	return rc;
+}
+
+int mms_session_wrap_hop_key(const struct mms_session *s, uint32_t epoch,
+			     const uint8_t key[MMS_HOP_KEY_LEN], uint8_t out[MMS_WRAPPED_KEY_LEN])
+{
+	return wrap_op(s, epoch, 1, key, out);
 }
 
 int mms_session_unwrap_hop_key(const struct mms_session *s, uint32_t epoch,
 			       const uint8_t in[MMS_WRAPPED_KEY_LEN], uint8_t key[MMS_HOP_KEY_LEN])
 {
-	uint8_t k[32], aad[sizeof(WRAP_AAD) - 1 + 2 * MMS_ID_LEN + 4];
-	int rc;
-
-	if (!s->established)
-		return -EINVAL;
-	rc = wrap_key(s, s->role == MMS_ROLE_MA ? MMS_ROLE_CM : MMS_ROLE_MA, k);
-	wrap_aad(aad, s->peer, s->self, epoch);
-	if (!rc)
-		rc = mms_gcm_open(k, in, aad, sizeof(aad), in + MMS_GCM_NONCE, MMS_HOP_KEY_LEN,
-				  in + MMS_GCM_NONCE + MMS_HOP_KEY_LEN, key);
-	OPENSSL_cleanse(k, sizeof(k));
-	return rc;
+	return wrap_op(s, epoch, 0, in, key);
 }
