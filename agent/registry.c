@@ -110,43 +110,46 @@ int mms_trust_add(struct mms_trust *t, const struct mms_pubid *ma, struct mms_er
 	return 0;
 }
 
+static int trust_line(struct mms_rec_reader *rd, struct mms_trust *t, const char *key,
+		      const char *val, size_t vlen, int *seq_seen, struct mms_err *e)
+{
+	int distrusted = !strcmp(key, "distrusted");
+	struct mms_pubid p;
+	int rc;
+
+	if (!strcmp(key, "decree-seq"))
+		return (*seq_seen)++ ? mms_rec_bad(rd, e, "decree-seq twice") :
+				       mms_rec_u64(rd, key, val, vlen, &t->decree_seq, e);
+	if (!distrusted && strcmp(key, "ma"))
+		return mms_rec_bad(rd, e, "unknown entry '%s'", key);
+	rc = mms_pubid_parse_line(rd, MMS_ROLE_MA, val, vlen, &p, e);
+	if (rc)
+		return rc;
+	if (t->n >= MMS_TRUST_MAX)
+		return mms_rec_bad(rd, e, "more than %d MAs", MMS_TRUST_MAX);
+	for (unsigned i = 0; i < t->n; i++)
+		if (!memcmp(t->e[i].ma.id, p.id, MMS_ID_LEN))
+			return mms_rec_bad(rd, e, "MA listed twice");
+	t->e[t->n].ma = p;
+	t->e[t->n].distrusted = distrusted;
+	t->n++;
+	return 0;
+}
+
 int mms_trust_load(const char *dir, struct mms_trust *t, struct mms_err *e)
 {
 	struct mms_rec_reader rd;
-	struct mms_pubid p;
 	char path[PATH_MAX_LEN], key[32], *data;
 	const char *val;
 	size_t len, vlen;
-	int rc;
+	int rc, seq_seen = 0;
 
 	memset(t, 0, sizeof(*t));
 	rc = state_open(dir, &trust_file, path, &rd, &data, &len, e);
 	if (rc == 1)
 		return 0;	/* nothing trusted yet */
-	while (!rc && (rc = mms_rec_next(&rd, key, &val, &vlen, e)) > 0) {
-		int distrusted = !strcmp(key, "distrusted");
-
-		rc = 0;
-		if (!strcmp(key, "decree-seq")) {
-			rc = mms_rec_u64(&rd, key, val, vlen, &t->decree_seq, e);
-			continue;
-		}
-		if (!distrusted && strcmp(key, "ma")) {
-			rc = mms_rec_bad(&rd, e, "unknown entry '%s'", key);
-			break;
-		}
-		rc = mms_pubid_parse_line(&rd, MMS_ROLE_MA, val, vlen, &p, e);
-		if (!rc && t->n >= MMS_TRUST_MAX)
-			rc = mms_rec_bad(&rd, e, "more than %d MAs", MMS_TRUST_MAX);
-		for (unsigned i = 0; !rc && i < t->n; i++)
-			if (!memcmp(t->e[i].ma.id, p.id, MMS_ID_LEN))
-				rc = mms_rec_bad(&rd, e, "MA listed twice");
-		if (!rc) {
-			t->e[t->n].ma = p;
-			t->e[t->n].distrusted = distrusted;
-			t->n++;
-		}
-	}
+	while (!rc && (rc = mms_rec_next(&rd, key, &val, &vlen, e)) > 0)
+		rc = trust_line(&rd, t, key, val, vlen, &seq_seen, e);
 	mms_sf_release(data, len);
 	if (rc)
 		memset(t, 0, sizeof(*t));
@@ -372,8 +375,7 @@ int mms_seq_reserve(const char *dir, uint64_t block, uint64_t *start, struct mms
 	}
 	rc = state_open(dir, &seq_file, path, &rd, &data, &len, e);
 	if (rc == 1) {
-		rc = 0;
-		seen = 1;	/* first use: start at 0 */
+		rc = 0;		/* first use: start at 0 */
 	} else {
 		while (!rc && (rc = mms_rec_next(&rd, key, &val, &vlen, e)) > 0) {
 			rc = strcmp(key, "next") || seen++ ?

@@ -136,7 +136,7 @@ int mms_sf_read(const char *path, enum mms_sf_class cls, size_t max, char **data
 {
 	struct stat st;
 	char *buf = NULL;
-	size_t n = 0;
+	size_t n = 0, cap = 0;
 	int fd, rc;
 
 	*data = NULL;
@@ -165,15 +165,16 @@ int mms_sf_read(const char *path, enum mms_sf_class cls, size_t max, char **data
 		rc = -EFBIG;
 		goto out;
 	}
-	buf = malloc(max + 1);
+	/* One byte more than fstat said, to notice a file that grew since. */
+	cap = (size_t)st.st_size + 1;
+	buf = malloc(cap);
 	if (!buf) {
 		rc = -ENOMEM;
 		mms_err_set(e, "%s: out of memory", path);
 		goto out;
 	}
-	/* Read to EOF with a bound, in case the file grows under us. */
 	for (;;) {
-		ssize_t r = read(fd, buf + n, max + 1 - n);
+		ssize_t r = read(fd, buf + n, cap - n);
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -185,9 +186,9 @@ int mms_sf_read(const char *path, enum mms_sf_class cls, size_t max, char **data
 		if (r == 0)
 			break;
 		n += (size_t)r;
-		if (n > max) {
-			mms_err_set(e, "%s: grew beyond the %zu bytes allowed", path, max);
-			rc = -EFBIG;
+		if (n == cap) {
+			mms_err_set(e, "%s: changed while being read; refusing", path);
+			rc = -EAGAIN;
 			goto out;
 		}
 	}
@@ -198,7 +199,7 @@ int mms_sf_read(const char *path, enum mms_sf_class cls, size_t max, char **data
 	rc = 0;
 out:
 	if (buf)
-		mms_sf_release(buf, max + 1);
+		mms_sf_release(buf, cap);
 	close(fd);
 	return rc;
 }

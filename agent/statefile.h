@@ -47,7 +47,8 @@ int mms_sf_make_dir(const char *dir, struct mms_err *e);
 
 /* Read a whole file of at most max bytes. *data is NUL terminated and must be
  * released with mms_sf_release() (which wipes it). -ENOENT when missing,
- * -EACCES for a permission problem, -EFBIG when larger than max. */
+ * -EACCES for a permission problem, -EFBIG when larger than max, -EAGAIN
+ * when it changed size while being read. */
 int mms_sf_read(const char *path, enum mms_sf_class cls, size_t max, char **data,
 		size_t *len, struct mms_err *e);
 void mms_sf_release(char *data, size_t len);
