@@ -1,12 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Hop key files: strict permissions, raw or hex, wiped after use. */
+/* Hop key files: raw or hex, read with the secret-file rules, wiped after use. */
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/stat.h>
-#include <openssl/crypto.h>
 
 #include "keyfile.h"
 
@@ -22,7 +18,7 @@ static int hexval(int c)
 }
 
 /* Parse buf[0..n) as raw bytes or trimmed hex. */
-static int key_decode(const __u8 *buf, size_t n, __u8 key[MMS_KEY_LEN])
+static int key_decode(const unsigned char *buf, size_t n, __u8 key[MMS_KEY_LEN])
 {
 	size_t s = 0, e = n;
 
@@ -46,61 +42,17 @@ static int key_decode(const __u8 *buf, size_t n, __u8 key[MMS_KEY_LEN])
 	return 0;
 }
 
-int mms_key_read(const char *path, __u8 key[MMS_KEY_LEN])
+int mms_key_read(const char *path, __u8 key[MMS_KEY_LEN], struct mms_err *e)
 {
-	__u8 buf[KEYFILE_MAX + 1];
-	struct stat st;
-	size_t n = 0;
-	int fd, rc;
+	size_t len;
+	char *data;
+	int rc = mms_sf_read(path, MMS_SF_SECRET, KEYFILE_MAX, &data, &len, e);
 
-	if (strcmp(path, "-") == 0) {
-		fd = dup(STDIN_FILENO);
-	} else {
-		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	}
-	if (fd < 0)
-		return -errno;
-	/* Checked on the open descriptor, so the file cannot change in between. */
-	if (fstat(fd, &st) < 0) {
-		rc = -errno;
-		goto out;
-	}
-	if (S_ISREG(st.st_mode) && (st.st_mode & (S_IRGRP | S_IROTH))) {
-		rc = -EPERM;
-		goto out;
-	}
-	for (;;) {
-		ssize_t r = read(fd, buf + n, sizeof(buf) - n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = -errno;
-			goto out;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-		if (n == sizeof(buf))
-			break;
-	}
-	rc = n > KEYFILE_MAX ? -EINVAL : key_decode(buf, n, key);
-out:
-	OPENSSL_cleanse(buf, sizeof(buf));
-	close(fd);
+	if (rc)
+		return rc;
+	rc = key_decode((const unsigned char *)data, len, key);
+	if (rc)
+		mms_err_set(e, "%s: not a hop key (want 16 raw bytes or 32 hex digits)", path);
+	mms_sf_release(data, len);
 	return rc;
-}
-
-const char *mms_key_strerror(int err)
-{
-	switch (err) {
-	case -EPERM:
-		return "readable by group or others; chmod 600 it";
-	case -EINVAL:
-		return "not a key (want 16 raw bytes or 32 hex digits)";
-	case -ELOOP:
-		return "is a symbolic link; give the real path";
-	default:
-		return strerror(-err);
-	}
 }

@@ -391,6 +391,7 @@ static int epoch_opts(int argc, char **argv, const char **file, unsigned *epoch)
 static int cmd_key_set(struct ctx *c, int argc, char **argv)
 {
 	const char *file = NULL;
+	struct mms_err err;
 	__u8 raw[MMS_KEY_LEN];
 	struct mms_key k, old;
 	unsigned epoch = 0;
@@ -400,9 +401,9 @@ static int cmd_key_set(struct ctx *c, int argc, char **argv)
 	rc = epoch_opts(argc, argv, &file, &epoch);
 	if (rc)
 		return rc;
-	rc = mms_key_read(file, raw);
+	rc = mms_key_read(file, raw, &err);
 	if (rc)
-		return fail("key file %s: %s", file, mms_key_strerror(rc));
+		return fail("key file %s", err.msg);
 	mms_key_schedule(raw, &k, (__u8)epoch);
 	OPENSSL_cleanse(raw, sizeof(raw));
 	fd = map_open(c, MMS_MAP_KEYS);
@@ -727,10 +728,10 @@ static int seal_route(struct mms_route *rt, __u32 port, const struct hop_arg *h,
 	if (RAND_bytes(tag, sizeof(tag)) != 1)
 		return fail("no randomness for the route tag");
 	for (i = 0; i < n; i++) {
-		int e = mms_key_read(h[i].file, keys[i]);
+		struct mms_err err;
 
-		if (e) {
-			rc = fail("--hop %d: key file %s: %s", i + 1, h[i].file, mms_key_strerror(e));
+		if (mms_key_read(h[i].file, keys[i], &err)) {
+			rc = fail("--hop %d: key file %s", i + 1, err.msg);
 			goto out;
 		}
 		spec[i] = (struct mms_hop_spec){ keys[i], (__u16)h[i].ingress, (__u16)h[i].egress };

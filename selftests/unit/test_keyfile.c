@@ -2,7 +2,8 @@
 /*
  * Hop key files (agent/keyfile.c): what is accepted (16 raw bytes, 32 hex
  * digits with surrounding whitespace) and what is refused with which error
- * (files readable by group or others, symlinks, wrong lengths, non-hex).
+ * (any group or other permission, symlinks, wrong lengths, non-hex), and
+ * that every refusal comes with a reason naming the file.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -41,26 +42,31 @@ static const __u8 want[MMS_KEY_LEN] = {
 
 static void accepts(const char *what, const void *content, size_t n, mode_t mode)
 {
+	struct mms_err e = { "" };
 	__u8 k[MMS_KEY_LEN];
 	int rc;
 
 	memset(k, 0x5a, sizeof(k));
-	rc = mms_key_read(put("k", content, n, mode), k);
-	ok(rc == 0 && !memcmp(k, want, sizeof(k)), "accepts %s (rc %d)", what, rc);
+	rc = mms_key_read(put("k", content, n, mode), k, &e);
+	ok(rc == 0 && !memcmp(k, want, sizeof(k)), "accepts %s (rc %d %s)", what, rc, e.msg);
 }
 
 static void refuses(const char *what, const void *content, size_t n, mode_t mode, int err)
 {
+	struct mms_err e = { "" };
 	__u8 k[MMS_KEY_LEN];
-	int rc = mms_key_read(put("k", content, n, mode), k);
+	const char *path = put("k", content, n, mode);
+	int rc = mms_key_read(path, k, &e);
 
-	ok(rc == err, "refuses %s: %s (rc %d, want %d)", what, mms_key_strerror(rc), rc, err);
+	ok(rc == err && strstr(e.msg, path), "refuses %s: rc %d (want %d): %s", what, rc, err,
+	   e.msg);
 }
 
 int main(void)
 {
 	const char *hex = "00112233445566778899aabbccddeeff";
 	char path[256], link[256];
+	struct mms_err e;
 	__u8 k[MMS_KEY_LEN];
 	int rc;
 
@@ -75,8 +81,9 @@ int main(void)
 	accepts("upper-case hex with spaces around", "  00112233445566778899AABBCCDDEEFF \n",
 		36, 0600);
 
-	refuses("a group-readable file", hex, strlen(hex), 0640, -EPERM);
-	refuses("a world-readable file", hex, strlen(hex), 0604, -EPERM);
+	refuses("a group-readable file", hex, strlen(hex), 0640, -EACCES);
+	refuses("a world-readable file", hex, strlen(hex), 0604, -EACCES);
+	refuses("a group-writable file", hex, strlen(hex), 0620, -EACCES);
 	refuses("15 raw bytes", want, 15, 0600, -EINVAL);
 	refuses("17 raw bytes", "0123456789abcdefg", 17, 0600, -EINVAL);
 	refuses("31 hex digits", hex, 31, 0600, -EINVAL);
@@ -87,16 +94,16 @@ int main(void)
 		char big[300];
 
 		memset(big, '0', sizeof(big));
-		refuses("a long file", big, sizeof(big), 0600, -EINVAL);
+		refuses("a long file", big, sizeof(big), 0600, -EFBIG);
 	}
 
 	snprintf(path, sizeof(path), "%s/k", dir);
 	put("k", hex, strlen(hex), 0600);
 	snprintf(link, sizeof(link), "%s/link", dir);
 	ok(symlink(path, link) == 0, "made a symlink to a good key file");
-	rc = mms_key_read(link, k);
-	ok(rc == -ELOOP, "refuses a symlink (rc %d)", rc);
-	rc = mms_key_read("/nonexistent/mms.key", k);
+	rc = mms_key_read(link, k, &e);
+	ok(rc == -EACCES, "refuses a symlink (rc %d): %s", rc, e.msg);
+	rc = mms_key_read("/nonexistent/mms.key", k, &e);
 	ok(rc == -ENOENT, "missing file is -ENOENT (rc %d)", rc);
 
 	unlink(link);
