@@ -20,7 +20,7 @@ CFLAGS   ?= -O2 -g
 CFLAGS   += $(WARN) -D_GNU_SOURCE -Iinclude -I$(B)/gen -Iagent
 LDLIBS   += -lbpf -lelf -lz -lcrypto -lm
 BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) \
-	      -Wno-unused-function -Iinclude -I$(B)/gen
+	      -Wno-unused-function -Wno-unused-parameter -Iinclude -I$(B)/gen
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(B)/bpf/%.bpf.o,$(BPF_SRCS))
@@ -77,16 +77,16 @@ unit: all
 	prove --exec '' $(TESTS)
 
 test: deps
-	$(MAKE) all
-	prove --exec '' $(TESTS) $(NETNS_TESTS)
+	$(MAKE) all fuzzers
+	MMS_BUILD=$(abspath $(B)) B=$(B) prove --exec '' $(TESTS) $(NETNS_TESTS)
 
 bench: deps
 	$(MAKE) all
-	scripts/bench.sh
+	MMS_BUILD=$(abspath $(B)) scripts/bench.sh
 
 demo: deps
 	$(MAKE) all
-	scripts/demo.sh
+	MMS_BUILD=$(abspath $(B)) scripts/demo.sh
 
 analyze: deps
 	$(MAKE) clean
@@ -94,3 +94,22 @@ analyze: deps
 
 clean:
 	rm -rf $(B)
+
+# libFuzzer harnesses: selftests/fuzz/fuzz_<name>.c, seeds in corpus/<name>/.
+# FUZZ_SECONDS bounds each run; make test runs them briefly.
+FUZZ_SRCS := $(wildcard selftests/fuzz/fuzz_*.c)
+FUZZERS   := $(patsubst selftests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_LIB_SRCS := $(filter-out agent/loader.c,$(LIB_SRCS))
+FUZZ_SECONDS ?= 600
+FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	       $(WARN) -D_GNU_SOURCE -Iinclude -I$(B)/gen -Iagent
+
+$(B)/fuzz/%: selftests/fuzz/%.c $(FUZZ_LIB_SRCS) $(HDRS) | $(B)/gen/mms_aes_tables.h
+	@mkdir -p $(B)/fuzz
+	$(CLANG) $(FUZZ_CFLAGS) $< $(FUZZ_LIB_SRCS) -o $@ -lbpf -lelf -lz -lcrypto
+
+fuzzers: $(FUZZERS)
+
+fuzz: deps
+	$(MAKE) fuzzers
+	scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZERS)

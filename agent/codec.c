@@ -6,6 +6,7 @@
  * both to it (docs/wire-format.md, "Processing").
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <arpa/inet.h>
 #include <openssl/evp.h>
@@ -212,8 +213,8 @@ void mms_process(const struct mms_node_view *nv, __u8 *buf, size_t len,
 	const struct mms_key *key;
 	const struct mms_nbr *nbr;
 	struct mms_hop_plain p;
-	struct mms_hdr *h;
-	struct mms_pl *pl;
+	struct mms_hdr hdr, *h = &hdr;	/* copies: the frame may be unaligned */
+	struct mms_pl pld, *pl = &pld;
 	__u8 fold[3];
 	__u16 proto, port;
 
@@ -232,7 +233,7 @@ void mms_process(const struct mms_node_view *nv, __u8 *buf, size_t len,
 	}
 	if (len < l2 + MMS_HDR_LEN)
 		return verdict(res, MMS_V_DROP, MMS_S_DROP_TRUNCATED);
-	h = (struct mms_hdr *)(buf + l2);
+	memcpy(h, buf + l2, sizeof(*h));
 	if (h->ver != MMS_VERSION)
 		return verdict(res, MMS_V_DROP, MMS_S_DROP_VERSION);
 	if (h->scope != MMS_SCOPE_LINK && h->scope != MMS_SCOPE_ROUTE)
@@ -246,7 +247,7 @@ void mms_process(const struct mms_node_view *nv, __u8 *buf, size_t len,
 	body_off = pl_off + MMS_PL_LEN;
 	if (len < body_off)
 		return verdict(res, MMS_V_DROP, MMS_S_DROP_TRUNCATED);
-	pl = (struct mms_pl *)(buf + pl_off);
+	memcpy(pl, buf + pl_off, sizeof(*pl));
 	end = body_off + ntohs(pl->len);
 	if (len < end)
 		return verdict(res, MMS_V_DROP, MMS_S_DROP_TRUNCATED);
@@ -259,7 +260,12 @@ void mms_process(const struct mms_node_view *nv, __u8 *buf, size_t len,
 	key = &nv->keys[h->epoch % MMS_EPOCH_SLOTS];
 	if (!key->valid || key->epoch != h->epoch)
 		return verdict(res, MMS_V_DROP, MMS_S_DROP_EPOCH);
-	mms_hop_open(key->rk, (const struct mms_hop *)(buf + hops_off), &p);
+	{
+		struct mms_hop c;
+
+		memcpy(&c, buf + hops_off, sizeof(c));
+		mms_hop_open(key->rk, &c, &p);
+	}
 	put24(fold, mms_hop_fold(buf + hops_off + MMS_HOP_LEN, h->nhops - 1u));
 	if ((p.ctl & MMS_HOP_RSVD_MASK) || (p.ctl & MMS_HOP_IDX_MASK) != h->nhops - 1 ||
 	    !(p.ctl & MMS_HOP_LAST) != (h->nhops > 1) ||
@@ -277,7 +283,7 @@ void mms_process(const struct mms_node_view *nv, __u8 *buf, size_t len,
 		if (pl->rsvd)
 			return verdict(res, MMS_V_DROP, MMS_S_DROP_PAYLOAD);
 		if (is_agent_type(pl->type)) {
-			h->flags = MMS_F_VERIFIED;
+			buf[l2 + offsetof(struct mms_hdr, flags)] = MMS_F_VERIFIED;
 			res->len = end;
 			return verdict(res, MMS_V_DELIVER_AGENT, MMS_S_DELIVER_AGENT);
 		}

@@ -6,6 +6,10 @@
  * re-adopts what is already pinned so that an agent restart never interrupts
  * forwarding. Attachments are made through netlink and outlive the process;
  * only mms_dp_teardown() removes them.
+ *
+ * Everything acts in the caller's network namespace: run a node's tools
+ * under `nsenter --net=/run/netns/NAME` (the mount namespace, and so
+ * /sys/fs/bpf, stays shared) and give every node its own pin root.
  */
 #ifndef MMS_LOADER_H
 #define MMS_LOADER_H
@@ -18,6 +22,8 @@ struct mms_dp;
 struct mms_dp_opts {
 	const char *pin_root;	/* NULL: MMS_PIN_ROOT */
 	bool xdp_generic;	/* force generic (skb) XDP */
+	bool no_pin;		/* tests, bench: private maps, nothing pinned */
+	bool no_hop_cache;	/* verify every hop with the cipher (bpf/mms_hop.h) */
 };
 
 /* The maps, by role. */
@@ -32,6 +38,17 @@ enum mms_map {
 	MMS_MAP_MAX
 };
 
+/* The programs, for tests and the bench (BPF_PROG_TEST_RUN). */
+enum mms_prog {
+	MMS_PROG_XDP,		/* mms_xdp: NIC ingress */
+	MMS_PROG_XDP_MM0,	/* mms_xdp_mm0: mm0 ingress (pass) */
+	MMS_PROG_TC,		/* mms_tc: mm0 egress */
+	MMS_PROG_MAX
+};
+
+/* mm0's MTU: any IP packet it sends fits a 1500-byte link with 16 hops. */
+#define MMS_MM0_MTU	(1500 - MMS_HDR_LEN - MMS_MAX_HOPS * MMS_HOP_LEN - MMS_PL_LEN)
+
 /* Load (or re-adopt) the datapath; returns 0 or -errno with a log line. */
 int mms_dp_open(struct mms_dp **dp, const struct mms_dp_opts *o);
 /* Attach the forwarding XDP program to a NIC (idempotent). */
@@ -41,12 +58,20 @@ int mms_dp_detach_nic(struct mms_dp *dp, const char *ifname);
  * Create (or adopt) the veth pair mm0 / mm0p, put the management address on
  * mm0 (CIDR, e.g. "10.77.0.1/16"), attach the mm0 programs and fill mms_cfg
  * and mms_tx[0]. Management frames are marked with prio / pcp; dscp is forced
- * on inner packets unless MMS_DSCP_KEEP.
+ * on inner packets unless MMS_DSCP_KEEP. mm0 gets MMS_MM0_MTU, which is below
+ * IPv6's minimum: management addresses are IPv4.
  */
 int mms_dp_setup_mm0(struct mms_dp *dp, const char *addr_cidr, __u8 prio, __u8 pcp, __u8 dscp);
-/* The fd of one map (owned by dp). */
+/*
+ * Install (n != NULL) or clear neighbour slot `port`: mms_nbrs[port] and the
+ * devmap slot mms_tx[port] that forwarding redirects through, kept together.
+ * Hello timestamps may be refreshed in mms_nbrs directly.
+ */
+int mms_dp_set_port(struct mms_dp *dp, __u16 port, const struct mms_nbr *n);
+/* The fd of one map or program (owned by dp). */
 int mms_dp_map_fd(struct mms_dp *dp, enum mms_map m);
 const char *mms_dp_map_name(enum mms_map m);
+int mms_dp_prog_fd(struct mms_dp *dp, enum mms_prog p);
 /* Write the wall-clock offset the datapath uses for route expiry. */
 int mms_dp_sync_clock(struct mms_dp *dp);
 /* Drop the handles; pins and attachments stay in force. */

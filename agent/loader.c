@@ -1,0 +1,742 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Datapath loader (loader.h).
+ *
+ * Two objects: mms_xdp (NIC ingress + the mm0 pass program) and mms_tc (mm0
+ * egress). Their shared maps carry LIBBPF_PIN_BY_NAME (bpf/mms_maps.h):
+ * with the pin root given at open time, the first object loaded creates and
+ * pins them, the second and every later agent re-adopt the pins, so
+ * forwarding state survives a restart. Without pinning (tests, bench) the
+ * second object is pointed at the first one's map fds instead.
+ *
+ * A program is recognised as this node's by the maps it uses: the one whose
+ * map ids include the pinned mms_stats is ours, whatever its name, so
+ * teardown never touches another node's or another tool's programs.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/ethtool.h>
+#include <linux/if_link.h>
+#include <linux/magic.h>
+#include <linux/sockios.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "loader.h"
+#include "log.h"
+#include "rtnl.h"
+#include "mms_xdp.skel.h"
+#include "mms_tc.skel.h"
+
+#define MM0		"mm0"
+#define MM0_PEER	"mm0p"
+#define TC_HANDLE	1
+#define TC_PRIO		1
+
+static const char *const map_names[MMS_MAP_MAX] = {
+	[MMS_MAP_KEYS] = "mms_keys",	 [MMS_MAP_NBRS] = "mms_nbrs",
+	[MMS_MAP_TX] = "mms_tx",	 [MMS_MAP_ROUTES] = "mms_routes",
+	[MMS_MAP_CFG] = "mms_cfg",	 [MMS_MAP_STATS] = "mms_stats",
+	[MMS_MAP_EVENTS] = "mms_events",
+};
+
+struct mms_dp {
+	struct mms_xdp *xdp;
+	struct mms_tc *tc;
+	struct mms_dp_opts o;
+	char root[PATH_MAX];
+};
+
+const char *mms_dp_map_name(enum mms_map m)
+{
+	return (unsigned int)m < MMS_MAP_MAX ? map_names[m] : "?";
+}
+
+int mms_dp_map_fd(struct mms_dp *dp, enum mms_map m)
+{
+	if ((unsigned int)m >= MMS_MAP_MAX)
+		return -EINVAL;
+	return bpf_object__find_map_fd_by_name(dp->xdp->obj, map_names[m]);
+}
+
+int mms_dp_prog_fd(struct mms_dp *dp, enum mms_prog p)
+{
+	switch (p) {
+	case MMS_PROG_XDP:
+		return bpf_program__fd(dp->xdp->progs.mms_xdp);
+	case MMS_PROG_XDP_MM0:
+		return bpf_program__fd(dp->xdp->progs.mms_xdp_mm0);
+	case MMS_PROG_TC:
+		return bpf_program__fd(dp->tc->progs.mms_tc);
+	default:
+		return -EINVAL;
+	}
+}
+
+/* ---- pin root ---- */
+
+static int mkdir_p(const char *path)
+{
+	char buf[PATH_MAX];
+	size_t n = strlen(path);
+
+	if (n == 0 || n >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, n + 1);
+	for (char *p = buf + 1; ; p++) {
+		if (*p == '/' || *p == 0) {
+			char c = *p;
+
+			*p = 0;
+			if (mkdir(buf, 0700) && errno != EEXIST)
+				return -errno;
+			*p = c;
+			if (!c)
+				return 0;
+		}
+	}
+}
+
+static int pin_root_prepare(const char *root)
+{
+	struct statfs st;
+	int err = mkdir_p(root);
+
+	if (err) {
+		pr_err("pin root %s: %s", root, strerror(-err));
+		return err;
+	}
+	if (statfs(root, &st) || st.f_type != BPF_FS_MAGIC) {
+		pr_err("pin root %s is not on a BPF filesystem (mount -t bpf bpf /sys/fs/bpf)", root);
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
+/* root/name into path; false if it does not fit. */
+static bool pin_path(char path[PATH_MAX], const char *root, const char *name)
+{
+	int n = snprintf(path, PATH_MAX, "%s/%s", root, name);
+
+	return n > 0 && n < PATH_MAX;
+}
+
+static bool pinned(const struct mms_dp *dp, const char *name)
+{
+	char path[PATH_MAX];
+
+	return pin_path(path, dp->root, name) && access(path, F_OK) == 0;
+}
+
+/* ---- loading ---- */
+
+static void unpin_all(struct bpf_object *obj)
+{
+	struct bpf_map *m;
+
+	bpf_object__for_each_map(m, obj)
+		bpf_map__set_pin_path(m, NULL);
+}
+
+/* No pinning: give `obj` the fds of the maps `from` already made. */
+static int share_maps(struct bpf_object *obj, struct bpf_object *from)
+{
+	struct bpf_map *m;
+
+	bpf_object__for_each_map(m, obj) {
+		int fd, err;
+
+		if (!bpf_map__pin_path(m))
+			continue;	/* private to the object */
+		fd = bpf_object__find_map_fd_by_name(from, bpf_map__name(m));
+		if (fd < 0)
+			return fd;
+		err = bpf_map__reuse_fd(m, fd);
+		if (err)
+			return err;
+		bpf_map__set_pin_path(m, NULL);
+	}
+	return 0;
+}
+
+/*
+ * libbpf 1.1 cannot re-adopt a pinned devmap: the kernel adds
+ * BPF_F_RDONLY_PROG to its flags, which no definition may carry, and the
+ * compatibility check compares flags. mms_tx is therefore pinned and adopted
+ * here. Before load: adopt the pin if there is one; returns 1 if the map
+ * must be pinned after load, 0, or -errno.
+ */
+static int devmap_adopt(struct mms_dp *dp, struct bpf_object *obj)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(obj, map_names[MMS_MAP_TX]);
+	char path[PATH_MAX];
+	int fd, err;
+
+	if (!m || !bpf_map__pin_path(m))
+		return 0;
+	bpf_map__set_pin_path(m, NULL);
+	if (!pin_path(path, dp->root, map_names[MMS_MAP_TX]))
+		return -ENAMETOOLONG;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return 1;
+	err = bpf_map__reuse_fd(m, fd);
+	close(fd);
+	return err;
+}
+
+static int devmap_pin(struct mms_dp *dp, struct bpf_object *obj)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(obj, map_names[MMS_MAP_TX]);
+	char path[PATH_MAX];
+
+	if (!pin_path(path, dp->root, map_names[MMS_MAP_TX]))
+		return -ENAMETOOLONG;
+	return bpf_map__pin(m, path);
+}
+
+static int load_xdp(struct mms_dp *dp)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = dp->root);
+	int err, pin_tx;
+
+	dp->xdp = mms_xdp__open_opts(&oo);
+	if (!dp->xdp) {
+		err = -errno;
+		pr_err("open mms_xdp: %s", strerror(-err));
+		return err;
+	}
+	dp->xdp->rodata->mms_hop_cache_on = !dp->o.no_hop_cache;
+	if (dp->o.no_pin)
+		unpin_all(dp->xdp->obj);
+	pin_tx = devmap_adopt(dp, dp->xdp->obj);
+	if (pin_tx < 0) {
+		pr_err("adopt %s/%s: %s", dp->root, map_names[MMS_MAP_TX], strerror(-pin_tx));
+		return pin_tx;
+	}
+	err = mms_xdp__load(dp->xdp);
+	if (err) {
+		pr_err("load mms_xdp: %s%s", strerror(-err),
+		       dp->o.no_pin ? "" : " (incompatible pins? mms teardown)");
+		return err;
+	}
+	if (pin_tx && (err = devmap_pin(dp, dp->xdp->obj)))
+		pr_err("pin %s: %s", map_names[MMS_MAP_TX], strerror(-err));
+	return err;
+}
+
+static int load_tc(struct mms_dp *dp)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = dp->root);
+	int err;
+
+	dp->tc = mms_tc__open_opts(&oo);
+	if (!dp->tc) {
+		err = -errno;
+		pr_err("open mms_tc: %s", strerror(-err));
+		return err;
+	}
+	if (dp->o.no_pin)
+		err = share_maps(dp->tc->obj, dp->xdp->obj);
+	else	/* pinned by load_xdp() just before */
+		err = devmap_adopt(dp, dp->tc->obj) > 0 ? -ENOENT : 0;
+	if (err) {
+		pr_err("share maps with mms_tc: %s", strerror(-err));
+		return err;
+	}
+	err = mms_tc__load(dp->tc);
+	if (err)
+		pr_err("load mms_tc: %s", strerror(-err));
+	return err;
+}
+
+static int cfg_read(struct mms_dp *dp, struct mms_cfg *c)
+{
+	__u32 k = 0;
+
+	return bpf_map_lookup_elem(mms_dp_map_fd(dp, MMS_MAP_CFG), &k, c);
+}
+
+static int cfg_write(struct mms_dp *dp, const struct mms_cfg *c)
+{
+	__u32 k = 0;
+
+	return bpf_map_update_elem(mms_dp_map_fd(dp, MMS_MAP_CFG), &k, c, BPF_ANY);
+}
+
+static __u64 ts_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
+}
+
+int mms_dp_sync_clock(struct mms_dp *dp)
+{
+	struct mms_cfg c;
+	int err = cfg_read(dp, &c);
+
+	if (err)
+		return err;
+	c.unix_minus_boot_ns = ts_ns(CLOCK_REALTIME) - ts_ns(CLOCK_BOOTTIME);
+	return cfg_write(dp, &c);
+}
+
+int mms_dp_open(struct mms_dp **out, const struct mms_dp_opts *o)
+{
+	static const struct mms_dp_opts defaults;
+	struct mms_dp *dp;
+	bool fresh;
+	int err;
+
+	*out = NULL;
+	dp = calloc(1, sizeof(*dp));
+	if (!dp)
+		return -ENOMEM;
+	dp->o = o ? *o : defaults;
+	snprintf(dp->root, sizeof(dp->root), "%s", dp->o.pin_root ? dp->o.pin_root : MMS_PIN_ROOT);
+	dp->o.pin_root = dp->root;
+	if (!dp->o.no_pin && (err = pin_root_prepare(dp->root)))
+		goto fail;
+	fresh = dp->o.no_pin || !pinned(dp, map_names[MMS_MAP_CFG]);
+	err = load_xdp(dp);
+	if (err)
+		goto fail;
+	err = load_tc(dp);
+	if (err)
+		goto fail;
+	if (fresh) {	/* a new node keeps the inner DSCP until told otherwise */
+		struct mms_cfg c = { .dscp = MMS_DSCP_KEEP };
+
+		err = cfg_write(dp, &c);
+		if (err)
+			goto fail;
+	}
+	err = mms_dp_sync_clock(dp);
+	if (err)
+		goto fail;
+	pr_debug("datapath %s under %s", fresh ? "created" : "re-adopted",
+		 dp->o.no_pin ? "(not pinned)" : dp->root);
+	*out = dp;
+	return 0;
+fail:
+	mms_dp_close(dp);
+	return err;
+}
+
+void mms_dp_close(struct mms_dp *dp)
+{
+	if (!dp)
+		return;
+	mms_tc__destroy(dp->tc);
+	mms_xdp__destroy(dp->xdp);
+	free(dp);
+}
+
+/* ---- ownership ---- */
+
+static __u32 fd_map_id(int fd)
+{
+	struct bpf_map_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+}
+
+/* Does program prog_id use map map_id? */
+static bool prog_uses_map(__u32 prog_id, __u32 map_id)
+{
+	struct bpf_prog_info info;
+	__u32 ids[64], len = sizeof(info);
+	bool found = false;
+	int fd;
+
+	if (!prog_id || !map_id)
+		return false;
+	fd = bpf_prog_get_fd_by_id(prog_id);
+	if (fd < 0)
+		return false;
+	memset(&info, 0, sizeof(info));
+	info.nr_map_ids = sizeof(ids) / sizeof(ids[0]);
+	info.map_ids = (__u64)(unsigned long)ids;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+		for (__u32 i = 0; i < info.nr_map_ids && i < sizeof(ids) / sizeof(ids[0]); i++)
+			found |= ids[i] == map_id;
+	close(fd);
+	return found;
+}
+
+/* ---- attaching ---- */
+
+static int xdp_attach(int ifindex, const char *ifname, int prog_fd, bool generic)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	int err;
+
+	/* Replace in the mode already in use, so the swap is atomic. */
+	if (!bpf_xdp_query(ifindex, 0, &q) && q.attach_mode == XDP_ATTACHED_SKB)
+		generic = true;
+	if (!generic) {
+		err = bpf_xdp_attach(ifindex, prog_fd, XDP_FLAGS_DRV_MODE, NULL);
+		if (!err)
+			return 0;
+		pr_info("%s: native XDP: %s; trying generic", ifname, strerror(-err));
+	}
+	err = bpf_xdp_attach(ifindex, prog_fd, XDP_FLAGS_SKB_MODE, NULL);
+	if (err)
+		pr_err("%s: attach XDP: %s", ifname, strerror(-err));
+	return err;
+}
+
+/* Detach the XDP program of ifindex in whichever mode it runs if it uses
+ * map_id; returns 1 if one was detached. */
+static int xdp_detach_ours(int ifindex, __u32 map_id)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	int n = 0;
+
+	if (bpf_xdp_query(ifindex, 0, &q))
+		return 0;
+	if (prog_uses_map(q.drv_prog_id, map_id) &&
+	    !bpf_xdp_detach(ifindex, XDP_FLAGS_DRV_MODE, NULL))
+		n = 1;
+	if (prog_uses_map(q.skb_prog_id, map_id) &&
+	    !bpf_xdp_detach(ifindex, XDP_FLAGS_SKB_MODE, NULL))
+		n = 1;
+	return n;
+}
+
+int mms_dp_attach_nic(struct mms_dp *dp, const char *ifname)
+{
+	int ifindex = (int)if_nametoindex(ifname);
+
+	if (!ifindex) {
+		pr_err("%s: no such interface", ifname);
+		return -ENODEV;
+	}
+	return xdp_attach(ifindex, ifname, mms_dp_prog_fd(dp, MMS_PROG_XDP), dp->o.xdp_generic);
+}
+
+int mms_dp_detach_nic(struct mms_dp *dp, const char *ifname)
+{
+	int ifindex = (int)if_nametoindex(ifname);
+
+	if (!ifindex) {
+		pr_err("%s: no such interface", ifname);
+		return -ENODEV;
+	}
+	if (!xdp_detach_ours(ifindex, fd_map_id(mms_dp_map_fd(dp, MMS_MAP_STATS))))
+		pr_info("%s: no MMS program of this node attached", ifname);
+	return 0;
+}
+
+/*
+ * The TC program runs at mm0p's ingress, not at mm0's egress: TCP hands
+ * every packet down with CHECKSUM_PARTIAL, and the software checksum for a
+ * device without offload is done in validate_xmit_skb(), after the egress
+ * hook. Crossing the veth pair completes it; a redirect from mm0's egress
+ * would carry a pending checksum into the next node's XDP, which drops it.
+ */
+static int tc_attach(int ifindex, int prog_fd)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, to, .handle = TC_HANDLE, .priority = TC_PRIO,
+		    .prog_fd = prog_fd, .flags = BPF_TC_F_REPLACE);
+	int err = bpf_tc_hook_create(&hook);
+
+	if (err && err != -EEXIST) {
+		pr_err(MM0 ": tc hook: %s", strerror(-err));
+		return err;
+	}
+	err = bpf_tc_attach(&hook, &to);
+	if (err)
+		pr_err(MM0 ": tc attach: %s", strerror(-err));
+	return err;
+}
+
+static __u32 tc_prog_id(int ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, to, .handle = TC_HANDLE, .priority = TC_PRIO);
+
+	return bpf_tc_query(&hook, &to) ? 0 : to.prog_id;
+}
+
+/* ---- mm0 ---- */
+
+/*
+ * Frames leave mm0 through TC and enter the next node through XDP, where a
+ * checksum left to the NIC or a segmentation request would be lost: the
+ * stack must hand mm0 finished, MTU-sized packets. Checksum offload and TSO
+ * go off here; TCP builds GSO packets whatever the device says, so mm0 also
+ * gets gso_max_segs 1, which makes every TCP packet a single segment.
+ */
+static int mm0_offloads_off(int sock, const char *ifname)
+{
+	static const __u32 cmds[] = { ETHTOOL_STXCSUM, ETHTOOL_STSO, ETHTOOL_SGSO };
+	struct ifreq ifr;
+
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		struct ethtool_value ev = { .cmd = cmds[i], .data = 0 };
+
+		memset(&ifr, 0, sizeof(ifr));
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+		ifr.ifr_data = (void *)&ev;
+		if (ioctl(sock, SIOCETHTOOL, &ifr) < 0) {
+			pr_err("%s: turn off offload %u: %s", ifname, cmds[i], strerror(errno));
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+static int link_mac(int sock, const char *ifname, __u8 mac[6])
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(sock, SIOCGIFHWADDR, &ifr) < 0)
+		return -errno;
+	memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	return 0;
+}
+
+struct cidr {
+	int family, plen;
+	__u8 addr[16];
+};
+
+static int cidr_parse(const char *s, struct cidr *c)
+{
+	char buf[INET6_ADDRSTRLEN + 8], *slash, *endp;
+	long plen;
+
+	if (snprintf(buf, sizeof(buf), "%s", s) >= (int)sizeof(buf))
+		return -EINVAL;
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash = 0;
+	if (inet_pton(AF_INET, buf, c->addr) == 1)
+		c->family = AF_INET;
+	else if (inet_pton(AF_INET6, buf, c->addr) == 1)
+		c->family = AF_INET6;
+	else
+		return -EINVAL;
+	c->plen = c->family == AF_INET ? 32 : 128;
+	if (slash) {
+		plen = strtol(slash + 1, &endp, 10);
+		if (*endp || endp == slash + 1 || plen < 0 || plen > c->plen)
+			return -EINVAL;
+		c->plen = (int)plen;
+	}
+	return 0;
+}
+
+static int mm0_links(int nl, int *ifi, int *peer)
+{
+	int err;
+
+	*ifi = (int)if_nametoindex(MM0);
+	if (!*ifi) {
+		err = rtnl_veth_add(nl, MM0, MM0_PEER);
+		if (err && err != -EEXIST) {
+			pr_err("create %s/%s: %s", MM0, MM0_PEER, strerror(-err));
+			return err;
+		}
+		*ifi = (int)if_nametoindex(MM0);
+	}
+	*peer = (int)if_nametoindex(MM0_PEER);
+	if (!*ifi || !*peer) {
+		pr_err("%s exists without its peer %s", MM0, MM0_PEER);
+		return -ENODEV;
+	}
+	return 0;
+}
+
+int mms_dp_setup_mm0(struct mms_dp *dp, const char *addr_cidr, __u8 prio, __u8 pcp, __u8 dscp)
+{
+	int nl = -1, sock = -1, ifi, peer, err;
+	struct mms_cfg c;
+	struct cidr a;
+	__u32 k = 0;
+
+	if (!addr_cidr || cidr_parse(addr_cidr, &a)) {
+		pr_err("mm0 address: expected ADDR[/PREFIX], got '%s'", addr_cidr ? addr_cidr : "");
+		return -EINVAL;
+	}
+	nl = rtnl_open();
+	sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (nl < 0 || sock < 0) {
+		err = nl < 0 ? nl : -errno;
+		pr_err("netlink/ioctl socket: %s", strerror(-err));
+		goto out;
+	}
+	err = mm0_links(nl, &ifi, &peer);
+	if (err)
+		goto out;
+	err = rtnl_link_set(nl, ifi, IFF_NOARP, IFF_NOARP, MMS_MM0_MTU, 1);
+	if (!err)
+		err = rtnl_link_set(nl, peer, IFF_UP, IFF_UP, MMS_MM0_MTU, 0);
+	if (err) {
+		pr_err("configure %s: %s", MM0, strerror(-err));
+		goto out;
+	}
+	err = mm0_offloads_off(sock, MM0);
+	if (err)
+		goto out;
+
+	err = cfg_read(dp, &c);
+	if (!err)
+		err = link_mac(sock, MM0, c.mm0_mac);
+	if (err) {
+		pr_err("read %s settings: %s", MM0, strerror(-err));
+		goto out;
+	}
+	c.mm0_ifindex = (__u32)ifi;
+	c.mm0_peer_ifindex = (__u32)peer;
+	c.prio = prio;
+	c.pcp = pcp;
+	c.dscp = dscp;
+	err = cfg_write(dp, &c);
+	if (!err)
+		err = bpf_map_update_elem(mms_dp_map_fd(dp, MMS_MAP_TX), &k, &peer, BPF_ANY);
+	if (err) {
+		pr_err("write mms_cfg / mms_tx[0]: %s", strerror(-err));
+		goto out;
+	}
+
+	err = xdp_attach(ifi, MM0, mms_dp_prog_fd(dp, MMS_PROG_XDP_MM0), false);
+	if (!err)
+		err = tc_attach(peer, mms_dp_prog_fd(dp, MMS_PROG_TC));
+	if (err)
+		goto out;
+	err = rtnl_link_set(nl, ifi, IFF_UP, IFF_UP, 0, 0);
+	if (err) {
+		pr_err("%s up: %s", MM0, strerror(-err));
+		goto out;
+	}
+	err = rtnl_addr_add(nl, ifi, a.family, a.addr, a.plen);
+	if (err)
+		pr_err("%s address %s: %s%s", MM0, addr_cidr, strerror(-err),
+		       a.family == AF_INET6 ? " (mm0's MTU is below IPv6's minimum)" : "");
+out:
+	if (sock >= 0)
+		close(sock);
+	if (nl >= 0)
+		close(nl);
+	return err;
+}
+
+/* ---- neighbour slots ---- */
+
+int mms_dp_set_port(struct mms_dp *dp, __u16 port, const struct mms_nbr *n)
+{
+	int tx = mms_dp_map_fd(dp, MMS_MAP_TX), nbrs = mms_dp_map_fd(dp, MMS_MAP_NBRS), err;
+	static const struct mms_nbr none;
+	__u32 k = port;
+
+	if (port == MMS_PORT_NONE || port >= MMS_MAX_PORTS)
+		return -EINVAL;
+	/* The devmap slot exists whenever the neighbour reads as up. */
+	if (n && n->ifindex) {
+		err = bpf_map_update_elem(tx, &k, &n->ifindex, BPF_ANY);
+		if (err)
+			return err;
+		return bpf_map_update_elem(nbrs, &k, n, BPF_ANY);
+	}
+	err = bpf_map_update_elem(nbrs, &k, n ? n : &none, BPF_ANY);
+	if (err)
+		return err;
+	err = bpf_map_delete_elem(tx, &k);
+	return err == -ENOENT ? 0 : err;
+}
+
+/* ---- counters ---- */
+
+int mms_dp_read_stats(int stats_fd, struct mms_counter *out)
+{
+	int ncpu = libbpf_num_possible_cpus(), err = 0;
+	struct mms_counter *v;
+
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	v = calloc((size_t)ncpu, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	memset(out, 0, MMS_S_MAX * sizeof(*out));
+	for (__u32 s = 0; s < MMS_S_MAX && !err; s++) {
+		err = bpf_map_lookup_elem(stats_fd, &s, v);
+		for (int c = 0; c < ncpu && !err; c++) {
+			out[s].packets += v[c].packets;
+			out[s].bytes += v[c].bytes;
+		}
+	}
+	free(v);
+	return err;
+}
+
+/* ---- teardown ---- */
+
+int mms_dp_teardown(const char *pin_root)
+{
+	const char *root = pin_root ? pin_root : MMS_PIN_ROOT;
+	struct if_nameindex *ifs, *i;
+	char path[PATH_MAX];
+	int fd, mm0, detached = 0, err = 0;
+	__u32 stats_id;
+
+	if (!pin_path(path, root, map_names[MMS_MAP_STATS]))
+		return -ENAMETOOLONG;
+	fd = bpf_obj_get(path);
+	if (fd < 0) {
+		pr_info("teardown: no datapath pinned under %s", root);
+		stats_id = 0;
+	} else {
+		stats_id = fd_map_id(fd);
+		close(fd);
+	}
+	if (stats_id) {
+		ifs = if_nameindex();
+		for (i = ifs; i && i->if_index; i++)
+			detached += xdp_detach_ours((int)i->if_index, stats_id);
+		if (ifs)
+			if_freenameindex(ifs);
+		mm0 = (int)if_nametoindex(MM0);
+		if (mm0 && prog_uses_map(tc_prog_id((int)if_nametoindex(MM0_PEER)), stats_id)) {
+			int nl = rtnl_open();
+
+			err = nl < 0 ? nl : rtnl_link_del(nl, mm0);
+			if (nl >= 0)
+				close(nl);
+			if (err)
+				pr_err("delete %s: %s", MM0, strerror(-err));
+		}
+		pr_debug("teardown: XDP detached from %d interfaces", detached);
+	}
+	for (int m = 0; m < MMS_MAP_MAX; m++) {
+		pin_path(path, root, map_names[m]);	/* fits: checked above */
+		if (unlink(path) && errno != ENOENT) {
+			pr_err("unpin %s: %s", path, strerror(errno));
+			err = -errno;
+		}
+	}
+	if (rmdir(root) && errno != ENOENT) {
+		pr_err("remove %s: %s", root, strerror(errno));
+		err = err ? err : -errno;
+	}
+	return err;
+}

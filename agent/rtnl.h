@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The few rtnetlink requests the loader makes to set up mm0: create a veth
+ * pair, set link flags and MTU, add an address, delete a link. Each request
+ * waits for the kernel's ack and returns 0 or -errno; all act in the caller's
+ * network namespace.
+ */
+#ifndef MMS_RTNL_H
+#define MMS_RTNL_H
+
+/* Open a netlink socket for requests; returns the fd or -errno. */
+int rtnl_open(void);
+int rtnl_veth_add(int fd, const char *name, const char *peer);
+/* Set the flags in `change` to their value in `flags` (IFF_*); mtu and
+ * gso_max_segs 0 keep theirs. */
+int rtnl_link_set(int fd, int ifindex, unsigned int flags, unsigned int change, int mtu,
+		  int gso_max_segs);
+/* family AF_INET or AF_INET6; addr 4 or 16 bytes. */
+int rtnl_addr_add(int fd, int ifindex, int family, const void *addr, int prefixlen);
+int rtnl_link_del(int fd, int ifindex);
+
+#endif

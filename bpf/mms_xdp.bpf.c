@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * MMS forwarding on physical links (XDP). This is agent/codec.c
+ * mms_process(), the normative model, in BPF: the same checks in the same
+ * order with the same counters, held to it frame by frame by
+ * selftests/unit/test_xdp_diff.c.
+ *
+ *   not 0x88B5            XDP_PASS untouched                     PASS
+ *   link scope            XDP_PASS to the agent                  LINK_AGENT
+ *   routed, last, control VERIFIED flag set, XDP_PASS            DELIVER_AGENT
+ *   routed, last, data    bare IP packet redirected into mm0     DELIVER_MM0
+ *   routed, transit       field popped, redirected to next hop   FORWARD
+ *   anything wrong        XDP_DROP                               DROP_<reason>
+ *
+ * One thing is outside the model: a port whose devmap slot is empty makes
+ * bpf_redirect_map() fail, counted as DROP_REDIRECT (the loader fills mms_tx
+ * together with mms_nbrs, so it means a half-configured port).
+ */
+#define MMS_CTX_XDP
+#include "mms_hop.h"
+
+static __always_inline bool mms_agent_type(__u8 t)
+{
+	return t == MMS_T_BEACON_ACK || t == MMS_T_LSA || t == MMS_T_AUTH ||
+	       t == MMS_T_CONTROL || t == MMS_T_NOTIFY;
+}
+
+/* Last hop: control frames up to the agent, IP bearer data into mm0. */
+static __always_inline int mms_deliver(struct xdp_md *ctx, struct mms_hdr *h,
+				       const struct mms_pl *pl, __u32 len, __u32 body_off,
+				       __u32 frame_end, const struct mms_cfg *cfg)
+{
+	const __u8 *body = (const void *)(pl + 1);
+	void *data, *end = ctx_data_end(ctx);
+	__u8 v;
+
+	if (pl->rsvd)
+		return mms_drop(len, MMS_S_DROP_PAYLOAD);
+	if (mms_agent_type(pl->type)) {
+		/* The agent trusts this mark: the frame arrived without it
+		 * (DROP_FLAGS otherwise) and its hop verified here. */
+		h->flags = MMS_F_VERIFIED;
+		if (frame_end < len && bpf_xdp_adjust_tail(ctx, (int)frame_end - (int)len))
+			return mms_drop(len, MMS_S_DROP_TRUNCATED);
+		return mms_exit(len, MMS_S_DELIVER_AGENT, XDP_PASS);
+	}
+	if (pl->type != MMS_T_DATA || frame_end == body_off)
+		return mms_drop(len, MMS_S_DROP_PAYLOAD);
+	if ((const void *)(body + 1) > end)
+		return mms_drop(len, MMS_S_DROP_TRUNCATED);
+	v = body[0] >> 4;
+	if (v != 4 && v != 6)
+		return mms_drop(len, MMS_S_DROP_PAYLOAD);
+
+	/* Keep exactly the IP packet and put a fresh Ethernet header for mm0
+	 * in front of it. Neither adjustment can fail on a frame that passed
+	 * the length checks; if one did, the frame could not be sent. */
+	if (bpf_xdp_adjust_head(ctx, (int)(body_off - MMS_ETH_LEN)))
+		return mms_drop(len, MMS_S_DROP_REDIRECT);
+	if (frame_end < len && bpf_xdp_adjust_tail(ctx, (int)frame_end - (int)len))
+		return mms_drop(len, MMS_S_DROP_REDIRECT);
+	data = ctx_data(ctx);
+	end = ctx_data_end(ctx);
+	if (data + MMS_ETH_LEN > end)
+		return mms_drop(len, MMS_S_DROP_REDIRECT);
+	st32(data, ld32(cfg->mm0_mac));
+	st16(data + 4, ld16(cfg->mm0_mac + 4));
+	st32(data + 6, ld32(cfg->mm0_mac));
+	st16(data + 10, ld16(cfg->mm0_mac + 4));
+	st16(data + 12, v == 4 ? bpf_htons(0x0800) : bpf_htons(0x86DD));
+	if (bpf_redirect_map(&mms_tx, 0, 0) != XDP_REDIRECT)
+		return mms_drop(len, MMS_S_DROP_REDIRECT);
+	return mms_exit(len, MMS_S_DELIVER_MM0, XDP_REDIRECT);
+}
+
+/* Transit: pop our field, write the next link header, send it on. */
+static __always_inline int mms_forward(struct xdp_md *ctx, const struct mms_hdr *h, __u32 port,
+				       __u32 l2, __u32 len, const struct mms_cfg *cfg)
+{
+	const struct mms_nbr *nbr = mms_nbr_get(port);
+	void *data, *end;
+	__u64 h0, h1;
+	__u32 nl2;
+
+	if (!nbr || nbr->state != MMS_NBR_UP)
+		return mms_drop(len, MMS_S_DROP_NO_NBR);
+	nl2 = mms_l2_len(nbr);
+	/* The new route header lands on our popped field; read the old one
+	 * before the head moves. */
+	h0 = ld64(h);
+	h1 = ld64((const void *)h + 8);
+	if (bpf_xdp_adjust_head(ctx, (int)(l2 + MMS_HOP_LEN - nl2)))
+		return mms_drop(len, MMS_S_DROP_REDIRECT);
+	data = ctx_data(ctx);
+	end = ctx_data_end(ctx);
+	/* A frame with two fields left is longer than any link header plus
+	 * route header, so this only informs the verifier. */
+	if (data + MMS_ETH_LEN + VLAN_HLEN + MMS_HDR_LEN > end)
+		return mms_drop(len, MMS_S_DROP_REDIRECT);
+	mms_put_l2(data, nbr, cfg->pcp);
+	st64(data + nl2, h0);
+	st64(data + nl2 + 8, h1);
+	((struct mms_hdr *)(data + nl2))->nhops--;
+	if (bpf_redirect_map(&mms_tx, port, 0) != XDP_REDIRECT)
+		return mms_drop(len, MMS_S_DROP_REDIRECT);
+	return mms_exit(len, MMS_S_FORWARD, XDP_REDIRECT);
+}
+
+SEC("xdp")
+int mms_xdp(struct xdp_md *ctx)
+{
+	void *data = ctx_data(ctx), *end = ctx_data_end(ctx);
+	__u32 len = ctx_len(ctx), l2 = MMS_ETH_LEN;
+	__u32 nhops, hops_off, pl_off, body_off, frame_end, slot, w[4];
+	const struct mms_cfg *cfg;
+	const struct mms_key *key;
+	const struct mms_nbr *nbr;
+	const struct mms_pl *pl;
+	struct mms_hdr *h;
+	const void *hop;
+
+	if (data + MMS_ETH_LEN > end)
+		return mms_exit(len, MMS_S_PASS, XDP_PASS);
+	if (ld16(data + 12) == ETH_P_8021Q_BE) {
+		if (data + MMS_ETH_LEN + VLAN_HLEN > end || ld16(data + 16) != ETH_P_MMS_BE)
+			return mms_exit(len, MMS_S_PASS, XDP_PASS);
+		l2 += VLAN_HLEN;
+	} else if (ld16(data + 12) != ETH_P_MMS_BE) {
+		return mms_exit(len, MMS_S_PASS, XDP_PASS);
+	}
+
+	h = data + l2;
+	if ((void *)(h + 1) > end)
+		return mms_drop(len, MMS_S_DROP_TRUNCATED);
+	if (h->ver != MMS_VERSION)
+		return mms_drop(len, MMS_S_DROP_VERSION);
+	if (h->scope != MMS_SCOPE_LINK && h->scope != MMS_SCOPE_ROUTE)
+		return mms_drop(len, MMS_S_DROP_SCOPE);
+	if (h->flags | h->rsvd[0] | h->rsvd[1] | h->rsvd[2])
+		return mms_drop(len, MMS_S_DROP_FLAGS);
+	nhops = h->nhops;
+	if (nhops > MMS_MAX_HOPS || (h->scope == MMS_SCOPE_ROUTE && nhops == 0))
+		return mms_drop(len, MMS_S_DROP_NHOPS);
+	hops_off = l2 + MMS_HDR_LEN;
+	pl_off = hops_off + nhops * MMS_HOP_LEN;
+	pl = data + pl_off;
+	if ((const void *)(pl + 1) > end)
+		return mms_drop(len, MMS_S_DROP_TRUNCATED);
+	body_off = pl_off + MMS_PL_LEN;
+	frame_end = body_off + bpf_ntohs(pl->len);
+	if (frame_end > len)
+		return mms_drop(len, MMS_S_DROP_TRUNCATED);
+	if (h->scope == MMS_SCOPE_LINK)
+		return mms_exit(len, MMS_S_LINK_AGENT, XDP_PASS);
+
+	cfg = mms_cfg_get();
+	if (!cfg || mms_expired(mms_now_ns(cfg), h->expiry))
+		return mms_drop(len, MMS_S_DROP_EXPIRED);
+	slot = h->epoch % MMS_EPOCH_SLOTS;
+	key = bpf_map_lookup_elem(&mms_keys, &slot);
+	if (!key || !key->valid || key->epoch != h->epoch)
+		return mms_drop(len, MMS_S_DROP_EPOCH);
+	hop = data + hops_off;
+	if (hop + MMS_HOP_LEN > end)
+		return mms_drop(len, MMS_S_DROP_TRUNCATED);
+	if (!mms_hop_open_check(key, hop, h, nhops, mms_chain_after(hop, end, nhops), w))
+		return mms_drop(len, MMS_S_DROP_HOP);
+
+	nbr = mms_nbr_get(w[0] & 0xffff);
+	if (!nbr || nbr->ifindex != ctx->ingress_ifindex ||
+	    ld32(nbr->mac) != ld32(data + 6) || ld16(nbr->mac + 4) != ld16(data + 10))
+		return mms_drop(len, MMS_S_DROP_INGRESS);
+
+	if (nhops == 1)
+		return mms_deliver(ctx, h, pl, len, body_off, frame_end, cfg);
+	return mms_forward(ctx, h, w[0] >> 16, l2, len, cfg);
+}
+
+/*
+ * mm0, the inner side of the management veth pair, needs an XDP program of
+ * its own: veth only receives frames redirected into the pair (DELIVER_MM0)
+ * when the receiving side runs XDP. Everything goes on to the stack.
+ */
+SEC("xdp")
+int mms_xdp_mm0(struct xdp_md *ctx __attribute__((unused)))
+{
+	return XDP_PASS;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Fixture for the datapath tests and the bench: loads the real programs
+ * through the loader without pinning or attaching anything, seeds their maps
+ * and keeps a mirror of them as a struct mms_node_view, so a frame can be
+ * run through the BPF program (BPF_PROG_TEST_RUN) and through the reference
+ * model mms_process() against the same state.
+ *
+ * The process first moves to a network namespace of its own: the programs
+ * see its loopback (ifindex 1) as the only device, and changing its MTU
+ * touches nothing outside the test.
+ *
+ * The wall clock the programs see is pinned to FIX_NOW + 0.5 s (refreshed
+ * before every run), so expiry checks at second boundaries are exact.
+ */
+#ifndef MMS_DP_FIXTURE_H
+#define MMS_DP_FIXTURE_H
+
+#include <errno.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "codec.h"
+#include "loader.h"
+#include "log.h"
+
+#define FIX_NOW		1900000000u	/* 2030-03-17 */
+#define FIX_LO		1		/* loopback: the only device there is */
+#define FIX_NO_DEV	999		/* an ifindex no frame arrives on */
+
+struct fix {
+	struct mms_dp *dp;
+	int prog[MMS_PROG_MAX];
+	int map[MMS_MAP_MAX];
+	struct mms_key keys[MMS_EPOCH_SLOTS];
+	struct mms_nbr nbrs[MMS_MAX_PORTS];
+	struct mms_cfg cfg;
+	__u32 now_s;
+};
+
+/* Why the datapath tests cannot run here, or NULL. */
+static inline const char *fix_skip_reason(void)
+{
+	int fd;
+
+	if (geteuid() != 0)
+		return "needs root (BPF_PROG_TEST_RUN, network namespace)";
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, NULL, 4, 4, 1, NULL);
+	if (fd < 0)
+		return "no BPF in this kernel";
+	close(fd);
+	return NULL;
+}
+
+static inline int fix_netns(void)
+{
+	return unshare(CLONE_NEWNET) ? -errno : 0;
+}
+
+/* Set the MTU of the loopback of our namespace. */
+static inline int fix_lo_mtu(int mtu)
+{
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc;
+
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	ifr.ifr_mtu = mtu;
+	rc = ioctl(fd, SIOCSIFMTU, &ifr) ? -errno : 0;
+	close(fd);
+	return rc;
+}
+
+static inline __u64 fix_clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
+}
+
+/* Make the datapath's wall clock read now_s + 0.5 s. */
+static inline int fix_sync(struct fix *f)
+{
+	__u32 k = 0;
+
+	f->cfg.unix_minus_boot_ns = (__u64)f->now_s * 1000000000ull + 500000000ull -
+				    fix_clock_ns(CLOCK_BOOTTIME);
+	return bpf_map_update_elem(f->map[MMS_MAP_CFG], &k, &f->cfg, BPF_ANY);
+}
+
+static inline int fix_open(struct fix *f, bool hop_cache)
+{
+	struct mms_dp_opts o = { .no_pin = true, .no_hop_cache = !hop_cache };
+	int err;
+
+	memset(f, 0, sizeof(*f));
+	mms_log_set_level(MMS_LOG_WARN);
+	mms_log_libbpf();
+	err = mms_dp_open(&f->dp, &o);
+	if (err)
+		return err;
+	for (int p = 0; p < MMS_PROG_MAX; p++)
+		f->prog[p] = mms_dp_prog_fd(f->dp, (enum mms_prog)p);
+	for (int m = 0; m < MMS_MAP_MAX; m++)
+		f->map[m] = mms_dp_map_fd(f->dp, (enum mms_map)m);
+	f->now_s = FIX_NOW;
+	f->cfg.dscp = MMS_DSCP_KEEP;
+	return fix_sync(f);
+}
+
+static inline void fix_close(struct fix *f)
+{
+	mms_dp_close(f->dp);
+	f->dp = NULL;
+}
+
+static inline int fix_key(struct fix *f, const __u8 key[16], __u8 epoch)
+{
+	__u32 slot = epoch % MMS_EPOCH_SLOTS;
+
+	mms_key_schedule(key, &f->keys[slot], epoch);
+	return bpf_map_update_elem(f->map[MMS_MAP_KEYS], &slot, &f->keys[slot], BPF_ANY);
+}
+
+static inline int fix_key_clear(struct fix *f, __u8 slot)
+{
+	__u32 k = slot;
+
+	memset(&f->keys[slot], 0, sizeof(f->keys[slot]));
+	return bpf_map_update_elem(f->map[MMS_MAP_KEYS], &k, &f->keys[slot], BPF_ANY);
+}
+
+/* Neighbour slot `port` through the loader (devmap slot included) when its
+ * link exists here; a link that does not (FIX_NO_DEV) only gets mms_nbrs. */
+static inline int fix_port(struct fix *f, __u16 port, const struct mms_nbr *n)
+{
+	static const struct mms_nbr none;
+	__u32 k = port;
+
+	f->nbrs[port] = n ? *n : none;
+	if (n && n->ifindex != FIX_LO && n->ifindex != 0)
+		return bpf_map_update_elem(f->map[MMS_MAP_NBRS], &k, n, BPF_ANY);
+	return mms_dp_set_port(f->dp, port, n);
+}
+
+static inline void fix_view(const struct fix *f, struct mms_node_view *nv, __u32 ingress)
+{
+	nv->keys = f->keys;
+	nv->nbrs = f->nbrs;
+	nv->cfg = &f->cfg;
+	nv->now_s = f->now_s;
+	nv->ingress_ifindex = ingress;
+}
+
+/* All counters at once. */
+static inline int fix_stats(struct fix *f, struct mms_counter c[MMS_S_MAX])
+{
+	return mms_dp_read_stats(f->map[MMS_MAP_STATS], c);
+}
+
+/*
+ * The one counter that moved between a and b, by `bytes` and one packet:
+ * its index, -1 if none moved, -2 if more than one moved or the amounts are
+ * not one frame of `bytes`.
+ */
+static inline int fix_moved(const struct mms_counter *a, const struct mms_counter *b, __u32 bytes)
+{
+	int moved = -1;
+
+	for (int s = 0; s < MMS_S_MAX; s++) {
+		if (a[s].packets == b[s].packets && a[s].bytes == b[s].bytes)
+			continue;
+		if (moved != -1 || b[s].packets != a[s].packets + 1 || b[s].bytes != a[s].bytes + bytes)
+			return -2;
+		moved = s;
+	}
+	return moved;
+}
+
+struct fix_run {
+	__u32 retval;
+	__u8 out[4096];
+	__u32 out_len;
+	int moved;		/* fix_moved() of the run */
+	__u32 priority;		/* TC: skb->priority after the run */
+};
+
+/* Run prog once on frame in[0..len) (XDP arriving on `ingress`, or TC). */
+static inline int fix_run(struct fix *f, enum mms_prog p, const void *in, __u32 len,
+			  __u32 ingress, struct fix_run *r)
+{
+	struct mms_counter before[MMS_S_MAX], after[MMS_S_MAX];
+	struct xdp_md xin = { .data_end = len, .ingress_ifindex = ingress };
+	struct __sk_buff sin, sout;
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_size_in = len,
+		    .data_out = r->out, .data_size_out = sizeof(r->out), .repeat = 1);
+	int err;
+
+	memset(&sin, 0, sizeof(sin));
+	memset(&sout, 0, sizeof(sout));
+	if (p == MMS_PROG_TC) {
+		o.ctx_in = &sin;
+		o.ctx_size_in = sizeof(sin);
+		o.ctx_out = &sout;
+		o.ctx_size_out = sizeof(sout);
+	} else {
+		o.ctx_in = &xin;
+		o.ctx_size_in = sizeof(xin);
+	}
+	err = fix_sync(f);
+	if (!err)
+		err = fix_stats(f, before);
+	if (!err)
+		err = bpf_prog_test_run_opts(f->prog[p], &o);
+	if (!err)
+		err = fix_stats(f, after);
+	if (err)
+		return err;
+	r->retval = o.retval;
+	r->out_len = o.data_size_out;
+	r->moved = fix_moved(before, after, len);
+	r->priority = sout.priority;
+	return 0;
+}
+
+/* XDP action the model's verdict stands for. */
+static inline __u32 fix_xdp_act(enum mms_verdict v)
+{
+	switch (v) {
+	case MMS_V_PASS:
+	case MMS_V_LINK_AGENT:
+	case MMS_V_DELIVER_AGENT:
+		return XDP_PASS;
+	case MMS_V_FORWARD:
+	case MMS_V_DELIVER_MM0:
+		return XDP_REDIRECT;
+	default:
+		return XDP_DROP;
+	}
+}
+
+/* Seal one hop field from an arbitrary plaintext (tests of every check). */
+static inline int fix_seal(const __u8 key[16], __u16 egress, __u16 ingress, __u8 ctl,
+			   __u32 chain, __u32 expiry, const __u8 tag[4], struct mms_hop *out)
+{
+	struct mms_hop_plain p;
+
+	memset(&p, 0, sizeof(p));
+	p.egress = htons(egress);
+	p.ingress = htons(ingress);
+	p.ctl = ctl;
+	p.chain[0] = (__u8)(chain >> 16);
+	p.chain[1] = (__u8)(chain >> 8);
+	p.chain[2] = (__u8)chain;
+	p.expiry = htonl(expiry);
+	memcpy(p.tag, tag, 4);
+	return mms_hop_seal(key, &p, out);
+}
+
+#endif /* MMS_DP_FIXTURE_H */

@@ -1,0 +1,529 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Differential test: the XDP program and the reference model mms_process()
+ * must agree on every frame of a large generated set: the action, the one
+ * counter that moves, and every output byte.
+ *
+ * The set (fixed seed, so every run sees the same frames):
+ *   - routes of 1..16 fields reaching this node: every payload type, three
+ *     ingress ports (one tagged), every kind of egress port, tagged and
+ *     untagged arrival, trailing padding, keys of several epochs;
+ *   - b's field resealed with every plaintext check broken in turn, ports
+ *     0, 1, 255, 256, 65535, expiry around now;
+ *   - each of a dozen frames cut at every length;
+ *   - every single-bit flip of the route header, the hop fields and the
+ *     payload header of routes of 1, 2, 4 and 16 fields;
+ *   - every header byte set to 0, 1, 0xff and its neighbours;
+ *   - random garbage: random bytes, behind the MMS EtherType, and behind a
+ *     plausible route header.
+ * It runs with the hop cache on and off; with the cache on, the node's key
+ * is then replaced under the same epoch and the routes run again, so a
+ * stale cache entry would show as a disagreement.
+ *
+ * Outside the model, and so not generated: a neighbour that is up without a
+ * devmap slot (DROP_REDIRECT, covered by test_xdp_golden.c). Frames shorter
+ * than an Ethernet header cannot be fed to BPF_PROG_TEST_RUN.
+ */
+#include <stdlib.h>
+#include "tap.h"
+#include "dp_fixture.h"
+
+#define EPOCH_A	5	/* slot 1: key_a */
+#define EPOCH_B	6	/* slot 2: key_b */
+#define EPOCH_X	7	/* slot 3 holds epoch 11: mismatch */
+#define EXPIRY	(FIX_NOW + 3600)
+
+static struct fix F;
+static __u8 key_a[16], key_b[16], key_c[16], key_other[16][16];
+static const __u8 tag0[4] = { 0x11, 0x22, 0x33, 0x44 };
+static __u8 mac_n[8][6], mac_s[8][6], mac_us[6], mm0_mac[6];
+
+static struct {
+	long frames, agree, by_verdict[MMS_V_DROP + 1];
+	int shown;
+	const char *phase;
+} st;
+
+/* ---- deterministic randomness ---- */
+
+static __u64 rs = 0x9e3779b97f4a7c15ull;
+
+static __u64 rnd(void)
+{
+	rs ^= rs >> 12;
+	rs ^= rs << 25;
+	rs ^= rs >> 27;
+	return rs * 0x2545f4914f6cdd1dull;
+}
+
+static __u32 rn(__u32 n)
+{
+	return (__u32)(rnd() % n);
+}
+
+static void rbytes(__u8 *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (__u8)rnd();
+}
+
+/* ---- one frame through both ---- */
+
+static void dump(const char *what, const __u8 *p, __u32 n)
+{
+	char line[200];
+	int o = 0;
+
+	for (__u32 i = 0; i < n && i < 64; i++)
+		o += snprintf(line + o, sizeof(line) - (size_t)o, "%02x", p[i]);
+	diag("  %s (%u bytes): %s%s", what, n, line, n > 64 ? "..." : "");
+}
+
+static void compare(const char *kind, const __u8 *frame, __u32 len)
+{
+	static __u8 model[4096];
+	struct mms_node_view nv;
+	struct mms_result res;
+	struct fix_run r;
+	bool same;
+
+	if (len < MMS_ETH_LEN || len > sizeof(model))
+		return;
+	memcpy(model, frame, len);
+	fix_view(&F, &nv, FIX_LO);
+	mms_process(&nv, model, len, &res);
+	st.frames++;
+	if (fix_run(&F, MMS_PROG_XDP, frame, len, FIX_LO, &r)) {
+		if (st.shown++ < 5)
+			diag("%s: %s: test run failed: %s", st.phase, kind, strerror(errno));
+		return;
+	}
+	same = r.retval == fix_xdp_act(res.verdict) && r.moved == (int)res.stat &&
+	       r.out_len == res.len && !memcmp(r.out, model + res.off, res.len);
+	if (same) {
+		st.agree++;
+		st.by_verdict[res.verdict]++;
+		return;
+	}
+	if (st.shown++ < 5) {
+		diag("%s: %s: model %s/%d, XDP action %u counter %d", st.phase, kind,
+		     mms_stat_name(res.stat), res.verdict, r.retval, r.moved);
+		dump("input", frame, len);
+		dump("model", model + res.off, (__u32)res.len);
+		dump("xdp", r.out, r.out_len);
+	}
+}
+
+/* ---- frame construction ---- */
+
+struct fp {
+	int n;			/* hop fields in the frame */
+	int hdr_nhops;		/* header's nhops, -1: n */
+	__u8 scope, epoch, type;
+	const __u8 *key;	/* key b's field is sealed with */
+	__u16 ingress, egress;
+	int ctl;		/* -1: the right one */
+	__u32 expiry_hdr, expiry_field;
+	__u8 tag_xor, chain_xor;
+	int body;		/* 4, 6: an IP packet; else that many random bytes */
+	int vlan;		/* -1: untagged, else the TCI */
+	int pad;
+	int src_port;		/* whose MAC the frame comes from */
+};
+
+static void fp_default(struct fp *p, int n)
+{
+	memset(p, 0, sizeof(*p));
+	p->n = n;
+	p->hdr_nhops = -1;
+	p->scope = MMS_SCOPE_ROUTE;
+	p->epoch = EPOCH_A;
+	p->type = MMS_T_DATA;
+	p->key = key_a;
+	p->ingress = 1;
+	p->egress = 2;
+	p->ctl = -1;
+	p->expiry_hdr = p->expiry_field = EXPIRY;
+	p->body = 4;
+	p->vlan = -1;
+	p->src_port = 1;
+}
+
+static __u32 build(const struct fp *p, __u8 *f)
+{
+	struct mms_hop hops[MMS_MAX_HOPS];
+	struct mms_hop_spec spec[MMS_MAX_HOPS];
+	struct mms_route tail;
+	__u32 o = 0, chain = 0, blen;
+	__u8 body[200], tag[4];
+	int ctl;
+
+	if (p->n > 1) {
+		for (int j = 0; j < p->n - 1; j++) {
+			spec[j].key = key_other[rn(16)];
+			spec[j].ingress = (__u16)(1 + rn(200));
+			spec[j].egress = (__u16)(1 + rn(200));
+		}
+		mms_route_build(&tail, 1, spec, p->n - 1, p->epoch, p->expiry_field, tag0);
+		memcpy(&hops[1], tail.hops, (size_t)(p->n - 1) * sizeof(hops[0]));
+		chain = mms_hop_fold(hops[1].c, (unsigned int)p->n - 1);
+	}
+	if (p->n > 0) {
+		ctl = p->ctl >= 0 ? p->ctl : (p->n == 1 ? MMS_HOP_LAST : 0) | (p->n - 1);
+		memcpy(tag, tag0, 4);
+		tag[2] ^= p->tag_xor;
+		fix_seal(p->key, p->n == 1 && p->ctl < 0 ? 0 : p->egress, p->ingress, (__u8)ctl,
+			 chain ^ p->chain_xor, p->expiry_field, tag, &hops[0]);
+	}
+	if (p->body == 4 || p->body == 6) {
+		blen = 20 + rn(60);
+		rbytes(body, blen);
+		body[0] = p->body == 4 ? 0x45 : 0x60;
+	} else {
+		blen = (__u32)p->body;
+		rbytes(body, blen);
+	}
+
+	memcpy(f + o, mac_us, 6);
+	memcpy(f + o + 6, mac_n[p->src_port], 6);
+	o += 12;
+	if (p->vlan >= 0) {
+		f[o++] = 0x81;
+		f[o++] = 0x00;
+		f[o++] = (__u8)(p->vlan >> 8);
+		f[o++] = (__u8)p->vlan;
+	}
+	f[o++] = MMS_ETH_P >> 8;
+	f[o++] = MMS_ETH_P & 0xff;
+	f[o++] = MMS_VERSION;
+	f[o++] = p->scope;
+	f[o++] = 0;
+	f[o++] = (__u8)(p->hdr_nhops >= 0 ? p->hdr_nhops : p->n);
+	f[o++] = p->epoch;
+	f[o++] = 0;
+	f[o++] = 0;
+	f[o++] = 0;
+	f[o++] = (__u8)(p->expiry_hdr >> 24);
+	f[o++] = (__u8)(p->expiry_hdr >> 16);
+	f[o++] = (__u8)(p->expiry_hdr >> 8);
+	f[o++] = (__u8)p->expiry_hdr;
+	memcpy(f + o, tag0, 4);
+	o += 4;
+	memcpy(f + o, hops, (size_t)p->n * MMS_HOP_LEN);
+	o += (__u32)p->n * MMS_HOP_LEN;
+	f[o++] = p->type;
+	f[o++] = 0;
+	f[o++] = (__u8)(blen >> 8);
+	f[o++] = (__u8)blen;
+	memcpy(f + o, body, blen);
+	o += blen;
+	rbytes(f + o, (size_t)p->pad);
+	return o + (__u32)p->pad;
+}
+
+static void run(const char *kind, const struct fp *p)
+{
+	__u8 f[1024];
+
+	compare(kind, f, build(p, f));
+}
+
+/* ---- the generators ---- */
+
+static const __u8 types[] = {
+	MMS_T_DATA, MMS_T_DATA, MMS_T_LSA, MMS_T_CONTROL, MMS_T_BEACON_ACK, MMS_T_AUTH,
+	MMS_T_NOTIFY, MMS_T_HELLO, MMS_T_BEACON, 0, MMS_T_MAX, 0xff,
+};
+static const __u16 ports[] = { 1, 2, 3, 4, 6, 255, 0, 256, 65535 };
+
+static void gen_routes(int count)
+{
+	for (int i = 0; i < count; i++) {
+		struct fp p;
+		__u32 k = rn(10);
+
+		fp_default(&p, 1 + (int)rn(MMS_MAX_HOPS));
+		p.type = types[rn(sizeof(types))];
+		p.body = p.type == MMS_T_DATA ? (rn(4) ? (rn(2) ? 4 : 6) : (int)rn(3)) : (int)rn(40);
+		p.src_port = 1 + (int)rn(3);
+		p.ingress = rn(8) ? (__u16)p.src_port : ports[rn(sizeof(ports) / sizeof(ports[0]))];
+		p.egress = rn(2) ? ports[rn(3)] : ports[rn(sizeof(ports) / sizeof(ports[0]))];
+		p.vlan = rn(4) ? -1 : (int)rn(0x10000);
+		p.pad = rn(3) ? 0 : (int)rn(30);
+		if (k == 0) {
+			p.epoch = EPOCH_B;
+			p.key = key_b;
+		} else if (k == 1) {
+			p.epoch = EPOCH_X;
+		} else if (k == 2) {
+			p.key = key_c;	/* a key this node does not hold */
+		}
+		run("route", &p);
+	}
+}
+
+static void gen_sealed_checks(void)
+{
+	static const __u32 exp[] = { FIX_NOW - 1, FIX_NOW, FIX_NOW + 1, EXPIRY };
+
+	for (int n = 1; n <= MMS_MAX_HOPS; n++) {
+		struct fp p;
+
+		for (int c = 0; c < 256; c += 1 + (int)rn(7)) {
+			fp_default(&p, n);
+			p.ctl = c;
+			run("sealed ctl", &p);
+		}
+		for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
+			fp_default(&p, n);
+			p.ingress = ports[i];
+			run("sealed ingress", &p);
+			fp_default(&p, n);
+			p.egress = ports[i];
+			p.ctl = (n == 1 ? MMS_HOP_LAST : 0) | (n - 1);	/* egress sealed as given */
+			run("sealed egress", &p);
+		}
+		for (size_t i = 0; i < sizeof(exp) / sizeof(exp[0]); i++) {
+			fp_default(&p, n);
+			p.expiry_hdr = p.expiry_field = exp[i];
+			run("expiry", &p);
+			fp_default(&p, n);
+			p.expiry_field = exp[i];
+			run("sealed expiry", &p);
+		}
+		for (int b = 0; b < 8; b++) {
+			fp_default(&p, n);
+			p.tag_xor = (__u8)(1 << b);
+			run("sealed tag", &p);
+			fp_default(&p, n);
+			p.chain_xor = (__u8)(1 << b);
+			run("sealed chain", &p);
+		}
+		fp_default(&p, n);
+		p.hdr_nhops = n + 1;
+		run("nhops above the fields", &p);
+		fp_default(&p, n);
+		p.hdr_nhops = n - 1;
+		run("nhops below the fields", &p);
+		fp_default(&p, n);
+		p.scope = MMS_SCOPE_LINK;
+		run("link scope", &p);
+	}
+}
+
+static void gen_truncations(void)
+{
+	static const int ns[] = { 1, 1, 2, 3, 5, 8, 16 };
+
+	for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++)
+		for (int tagged = 0; tagged < 2; tagged++) {
+			struct fp p;
+			__u8 f[1024];
+			__u32 len;
+
+			fp_default(&p, ns[i]);
+			p.type = i == 0 ? MMS_T_CONTROL : MMS_T_DATA;
+			p.vlan = tagged ? 42 : -1;
+			len = build(&p, f);
+			for (__u32 l = MMS_ETH_LEN; l <= len; l++)
+				compare("truncated", f, l);
+		}
+}
+
+static void gen_bitflips(void)
+{
+	static const int ns[] = { 1, 2, 4, 16 };
+
+	for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++)
+		for (int tagged = 0; tagged < 2; tagged++) {
+			struct fp p;
+			__u8 f[1024], g[1024];
+			__u32 len, l2 = tagged ? 18 : 14, span;
+
+			if (tagged && ns[i] > 2)
+				continue;
+			fp_default(&p, ns[i]);
+			p.vlan = tagged ? 7 : -1;
+			p.src_port = p.ingress = tagged ? 3 : 1;
+			len = build(&p, f);
+			compare("unflipped", f, len);
+			span = MMS_HDR_LEN + (__u32)ns[i] * MMS_HOP_LEN + MMS_PL_LEN;
+			for (__u32 bit = 0; bit < span * 8; bit++) {
+				memcpy(g, f, len);
+				g[l2 + bit / 8] ^= (__u8)(1u << (bit % 8));
+				compare("bit flip", g, len);
+			}
+		}
+}
+
+static void gen_byte_values(void)
+{
+	static const int ns[] = { 1, 3 };
+
+	for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
+		struct fp p;
+		__u8 f[1024], g[1024];
+		__u32 len;
+
+		fp_default(&p, ns[i]);
+		len = build(&p, f);
+		for (__u32 b = 0; b < 14 + MMS_HDR_LEN; b++) {
+			const int vals[] = { 0, 1, 0xff, f[b] + 1, f[b] - 1, 0x80, 0x81, 0x88 };
+
+			for (size_t v = 0; v < sizeof(vals) / sizeof(vals[0]); v++) {
+				memcpy(g, f, len);
+				g[b] = (__u8)vals[v];
+				compare("byte value", g, len);
+			}
+		}
+		for (int nh = 0; nh <= 20; nh++) {
+			memcpy(g, f, len);
+			g[14 + 3] = (__u8)nh;
+			compare("nhops value", g, len);
+		}
+		for (int pl = 0; pl < 4; pl++)
+			for (int v = 0; v < 256; v += 17) {
+				__u32 at = 14 + MMS_HDR_LEN + (__u32)ns[i] * MMS_HOP_LEN + (__u32)pl;
+
+				memcpy(g, f, len);
+				g[at] = (__u8)v;
+				compare("payload header value", g, len);
+			}
+	}
+}
+
+static void gen_garbage(int count)
+{
+	for (int i = 0; i < count; i++) {
+		__u8 f[512];
+		__u32 len = MMS_ETH_LEN + rn(300), kind = rn(4);
+
+		rbytes(f, len);
+		if (kind >= 1) {
+			f[12] = MMS_ETH_P >> 8;
+			f[13] = MMS_ETH_P & 0xff;
+		}
+		if (kind >= 2 && len >= 30) {
+			f[14] = MMS_VERSION;
+			f[15] = rn(2) ? MMS_SCOPE_ROUTE : MMS_SCOPE_LINK;
+			f[16] = 0;
+			f[17] = (__u8)rn(MMS_MAX_HOPS + 1);
+			f[18] = rn(2) ? EPOCH_A : (__u8)rnd();
+			f[19] = f[20] = f[21] = 0;
+			f[22] = (__u8)(EXPIRY >> 24);
+			if (kind == 3 && len > 30u + 16u * f[17] + 4u) {	/* consistent pl.len */
+				__u32 pl = 30u + 16u * f[17], body = len - pl - 4;
+
+				f[pl + 1] = 0;
+				f[pl + 2] = (__u8)(body >> 8);
+				f[pl + 3] = (__u8)body;
+			}
+		}
+		compare("garbage", f, len);
+	}
+}
+
+static void generate(void)
+{
+	rs = 0x9e3779b97f4a7c15ull;
+	gen_routes(4000);
+	gen_sealed_checks();
+	gen_truncations();
+	gen_bitflips();
+	gen_byte_values();
+	gen_garbage(1500);
+}
+
+/* ---- the node ---- */
+
+static int node(void)
+{
+	static const struct { __u16 port; __u8 state; __u32 ifindex; __u16 vlan; } P[] = {
+		{ 1, MMS_NBR_UP, FIX_LO, 0 }, { 2, MMS_NBR_UP, FIX_LO, 0 },
+		{ 3, MMS_NBR_UP, FIX_LO, 200 }, { 4, 0, FIX_LO, 0 },
+		{ 6, 0, FIX_NO_DEV, 0 }, { 255, MMS_NBR_UP, FIX_LO, 5 },
+	};
+	__u32 k0 = 0, lo = FIX_LO;
+	int err = 0;
+
+	for (size_t i = 0; i < sizeof(P) / sizeof(P[0]); i++) {
+		struct mms_nbr n = { .ifindex = P[i].ifindex, .state = P[i].state,
+				     .vlan = P[i].vlan };
+
+		memcpy(n.mac, mac_n[i + 1 < 8 ? i + 1 : 7], 6);
+		memcpy(n.smac, mac_s[i + 1 < 8 ? i + 1 : 7], 6);
+		err |= fix_port(&F, P[i].port, &n);
+	}
+	memcpy(F.cfg.mm0_mac, mm0_mac, 6);
+	F.cfg.pcp = 6;
+	F.cfg.prio = 1;
+	err |= fix_key(&F, key_a, EPOCH_A);
+	err |= fix_key(&F, key_b, EPOCH_B);
+	err |= fix_key(&F, key_c, 11);		/* slot 3: frames of epoch 7 find 11 */
+	err |= bpf_map_update_elem(F.map[MMS_MAP_TX], &k0, &lo, BPF_ANY);
+	return err | fix_sync(&F);
+}
+
+static void report(const char *what, long before_frames, long before_agree)
+{
+	long n = st.frames - before_frames, a = st.agree - before_agree;
+
+	ok(n > 0 && a == n, "%s: XDP and mms_process() agree on %ld/%ld frames", what, a, n);
+}
+
+int main(void)
+{
+	const char *why = fix_skip_reason();
+	long f0, a0;
+
+	if (why)
+		return tap_skip_all(why);
+	if (fix_netns())
+		return tap_skip_all("cannot make a network namespace");
+	for (int b = 0; b < 16; b++) {
+		key_a[b] = (__u8)(0xa0 + b);
+		key_b[b] = (__u8)(0xb0 + b);
+		key_c[b] = (__u8)(0xc0 + b);
+		for (int k = 0; k < 16; k++)
+			key_other[k][b] = (__u8)(k * 16 + b * 7 + 1);
+	}
+	for (int i = 0; i < 8; i++) {
+		__u8 n[6] = { 0x02, 0x4e, 0x42, 0x52, 0x00, (__u8)i };
+		__u8 s[6] = { 0x02, 0x55, 0x53, 0x00, 0x00, (__u8)i };
+
+		memcpy(mac_n[i], n, 6);
+		memcpy(mac_s[i], s, 6);
+	}
+	memcpy(mac_us, mac_s[1], 6);
+	memcpy(mm0_mac, "\x02\x00\x00\x00\x00\xee", 6);
+
+	for (int cache = 1; cache >= 0; cache--) {
+		if (!ok(fix_open(&F, cache) == 0 && node() == 0, "datapath loaded, node seeded (hop cache %s)",
+			cache ? "on" : "off"))
+			return tap_done();
+		st.phase = cache ? "cache on" : "cache off";
+		f0 = st.frames;
+		a0 = st.agree;
+		generate();
+		report(st.phase, f0, a0);
+		if (cache) {
+			/* replace the key of epoch A: what was cached must not be used */
+			key_a[0] ^= 0x99;
+			fix_key(&F, key_a, EPOCH_A);
+			key_a[0] ^= 0x99;
+			st.phase = "key replaced";
+			f0 = st.frames;
+			a0 = st.agree;
+			rs = 0x9e3779b97f4a7c15ull;
+			gen_routes(4000);
+			report(st.phase, f0, a0);
+		}
+		fix_close(&F);
+	}
+	diag("%ld frames compared; agreed: pass %ld, forward %ld, mm0 %ld, agent %ld, link %ld, drop %ld",
+	     st.frames, st.by_verdict[MMS_V_PASS], st.by_verdict[MMS_V_FORWARD],
+	     st.by_verdict[MMS_V_DELIVER_MM0], st.by_verdict[MMS_V_DELIVER_AGENT],
+	     st.by_verdict[MMS_V_LINK_AGENT], st.by_verdict[MMS_V_DROP]);
+	ok(st.frames >= 10000, "at least 10000 frames compared (%ld)", st.frames);
+	return tap_done();
+}

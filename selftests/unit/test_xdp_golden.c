@@ -1,0 +1,771 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Golden packets for every datapath program, run through BPF_PROG_TEST_RUN
+ * against the real entry points with seeded maps: {description, input,
+ * expected output, expected action, expected counter}. Expected frames are
+ * written out independently of the programs (literal hex, or built with the
+ * frame builder from the route they must carry), never by running the
+ * reference model; test_xdp_diff.c does that.
+ *
+ * The node under test is "b" of the codec tests' line a-b-c-d-e:
+ *
+ *   port 1  a   untagged, frames arrive from here
+ *   port 2  c   untagged
+ *   port 3  x   802.1Q VID 100 (PCP 5 from mms_cfg)
+ *   port 4  -   down
+ *   port 5  y   up, but its link is gone (no devmap slot)
+ *   port 6  z   on another interface
+ *
+ * All of them are on this namespace's loopback (ifindex 1) except y and z.
+ * The XDP cases run twice: with the hop cache and without it.
+ */
+#include <stdlib.h>
+#include "tap.h"
+#include "dp_fixture.h"
+
+#define EPOCH	7
+#define EXPIRY	2000000000u		/* 0x77359400 */
+#define TC_ACT_SHOT	2
+#define TC_ACT_REDIRECT	7
+
+static const __u8 tag0[4] = { 0xde, 0xad, 0xbe, 0xef };
+static const __u8 mac_a[6] = { 0x02, 0x4d, 0x4d, 0x53, 0x00, 0x02 };	/* a, towards b */
+static const __u8 mac_b1[6] = { 0x02, 0x4d, 0x4d, 0x53, 0x01, 0x01 };	/* b, towards a */
+static const __u8 mac_b2[6] = { 0x02, 0x4d, 0x4d, 0x53, 0x01, 0x02 };	/* b, towards c */
+static const __u8 mac_c[6] = { 0x02, 0x4d, 0x4d, 0x53, 0x02, 0x01 };	/* c, towards b */
+static const __u8 mac_x[6] = { 0x02, 0x4d, 0x4d, 0x53, 0x09, 0x01 };
+static const __u8 mac_bx[6] = { 0x02, 0x4d, 0x4d, 0x53, 0x01, 0x09 };
+static const __u8 mm0_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0xee };
+static __u8 key_of[5][16];	/* node i's hop key: 0x10 * i + byte */
+
+/* The codec tests' route a->e (checked in there): b's, c's, d's, e's fields. */
+static const char *const route_vec[4] = {
+	"573b89c6ad5c84f2ae543420d166fed0",
+	"ce00c22e197ad253e26a3f870a34acb6",
+	"eb72120c24a0c40f5afa49c261e33a91",
+	"61d5d4082de7a69e0d09f7a82a6f9783",
+};
+/* A 40-byte IPv4 packet (TCP, no options) from 10.77.0.1 to 10.77.0.5. */
+static const char *const ip4_hex =
+	"45000028abcd40004006e3a00a4d00010a4d0005"
+	"c0de0016000000010000000050027210d0d00000";
+
+struct frame {
+	__u8 b[4096];
+	__u32 len;
+};
+
+static struct fix F;
+static int hop_cache;
+
+static void hex(const char *h, struct frame *f)
+{
+	size_t n = strlen(h) / 2;
+
+	hex2bin(h, f->b + f->len, (int)n);
+	f->len += (__u32)n;
+}
+
+static void put(struct frame *f, const void *p, size_t n)
+{
+	memcpy(f->b + f->len, p, n);
+	f->len += (__u32)n;
+}
+
+/* MMS frame: Ethernet | hdr | hops | pl | body. */
+static void mms(struct frame *f, const __u8 *dst, const __u8 *src, __u8 scope, __u8 nhops,
+		const struct mms_hop *hops, __u8 type, const void *body, __u16 blen)
+{
+	struct mms_frame_spec fs = {
+		.dst_mac = dst, .src_mac = src, .scope = scope, .epoch = EPOCH,
+		.nhops = nhops, .expiry = EXPIRY, .tag = tag0, .hops = hops,
+		.type = type, .body = body, .body_len = blen,
+	};
+	int n = mms_frame_build(f->b, sizeof(f->b), &fs);
+
+	f->len = n > 0 ? (__u32)n : 0;
+}
+
+/* Insert an 802.1Q tag after the MAC addresses. */
+static void vlan_tag(struct frame *f, __u16 tci)
+{
+	memmove(f->b + 16, f->b + 12, f->len - 12);
+	f->b[12] = 0x81;
+	f->b[13] = 0x00;
+	f->b[14] = (__u8)(tci >> 8);
+	f->b[15] = (__u8)tci;
+	f->len += 4;
+}
+
+struct seal {
+	__u16 egress, ingress;
+	bool set_ctl;		/* else the right one */
+	__u8 ctl;
+	__u32 expiry;		/* 0: EXPIRY */
+	int tag_xor, chain_xor;
+};
+
+/*
+ * A route of n fields that reaches b first: b's field sealed from s, the
+ * others a valid route over c, d, ... sealed under their keys.
+ */
+static void route(struct mms_hop *hops, int n, const struct seal *s)
+{
+	struct mms_hop_spec spec[MMS_MAX_HOPS];
+	struct mms_route tail;
+	__u8 tag[4];
+	__u32 chain = 0;
+	int ctl;
+
+	if (n > 1) {
+		for (int j = 0; j < n - 1; j++) {
+			spec[j].key = key_of[2 + j % 3];
+			spec[j].ingress = 1;
+			spec[j].egress = 2;
+		}
+		mms_route_build(&tail, 9, spec, n - 1, EPOCH, EXPIRY, tag0);
+		memcpy(&hops[1], tail.hops, (size_t)(n - 1) * sizeof(hops[0]));
+		chain = mms_hop_fold(hops[1].c, (unsigned int)n - 1);
+	}
+	ctl = s->set_ctl ? s->ctl : (n == 1 ? MMS_HOP_LAST : 0) | (n - 1);
+	memcpy(tag, tag0, 4);
+	tag[3] ^= (__u8)s->tag_xor;
+	fix_seal(key_of[1], s->egress, s->ingress, (__u8)ctl, chain ^ (__u32)s->chain_xor,
+		 s->expiry ? s->expiry : EXPIRY, tag, &hops[0]);
+}
+
+static const struct seal transit = { .egress = 2, .ingress = 1 };
+static const struct seal last = { .egress = 0, .ingress = 1 };
+
+/* b's usual input: a 4-field route to c's side carrying the IPv4 packet. */
+static void base(struct frame *f, const struct seal *s, int n, __u8 type)
+{
+	struct mms_hop hops[MMS_MAX_HOPS];
+	struct frame ip = { .len = 0 };
+
+	hex(ip4_hex, &ip);
+	route(hops, n, s);
+	mms(f, mac_b1, mac_a, MMS_SCOPE_ROUTE, (__u8)n, hops, type, ip.b, (__u16)ip.len);
+}
+
+/* ---- the XDP table: inputs that are passed or dropped unchanged ---- */
+
+struct xcase {
+	const char *desc;
+	void (*make)(struct frame *f);
+	__u32 act;
+	int stat;
+};
+
+#define MUT(name, body) static void name(struct frame *f) { base(f, &transit, 4, MMS_T_DATA); body; }
+#define SEALED(name, n, type, ...)						\
+	static void name(struct frame *f) {					\
+		struct seal s = { __VA_ARGS__ };				\
+		base(f, &s, n, type);						\
+	}
+#define HDR 14	/* route header offset in an untagged frame */
+
+MUT(m_ipv4, f->b[12] = 0x08; f->b[13] = 0x00)
+MUT(m_arp, f->b[12] = 0x08; f->b[13] = 0x06)
+MUT(m_tagged_ipv4, vlan_tag(f, 5); f->b[16] = 0x08; f->b[17] = 0x00)
+MUT(m_tag_cut, vlan_tag(f, 5); f->len = 17)
+MUT(m_hdr_cut, f->len = HDR + MMS_HDR_LEN - 1)
+MUT(m_version, f->b[HDR + 0] = 2)
+MUT(m_scope, f->b[HDR + 1] = 0x04)
+MUT(m_flag, f->b[HDR + 2] = MMS_F_VERIFIED)
+MUT(m_rsvd, f->b[HDR + 6] = 1)
+MUT(m_nhops17, f->b[HDR + 3] = 17)
+MUT(m_nhops0, f->b[HDR + 3] = 0)
+MUT(m_fields_cut, f->len = HDR + MMS_HDR_LEN + 3 * MMS_HOP_LEN)
+MUT(m_body_cut, f->len -= 1)
+MUT(m_link, f->b[HDR + 1] = MMS_SCOPE_LINK)
+MUT(m_expired, f->b[HDR + 8] = FIX_NOW >> 24; f->b[HDR + 9] = (FIX_NOW >> 16) & 0xff;
+    f->b[HDR + 10] = (FIX_NOW >> 8) & 0xff; f->b[HDR + 11] = FIX_NOW & 0xff)
+MUT(m_expiry_later, f->b[HDR + 11] ^= 1)
+MUT(m_epoch_none, f->b[HDR + 4] = 8)
+MUT(m_epoch_other, f->b[HDR + 4] = EPOCH + MMS_EPOCH_SLOTS)
+MUT(m_cipher_bit, f->b[HDR + MMS_HDR_LEN + 5] ^= 0x04)
+MUT(m_next_bit, f->b[HDR + MMS_HDR_LEN + MMS_HOP_LEN + 9] ^= 0x10)
+MUT(m_last_bit, f->b[HDR + MMS_HDR_LEN + 3 * MMS_HOP_LEN + 15] ^= 0x80)
+MUT(m_tag, f->b[HDR + 13] ^= 1)
+MUT(m_src_mac, f->b[11] ^= 1)
+SEALED(s_index, 4, MMS_T_DATA, .egress = 2, .ingress = 1, .set_ctl = true, .ctl = 2)
+SEALED(s_last_transit, 4, MMS_T_DATA, .egress = 2, .ingress = 1, .set_ctl = true, .ctl = MMS_HOP_LAST | 3)
+SEALED(s_nolast_last, 1, MMS_T_DATA, .ingress = 1, .set_ctl = true, .ctl = 0)
+SEALED(s_ctl_rsvd, 4, MMS_T_DATA, .egress = 2, .ingress = 1, .set_ctl = true, .ctl = 0x10 | 3)
+SEALED(s_expiry, 4, MMS_T_DATA, .egress = 2, .ingress = 1, .expiry = EXPIRY + 1)
+SEALED(s_tag, 4, MMS_T_DATA, .egress = 2, .ingress = 1, .tag_xor = 0x40)
+SEALED(s_chain, 4, MMS_T_DATA, .egress = 2, .ingress = 1, .chain_xor = 0x000100)
+SEALED(s_chain_last, 1, MMS_T_DATA, .ingress = 1, .chain_xor = 1)
+SEALED(s_other_if, 4, MMS_T_DATA, .egress = 2, .ingress = 6)
+SEALED(s_ingress0, 4, MMS_T_DATA, .egress = 2, .ingress = 0)
+SEALED(s_ingress256, 4, MMS_T_DATA, .egress = 2, .ingress = 256)
+SEALED(s_ingress_c, 4, MMS_T_DATA, .egress = 2, .ingress = 2)
+SEALED(s_egress_down, 4, MMS_T_DATA, .egress = 4, .ingress = 1)
+SEALED(s_egress0, 4, MMS_T_DATA, .egress = 0, .ingress = 1)
+SEALED(s_egress300, 4, MMS_T_DATA, .egress = 300, .ingress = 1)
+SEALED(s_egress_gone, 4, MMS_T_DATA, .egress = 5, .ingress = 1)
+SEALED(s_hello_routed, 1, MMS_T_HELLO, .ingress = 1)
+SEALED(s_type_unknown, 1, 0x55, .ingress = 1)
+static void s_pl_rsvd(struct frame *f)
+{
+	base(f, &last, 1, MMS_T_LSA);
+	f->b[HDR + MMS_HDR_LEN + MMS_HOP_LEN + 1] = 1;
+}
+static void s_data_empty(struct frame *f)
+{
+	struct mms_hop hop;
+
+	route(&hop, 1, &last);
+	mms(f, mac_b1, mac_a, MMS_SCOPE_ROUTE, 1, &hop, MMS_T_DATA, NULL, 0);
+}
+static void s_data_not_ip(struct frame *f)
+{
+	base(f, &last, 1, MMS_T_DATA);
+	f->b[HDR + MMS_HDR_LEN + MMS_HOP_LEN + MMS_PL_LEN] = 0x55;
+}
+
+static const struct xcase xcases[] = {
+	{ "IPv4 frame passes untouched", m_ipv4, XDP_PASS, MMS_S_PASS },
+	{ "ARP frame passes untouched", m_arp, XDP_PASS, MMS_S_PASS },
+	{ "802.1Q-tagged IPv4 passes untouched", m_tagged_ipv4, XDP_PASS, MMS_S_PASS },
+	{ "802.1Q tag with no EtherType after it passes", m_tag_cut, XDP_PASS, MMS_S_PASS },
+	{ "MMS frame shorter than the route header", m_hdr_cut, XDP_DROP, MMS_S_DROP_TRUNCATED },
+	{ "version 2", m_version, XDP_DROP, MMS_S_DROP_VERSION },
+	{ "scope 0x04", m_scope, XDP_DROP, MMS_S_DROP_SCOPE },
+	{ "VERIFIED flag set on the wire", m_flag, XDP_DROP, MMS_S_DROP_FLAGS },
+	{ "reserved header byte set", m_rsvd, XDP_DROP, MMS_S_DROP_FLAGS },
+	{ "17 hop fields", m_nhops17, XDP_DROP, MMS_S_DROP_NHOPS },
+	{ "routed frame without hop fields", m_nhops0, XDP_DROP, MMS_S_DROP_NHOPS },
+	{ "hop fields cut short", m_fields_cut, XDP_DROP, MMS_S_DROP_TRUNCATED },
+	{ "body shorter than pl.len", m_body_cut, XDP_DROP, MMS_S_DROP_TRUNCATED },
+	{ "link scope goes to the agent unverified", m_link, XDP_PASS, MMS_S_LINK_AGENT },
+	{ "expiry == now is expired", m_expired, XDP_DROP, MMS_S_DROP_EXPIRED },
+	{ "header expiry moved later: field disagrees", m_expiry_later, XDP_DROP, MMS_S_DROP_HOP },
+	{ "no key for the epoch", m_epoch_none, XDP_DROP, MMS_S_DROP_EPOCH },
+	{ "key slot holds another epoch", m_epoch_other, XDP_DROP, MMS_S_DROP_EPOCH },
+	{ "bit flipped in b's field", m_cipher_bit, XDP_DROP, MMS_S_DROP_HOP },
+	{ "bit flipped in the next field (chain)", m_next_bit, XDP_DROP, MMS_S_DROP_HOP },
+	{ "bit flipped in the last field (chain)", m_last_bit, XDP_DROP, MMS_S_DROP_HOP },
+	{ "route tag changed", m_tag, XDP_DROP, MMS_S_DROP_HOP },
+	{ "sealed index is not nhops-1", s_index, XDP_DROP, MMS_S_DROP_HOP },
+	{ "sealed LAST on a transit field", s_last_transit, XDP_DROP, MMS_S_DROP_HOP },
+	{ "sealed last field without LAST", s_nolast_last, XDP_DROP, MMS_S_DROP_HOP },
+	{ "sealed reserved ctl bit", s_ctl_rsvd, XDP_DROP, MMS_S_DROP_HOP },
+	{ "sealed expiry differs from the header", s_expiry, XDP_DROP, MMS_S_DROP_HOP },
+	{ "sealed tag differs from the header", s_tag, XDP_DROP, MMS_S_DROP_HOP },
+	{ "sealed chain differs", s_chain, XDP_DROP, MMS_S_DROP_HOP },
+	{ "sealed chain of the last field not 0", s_chain_last, XDP_DROP, MMS_S_DROP_HOP },
+	{ "source MAC is not the ingress neighbour's", m_src_mac, XDP_DROP, MMS_S_DROP_INGRESS },
+	{ "ingress port is on another interface", s_other_if, XDP_DROP, MMS_S_DROP_INGRESS },
+	{ "ingress port 0", s_ingress0, XDP_DROP, MMS_S_DROP_INGRESS },
+	{ "ingress port 256", s_ingress256, XDP_DROP, MMS_S_DROP_INGRESS },
+	{ "ingress port of another neighbour", s_ingress_c, XDP_DROP, MMS_S_DROP_INGRESS },
+	{ "egress port down", s_egress_down, XDP_DROP, MMS_S_DROP_NO_NBR },
+	{ "egress port 0 on a transit field", s_egress0, XDP_DROP, MMS_S_DROP_NO_NBR },
+	{ "egress port 300", s_egress300, XDP_DROP, MMS_S_DROP_NO_NBR },
+	{ "last hop: payload reserved byte", s_pl_rsvd, XDP_DROP, MMS_S_DROP_PAYLOAD },
+	{ "last hop: hello is link scope only", s_hello_routed, XDP_DROP, MMS_S_DROP_PAYLOAD },
+	{ "last hop: unknown payload type", s_type_unknown, XDP_DROP, MMS_S_DROP_PAYLOAD },
+	{ "last hop: data without a packet", s_data_empty, XDP_DROP, MMS_S_DROP_PAYLOAD },
+	{ "last hop: data that is not IP", s_data_not_ip, XDP_DROP, MMS_S_DROP_PAYLOAD },
+};
+
+static void check(const char *desc, const struct fix_run *r, __u32 act, int stat,
+		  const struct frame *exp)
+{
+	const char *tag = hop_cache ? "[cache]" : "[no cache]";
+	bool same = exp ? r->out_len == exp->len && !memcmp(r->out, exp->b, exp->len) : true;
+
+	ok(r->retval == act && r->moved == stat && same,
+	   "%s %s: action %u (want %u), counter %s (want %s)%s", tag, desc, r->retval, act,
+	   r->moved >= 0 ? mms_stat_name(r->moved) : r->moved == -1 ? "none" : "several",
+	   stat >= 0 ? mms_stat_name(stat) : "none", same ? "" : ", output differs");
+	if (!same && exp)
+		for (__u32 i = 0; i < r->out_len || i < exp->len; i++)
+			if (i >= r->out_len || i >= exp->len || r->out[i] != exp->b[i]) {
+				diag("first difference at byte %u (lengths %u, %u)", i, r->out_len,
+				     exp->len);
+				break;
+			}
+}
+
+static void run_xdp(const char *desc, const struct frame *in, __u32 act, int stat,
+		    const struct frame *exp)
+{
+	struct fix_run r;
+
+	if (fix_run(&F, MMS_PROG_XDP, in->b, in->len, FIX_LO, &r)) {
+		ok(0, "%s: test run failed: %s", desc, strerror(errno));
+		return;
+	}
+	check(desc, &r, act, stat, exp);
+}
+
+static void xdp_table(void)
+{
+	for (size_t i = 0; i < sizeof(xcases) / sizeof(xcases[0]); i++) {
+		struct frame in = { .len = 0 };
+
+		xcases[i].make(&in);
+		run_xdp(xcases[i].desc, &in, xcases[i].act, xcases[i].stat, &in);
+	}
+}
+
+/* ---- XDP: frames that go somewhere ---- */
+
+static void xdp_forward_vector(void)
+{
+	struct frame in = { .len = 0 }, exp = { .len = 0 };
+
+	/* b forwards the codec tests' a->e route to c: literal bytes. */
+	hex("024d4d530101" "024d4d530002" "88b5", &in);
+	hex("01050004" "07000000" "77359400" "deadbeef", &in);
+	for (int j = 0; j < 4; j++)
+		hex(route_vec[j], &in);
+	hex("07000028", &in);
+	hex(ip4_hex, &in);
+	hex("024d4d530201" "024d4d530102" "88b5", &exp);
+	hex("01050003" "07000000" "77359400" "deadbeef", &exp);
+	for (int j = 1; j < 4; j++)
+		hex(route_vec[j], &exp);
+	hex("07000028", &exp);
+	hex(ip4_hex, &exp);
+	run_xdp("transit (checked-in vector): field popped, c's link header", &in, XDP_REDIRECT,
+		MMS_S_FORWARD, &exp);
+}
+
+static void xdp_forward_vlan(void)
+{
+	struct frame in = { .len = 0 }, exp = { .len = 0 };
+	struct mms_hop hops[MMS_MAX_HOPS];
+	struct seal s = transit;
+	struct frame ip = { .len = 0 };
+
+	hex(ip4_hex, &ip);
+	s.egress = 3;
+	route(hops, 5, &s);
+	mms(&in, mac_b1, mac_a, MMS_SCOPE_ROUTE, 5, hops, MMS_T_DATA, ip.b, (__u16)ip.len);
+	mms(&exp, mac_x, mac_bx, MMS_SCOPE_ROUTE, 4, hops + 1, MMS_T_DATA, ip.b, (__u16)ip.len);
+	vlan_tag(&exp, 5 << 13 | 100);
+	run_xdp("transit to a tagged link: 802.1Q VID 100 PCP 5 pushed", &in, XDP_REDIRECT,
+		MMS_S_FORWARD, &exp);
+
+	/* arriving tagged, leaving untagged, 16 fields, trailing padding kept */
+	s.egress = 2;
+	route(hops, 16, &s);
+	mms(&in, mac_b1, mac_a, MMS_SCOPE_ROUTE, 16, hops, MMS_T_LSA, "lsa", 3);
+	vlan_tag(&in, 3 << 13 | 7);
+	put(&in, "\0\0\0\0\0\0", 6);
+	mms(&exp, mac_c, mac_b2, MMS_SCOPE_ROUTE, 15, hops + 1, MMS_T_LSA, "lsa", 3);
+	put(&exp, "\0\0\0\0\0\0", 6);
+	run_xdp("tagged arrival, 16 fields: forwarded untagged, padding kept", &in, XDP_REDIRECT,
+		MMS_S_FORWARD, &exp);
+}
+
+static void xdp_deliver(void)
+{
+	struct frame in = { .len = 0 }, exp = { .len = 0 }, ip = { .len = 0 };
+	struct mms_hop hop;
+	static const __u8 ip6[48] = {
+		0x60, 0x00, 0x00, 0x00, 0x00, 0x08, 0x11, 0x40,
+		0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+		0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2,
+		0x12, 0x34, 0x56, 0x78, 0x00, 0x08, 0x00, 0x00,
+	};
+
+	route(&hop, 1, &last);
+	mms(&in, mac_b1, mac_a, MMS_SCOPE_ROUTE, 1, &hop, MMS_T_LSA, "link-state", 10);
+	exp = in;
+	put(&in, "\0\0\0\0\0\0\0\0\0\0", 10);	/* Ethernet minimum padding */
+	exp.b[HDR + 2] = MMS_F_VERIFIED;
+	run_xdp("last hop, LSA: VERIFIED set, padding trimmed, to the agent", &in, XDP_PASS,
+		MMS_S_DELIVER_AGENT, &exp);
+
+	hex(ip4_hex, &ip);
+	mms(&in, mac_b1, mac_a, MMS_SCOPE_ROUTE, 1, &hop, MMS_T_DATA, ip.b, (__u16)ip.len);
+	put(&in, "\0\0\0\0", 4);
+	exp.len = 0;
+	put(&exp, mm0_mac, 6);
+	put(&exp, mm0_mac, 6);
+	hex("0800", &exp);
+	put(&exp, ip.b, ip.len);
+	run_xdp("last hop, IPv4 data: bare packet with mm0's MACs, into mm0", &in, XDP_REDIRECT,
+		MMS_S_DELIVER_MM0, &exp);
+
+	mms(&in, mac_b1, mac_a, MMS_SCOPE_ROUTE, 1, &hop, MMS_T_DATA, ip6, sizeof(ip6));
+	vlan_tag(&in, 100);
+	exp.len = 0;
+	put(&exp, mm0_mac, 6);
+	put(&exp, mm0_mac, 6);
+	hex("86dd", &exp);
+	put(&exp, ip6, sizeof(ip6));
+	run_xdp("last hop, tagged IPv6 data: into mm0", &in, XDP_REDIRECT, MMS_S_DELIVER_MM0, &exp);
+}
+
+/* A field verified (and cached) under one key must fail once another key
+ * is installed for the same epoch, and pass again under the first. */
+static void xdp_key_change(void)
+{
+	struct frame in = { .len = 0 };
+	__u8 other[16];
+
+	base(&in, &transit, 3, MMS_T_DATA);
+	run_xdp("key change: field verifies under the installed key", &in, XDP_REDIRECT,
+		MMS_S_FORWARD, NULL);
+	memcpy(other, key_of[1], 16);
+	other[0] ^= 0x5a;
+	fix_key(&F, other, EPOCH);
+	run_xdp("key change: same field, new key for the same epoch", &in, XDP_DROP,
+		MMS_S_DROP_HOP, &in);
+	fix_key(&F, key_of[1], EPOCH);
+	run_xdp("key change: first key back, field verifies again", &in, XDP_REDIRECT,
+		MMS_S_FORWARD, NULL);
+	fix_key_clear(&F, EPOCH % MMS_EPOCH_SLOTS);
+	run_xdp("key change: key removed", &in, XDP_DROP, MMS_S_DROP_EPOCH, &in);
+	fix_key(&F, key_of[1], EPOCH);
+}
+
+static void xdp_gone_link(void)
+{
+	struct frame in = { .len = 0 };
+	struct fix_run r;
+
+	s_egress_gone(&in);
+	if (fix_run(&F, MMS_PROG_XDP, in.b, in.len, FIX_LO, &r) == 0)
+		check("egress port up but its devmap slot empty", &r, XDP_DROP,
+		      MMS_S_DROP_REDIRECT, NULL);
+	else
+		ok(0, "egress port without devmap slot: test run failed");
+}
+
+static void mm0_cases(void)
+{
+	struct frame in = { .len = 0 };
+	struct fix_run r;
+
+	put(&in, mm0_mac, 6);
+	put(&in, mm0_mac, 6);
+	hex("0800", &in);
+	hex(ip4_hex, &in);
+	if (!fix_run(&F, MMS_PROG_XDP_MM0, in.b, in.len, FIX_LO, &r))
+		check("mm0: delivered IPv4 packet goes to the stack", &r, XDP_PASS, -1, &in);
+	base(&in, &transit, 4, MMS_T_DATA);
+	if (!fix_run(&F, MMS_PROG_XDP_MM0, in.b, in.len, FIX_LO, &r))
+		check("mm0: anything else goes to the stack untouched", &r, XDP_PASS, -1, &in);
+}
+
+/* ---- TC: mm0 egress ---- */
+
+static struct ring_buffer *rb;
+static struct mms_event ev[8];
+static int nev;
+
+static int on_event(void *ctx, void *data, size_t len)
+{
+	(void)ctx;
+	if (len == sizeof(struct mms_event) && nev < 8)
+		memcpy(&ev[nev++], data, sizeof(struct mms_event));
+	return 0;
+}
+
+struct rt_spec {
+	__u16 port;
+	__u8 nhops;
+	__u32 expiry;
+};
+
+/* Install a route set for addr: alternates in order. */
+static void routes(const char *addr, const struct rt_spec *s, int n, struct mms_route_set *set)
+{
+	struct mms_hop_spec spec[MMS_MAX_HOPS];
+	struct mms_addr a;
+
+	memset(set, 0, sizeof(*set));
+	memset(&a, 0, sizeof(a));
+	if (addr)
+		mms_addr_parse(addr, &a);
+	for (int j = 0; j < MMS_MAX_HOPS; j++) {
+		spec[j].key = key_of[j % 5];
+		spec[j].ingress = 1;
+		spec[j].egress = 2;
+	}
+	for (int i = 0; i < n; i++)
+		mms_route_build(&set->r[i], s[i].port, spec, s[i].nhops, (__u8)(EPOCH + i),
+				s[i].expiry ? s[i].expiry : EXPIRY, tag0);
+	set->n = (__u32)n;
+	bpf_map_update_elem(F.map[MMS_MAP_ROUTES], &a, set, BPF_ANY);
+}
+
+/* IPv4 header checksum (RFC 1071) of the header at p, written in place. */
+static void ip4_csum(__u8 *p)
+{
+	__u32 sum = 0;
+
+	p[10] = p[11] = 0;
+	for (int i = 0; i < 20; i += 2)
+		sum += (__u32)(p[i] << 8 | p[i + 1]);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	p[10] = (__u8)(~sum >> 8);
+	p[11] = (__u8)~sum;
+}
+
+static void ip_packet(struct frame *f, const char *dst, __u16 len)
+{
+	struct in_addr d;
+
+	f->len = 0;
+	hex("000000000000" "000000000000" "0800", f);
+	hex(ip4_hex, f);
+	inet_pton(AF_INET, dst, &d);
+	memcpy(f->b + 14 + 16, &d, 4);
+	memset(f->b + f->len, 0xab, (size_t)len - 40);
+	f->len = 14u + len;
+	f->b[14 + 2] = (__u8)(len >> 8);
+	f->b[14 + 3] = (__u8)len;
+	ip4_csum(f->b + 14);
+}
+
+static void ip6_packet(struct frame *f, const char *dst)
+{
+	struct in6_addr d;
+
+	f->len = 0;
+	hex("000000000000" "000000000000" "86dd", f);
+	hex("6000000000081140" "fd000000000000000000000000000001", f);
+	inet_pton(AF_INET6, dst, &d);
+	put(f, &d, 16);
+	hex("1234567800080000", f);
+}
+
+/* The frame TC must produce for packet `pkt` over route r to neighbour n. */
+static void encap(struct frame *exp, const struct frame *pkt, const struct mms_route *r,
+		  const __u8 *dst, const __u8 *src, int tci)
+{
+	mms(exp, dst, src, MMS_SCOPE_ROUTE, r->nhops, r->hops, MMS_T_DATA, pkt->b + 14,
+	    (__u16)(pkt->len - 14));
+	exp->b[HDR + 4] = r->epoch;
+	memcpy(exp->b + HDR + 8, &r->expiry, 4);
+	if (tci >= 0)
+		vlan_tag(exp, (__u16)tci);
+}
+
+static void run_tc(const char *desc, const struct frame *in, __u32 act, int stat,
+		   const struct frame *exp, int ev_type, __u32 ev_port)
+{
+	struct fix_run r;
+	bool ev_ok;
+
+	nev = 0;
+	if (fix_run(&F, MMS_PROG_TC, in->b, in->len, FIX_LO, &r)) {
+		ok(0, "%s: test run failed: %s", desc, strerror(errno));
+		return;
+	}
+	ring_buffer__consume(rb);
+	check(desc, &r, act, stat, exp);
+	if (act == TC_ACT_REDIRECT)
+		ok(r.priority == F.cfg.prio, "%s: skb priority %u (want %u)", desc, r.priority,
+		   F.cfg.prio);
+	ev_ok = ev_type ? nev == 1 && ev[0].type == (__u32)ev_type && ev[0].port == ev_port
+			: nev == 0;
+	ok(ev_ok, "%s: %d event(s)%s", desc, nev, ev_type ? ", of the expected type and port" : "");
+}
+
+static void tc_cases(void)
+{
+	struct frame in = { .len = 0 }, exp = { .len = 0 };
+	struct mms_route_set set;
+	struct rt_spec one[] = { { 2, 3, 0 } };
+	struct rt_spec alt_down[] = { { 4, 2, 0 }, { 2, 4, 0 } };
+	struct rt_spec alt_exp[] = { { 2, 2, FIX_NOW }, { 1, 5, 0 } };
+	struct rt_spec vlan16[] = { { 3, 16, 0 } };
+	struct rt_spec direct16[] = { { 2, 16, 0 } };
+	struct mms_addr zero;
+
+	rb = ring_buffer__new(F.map[MMS_MAP_EVENTS], on_event, NULL, NULL);
+	ok(rb != NULL, "event ring buffer opens");
+	if (!rb)
+		return;
+
+	routes("10.77.0.5", one, 1, &set);
+	ip_packet(&in, "10.77.0.5", 40);
+	encap(&exp, &in, &set.r[0], mac_c, mac_b2, -1);
+	run_tc("IPv4 to a routed address: encapsulated towards c", &in, TC_ACT_REDIRECT,
+	       MMS_S_ENCAP, &exp, 0, 0);
+
+	routes("10.77.0.6", alt_down, 2, &set);
+	ip_packet(&in, "10.77.0.6", 100);
+	encap(&exp, &in, &set.r[1], mac_c, mac_b2, -1);
+	run_tc("first alternate's port down: second alternate, PORT_DOWN event", &in,
+	       TC_ACT_REDIRECT, MMS_S_ENCAP, &exp, MMS_EV_PORT_DOWN, 4);
+
+	routes("10.77.0.7", alt_exp, 2, &set);
+	ip_packet(&in, "10.77.0.7", 60);
+	encap(&exp, &in, &set.r[1], mac_a, mac_b1, -1);
+	run_tc("first alternate expired: second alternate", &in, TC_ACT_REDIRECT, MMS_S_ENCAP,
+	       &exp, 0, 0);
+
+	routes("10.77.0.8", vlan16, 1, &set);
+	ip_packet(&in, "10.77.0.8", MMS_MM0_MTU);
+	encap(&exp, &in, &set.r[0], mac_x, mac_bx, 5 << 13 | 100);
+	run_tc("16 fields to a tagged link, packet of mm0's MTU: fits", &in, TC_ACT_REDIRECT,
+	       MMS_S_ENCAP, &exp, 0, 0);
+
+	routes("10.77.0.9", direct16, 1, &set);
+	ip_packet(&in, "10.77.0.9", MMS_MM0_MTU + 1);
+	run_tc("16 fields, packet one byte over mm0's MTU: too big", &in, TC_ACT_SHOT,
+	       MMS_S_DROP_TOO_BIG, &in, 0, 0);
+
+	F.cfg.dscp = 46;
+	routes("10.77.0.5", one, 1, &set);
+	ip_packet(&in, "10.77.0.5", 40);
+	in.b[14 + 1] = 0x03;	/* ECN bits, to be kept */
+	ip4_csum(in.b + 14);
+	{
+		struct frame want = in;
+
+		want.b[14 + 1] = 46 << 2 | 0x03;
+		ip4_csum(want.b + 14);
+		encap(&exp, &want, &set.r[0], mac_c, mac_b2, -1);
+	}
+	run_tc("DSCP forced to EF: ECN kept, IPv4 checksum updated", &in, TC_ACT_REDIRECT,
+	       MMS_S_ENCAP, &exp, 0, 0);
+
+	ip6_packet(&in, "fd00::5");
+	routes("fd00::5", one, 1, &set);
+	{
+		struct frame want = in;
+
+		want.b[14] = 0x60 | 46 >> 2;
+		want.b[15] = (46 & 3) << 6 | (in.b[15] & 0x3f);
+		encap(&exp, &want, &set.r[0], mac_c, mac_b2, -1);
+	}
+	run_tc("IPv6 with DSCP forced: traffic class rewritten", &in, TC_ACT_REDIRECT,
+	       MMS_S_ENCAP, &exp, 0, 0);
+	F.cfg.dscp = MMS_DSCP_KEEP;
+
+	/* default route: the all-zero key */
+	routes(NULL, one, 1, &set);
+	ip_packet(&in, "10.77.9.9", 40);
+	encap(&exp, &in, &set.r[0], mac_c, mac_b2, -1);
+	run_tc("unrouted address takes the default route", &in, TC_ACT_REDIRECT, MMS_S_ENCAP,
+	       &exp, 0, 0);
+	memset(&zero, 0, sizeof(zero));
+	bpf_map_delete_elem(F.map[MMS_MAP_ROUTES], &zero);
+	run_tc("no route at all: dropped, NO_ROUTE event", &in, TC_ACT_SHOT,
+	       MMS_S_DROP_NO_ROUTE, &in, MMS_EV_NO_ROUTE, 0);
+	run_tc("no route again at once: event rate-limited", &in, TC_ACT_SHOT,
+	       MMS_S_DROP_NO_ROUTE, &in, 0, 0);
+	routes("10.77.0.10", alt_down, 1, &set);
+	ip_packet(&in, "10.77.0.10", 40);
+	run_tc("only route's port down: NO_ROUTE event naming the port", &in, TC_ACT_SHOT,
+	       MMS_S_DROP_NO_ROUTE, &in, MMS_EV_NO_ROUTE, 4);
+
+	ip_packet(&in, "224.0.0.251", 40);
+	run_tc("IPv4 multicast: dropped without event", &in, TC_ACT_SHOT, MMS_S_DROP_NO_ROUTE,
+	       &in, 0, 0);
+	ip_packet(&in, "169.254.1.1", 40);
+	run_tc("IPv4 link-local: dropped without event", &in, TC_ACT_SHOT, MMS_S_DROP_NO_ROUTE,
+	       &in, 0, 0);
+	ip6_packet(&in, "ff02::1");
+	run_tc("IPv6 multicast: dropped without event", &in, TC_ACT_SHOT, MMS_S_DROP_NO_ROUTE,
+	       &in, 0, 0);
+	ip6_packet(&in, "fe80::1");
+	run_tc("IPv6 link-local: dropped without event", &in, TC_ACT_SHOT, MMS_S_DROP_NO_ROUTE,
+	       &in, 0, 0);
+
+	in.len = 0;
+	hex("ffffffffffff" "000000000000" "0806" "0001080006040001", &in);
+	run_tc("ARP: not IP", &in, TC_ACT_SHOT, MMS_S_DROP_NOT_IP, &in, 0, 0);
+	ip_packet(&in, "10.77.0.5", 40);
+	in.b[14] = 0x65;
+	run_tc("EtherType IPv4, version 6: not IP", &in, TC_ACT_SHOT, MMS_S_DROP_NOT_IP, &in, 0, 0);
+	/* An IP header cut short (DROP_TRUNCATED) cannot be fed: test_run refuses
+	 * IP frames shorter than their header, as the stack never sends one. */
+
+	ring_buffer__free(rb);
+}
+
+/* ---- setup ---- */
+
+static int node_b(void)
+{
+	struct mms_nbr a = { .ifindex = FIX_LO, .state = MMS_NBR_UP };
+	struct mms_nbr c = a, x = a, down = a, gone = a, other = a;
+	__u32 k0 = 0, lo = FIX_LO;
+	int err = 0;
+
+	memcpy(a.mac, mac_a, 6);
+	memcpy(a.smac, mac_b1, 6);
+	memcpy(c.mac, mac_c, 6);
+	memcpy(c.smac, mac_b2, 6);
+	memcpy(x.mac, mac_x, 6);
+	memcpy(x.smac, mac_bx, 6);
+	x.vlan = 100;
+	down.state = 0;
+	gone.ifindex = FIX_NO_DEV;
+	other.ifindex = FIX_NO_DEV;
+	memcpy(other.mac, mac_a, 6);
+	memcpy(F.cfg.mm0_mac, mm0_mac, 6);
+	F.cfg.prio = 3;
+	F.cfg.pcp = 5;
+	F.cfg.dscp = MMS_DSCP_KEEP;
+	err |= fix_key(&F, key_of[1], EPOCH);
+	err |= fix_port(&F, 1, &a);
+	err |= fix_port(&F, 2, &c);
+	err |= fix_port(&F, 3, &x);
+	err |= fix_port(&F, 4, &down);
+	err |= fix_port(&F, 5, &gone);
+	err |= fix_port(&F, 6, &other);
+	err |= bpf_map_update_elem(F.map[MMS_MAP_TX], &k0, &lo, BPF_ANY);
+	return err | fix_sync(&F);
+}
+
+static void set_port_semantics(void)
+{
+	struct mms_nbr n = { .ifindex = FIX_LO, .state = MMS_NBR_UP };
+	__u32 k = 7, ifi = 0;
+
+	ok(mms_dp_set_port(F.dp, 7, &n) == 0 &&
+	   bpf_map_lookup_elem(F.map[MMS_MAP_TX], &k, &ifi) == 0 && ifi == FIX_LO,
+	   "set_port fills the devmap slot with the neighbour's link");
+	ok(mms_dp_set_port(F.dp, 7, NULL) == 0 &&
+	   bpf_map_lookup_elem(F.map[MMS_MAP_TX], &k, &ifi) == -ENOENT,
+	   "set_port(NULL) empties it again");
+	ok(mms_dp_set_port(F.dp, 0, &n) == -EINVAL && mms_dp_set_port(F.dp, 256, &n) == -EINVAL,
+	   "set_port refuses port 0 and ports beyond the table");
+}
+
+int main(void)
+{
+	const char *why = fix_skip_reason();
+
+	if (why)
+		return tap_skip_all(why);
+	if (fix_netns() || fix_lo_mtu(1500))
+		return tap_skip_all("cannot make a network namespace");
+	for (int i = 0; i < 5; i++)
+		for (int b = 0; b < 16; b++)
+			key_of[i][b] = (__u8)(0x10 * i + b);
+
+	for (hop_cache = 1; hop_cache >= 0; hop_cache--) {
+		if (!ok(fix_open(&F, hop_cache) == 0, "datapath loads (hop cache %s)",
+			hop_cache ? "on" : "off"))
+			return tap_done();
+		ok(node_b() == 0, "node b's maps seeded");
+		xdp_table();
+		xdp_forward_vector();
+		xdp_forward_vlan();
+		xdp_deliver();
+		xdp_key_change();
+		xdp_gone_link();
+		if (hop_cache) {
+			mm0_cases();
+			tc_cases();
+			set_port_semantics();
+		}
+		fix_close(&F);
+	}
+	return tap_done();
+}
