@@ -138,15 +138,20 @@ bool core_port_up(const struct mms_core *c, __u16 port)
 	       c->port[port].carrier && c->port[port].state == NBR_UP;
 }
 
-int core_key_of(struct mms_core *c, const struct mms_id *id, __u8 key[MMS_KEY_LEN])
+int core_key_at(struct mms_core *c, const struct mms_id *id, __u8 epoch, __u8 key[MMS_KEY_LEN])
 {
-	if (mms_id_eq(id, &c->cfg.id) && c->have_key) {
+	if (epoch == c->cfg.epoch && c->have_key && mms_id_eq(id, &c->cfg.id)) {
 		memcpy(key, c->key, MMS_KEY_LEN);
 		return 0;
 	}
-	if (!c->ops.hop_key || c->ops.hop_key(c->ops.ctx, id, c->cfg.epoch, key))
+	if (!c->ops.hop_key || c->ops.hop_key(c->ops.ctx, id, epoch, key))
 		return -ENOKEY;
 	return 0;
+}
+
+int core_key_of(struct mms_core *c, const struct mms_id *id, __u8 key[MMS_KEY_LEN])
+{
+	return core_key_at(c, id, c->cfg.epoch, key);
 }
 
 bool core_may_join(struct mms_core *c, const struct mms_id *id, __u8 role)
@@ -168,7 +173,8 @@ void core_auth_init(const struct mms_core *c, struct msg_auth *a)
 	}
 }
 
-int core_sign(struct mms_core *c, __u8 type, __u8 *body, const struct msg_auth *where)
+int core_sign(struct mms_core *c, __u8 type, const struct mms_id *peer, __u8 *body,
+	      const struct msg_auth *where)
 {
 	const struct core_auth *a = c->ops.auth;
 
@@ -176,7 +182,8 @@ int core_sign(struct mms_core *c, __u8 type, __u8 *body, const struct msg_auth *
 		return 0;
 	if (!a || !a->sign)
 		return -EINVAL;
-	return a->sign(a->ctx, type, body, where->cover_len, body + where->auth_off, where->len);
+	return a->sign(a->ctx, type, peer, body, where->cover_len, body + where->auth_off,
+		       where->len);
 }
 
 int core_verify(struct mms_core *c, __u8 type, const struct mms_id *signer, const __u8 *body,
@@ -378,6 +385,17 @@ void core_dp_event(struct mms_core *c, const struct mms_event *ev, __u64 now)
 		cm_notify(c, MMS_NOTIFY_FAILOVER, (__u16)ev->port, NULL, &ev->addr);
 }
 
+/* Handshake messages belong to the security layer. */
+static void rx_auth(struct mms_core *c, __u16 port, bool routed, const __u8 *body, size_t blen)
+{
+	const struct core_auth *a = c->ops.auth;
+
+	if (!a || !a->rx)
+		core_refuse(c, CORE_S_RX_BAD_TYPE, port, NULL, "auth message, no security layer");
+	else
+		a->rx(a->ctx, port, routed, body, blen);
+}
+
 static void rx_link(struct mms_core *c, __u16 port, const __u8 *frame, const struct mms_hdr *h,
 		    const struct mms_hop *hops, __u8 type, const __u8 *body, size_t blen)
 {
@@ -386,6 +404,10 @@ static void rx_link(struct mms_core *c, __u16 port, const __u8 *frame, const str
 
 	if (!m)
 		return;
+	if (type == MMS_T_AUTH) {
+		rx_auth(c, port, false, body, blen);
+		goto out;
+	}
 	if (type != MMS_T_HELLO && type != MMS_T_BEACON) {
 		core_refuse(c, CORE_S_RX_BAD_TYPE, port, NULL, "%s in link scope",
 			    mms_type_name(type));
@@ -414,6 +436,10 @@ static void rx_routed(struct mms_core *c, __u16 port, __u8 type, const __u8 *bod
 	union msg_any *m;
 	int rc;
 
+	if (type == MMS_T_AUTH) {
+		rx_auth(c, port, true, body, blen);
+		return;
+	}
 	if (type != MMS_T_BEACON_ACK && type != MMS_T_LSA && type != MMS_T_CONTROL &&
 	    type != MMS_T_NOTIFY) {
 		core_refuse(c, CORE_S_RX_BAD_TYPE, port, NULL, "%s routed to the agent",
@@ -492,6 +518,50 @@ void core_rx(struct mms_core *c, __u16 port, const __u8 *frame, size_t len, __u6
 		core_refuse(c, CORE_S_RX_MALFORMED, port, NULL, "scope %#x flags %#x", h.scope,
 			    h.flags);
 	}
+}
+
+int core_send_auth(struct mms_core *c, __u16 port, const struct mms_id *to, const __u8 *body,
+		   size_t len, __u64 now)
+{
+	static const __u8 bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	const struct core_port *p;
+
+	c->now = now;
+	if (len > MMS_BODY_MAX)
+		return -EINVAL;
+	if (to)
+		return cm_send_to_ma(c, to, MMS_T_AUTH, body, len);
+	if (!port || port >= MMS_MAX_PORTS || !c->port[port].configured || !c->port[port].carrier)
+		return -EINVAL;
+	p = &c->port[port];
+	core_send_link(c, port, p->state != NBR_DOWN ? p->nmac : bcast, MMS_T_AUTH, NULL, 0, 0, 0,
+		       NULL, body, len);
+	return 0;
+}
+
+int core_set_epoch(struct mms_core *c, __u8 epoch, __u64 now)
+{
+	struct mms_key k;
+	__u8 key[MMS_KEY_LEN];
+
+	c->now = now;
+	c->cfg.epoch = epoch;
+	c->have_key = false;
+	if (core_key_of(c, &c->cfg.id, key)) {
+		c->have_key = false;
+		core_refuse(c, CORE_S_NO_KEY, 0, &c->cfg.id, "own hop key for epoch %u", epoch);
+		return -ENOKEY;
+	}
+	memcpy(c->key, key, sizeof(key));
+	c->have_key = true;
+	mms_key_schedule(key, &k, epoch);
+	if (c->ops.set_key)
+		c->ops.set_key(c->ops.ctx, epoch % MMS_EPOCH_SLOTS, &k);
+	memset(&k, 0, sizeof(k));
+	memset(key, 0, sizeof(key));
+	if (c->cfg.role == MMS_ROLE_MA)
+		ma_rebuild_all(c);
+	return 0;
 }
 
 /* ---- timers ---- */

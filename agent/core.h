@@ -112,13 +112,21 @@ struct core_auth {
 	/* Authenticator this node puts on what it originates. */
 	__u8 alg, len;		/* MMS_AUTH_*, bytes (<= MMS_AUTH_MAX) */
 	__u16 key_id;
-	/* Fill auth[0..len) for body[0..cover). 0 or -errno (message not sent). */
-	int (*sign)(void *ctx, __u8 type, const __u8 *body, size_t cover, __u8 *auth, size_t len);
+	/* Fill auth[0..len) for body[0..cover). peer is the receiver (the MA
+	 * for LSAs, acks and notifies, the CM for a CONTROL, the neighbour for
+	 * a hello, NULL before one is known and for flooded beacons), so that
+	 * pair-wise keys can be used. 0 or -errno (message not sent). */
+	int (*sign)(void *ctx, __u8 type, const struct mms_id *peer, const __u8 *body,
+		    size_t cover, __u8 *auth, size_t len);
 	/* Check a received message's authenticator; signer is who must have
 	 * made it (the hello's sender, the beacon's MA, the LSA's origin...).
 	 * 0 to accept. */
 	int (*verify)(void *ctx, __u8 type, const struct mms_id *signer, const __u8 *body,
 		      size_t len, const struct msg_auth *a);
+	/* An MMS_T_AUTH body (the security layer's handshake) arrived on port,
+	 * link scope or routed (and verified by the datapath). Answers go out
+	 * with core_send_auth(). */
+	void (*rx)(void *ctx, __u16 port, bool routed, const __u8 *body, size_t len);
 };
 
 /* What the core produces. Every callback may be NULL (ignored). */
@@ -203,6 +211,21 @@ void core_rx(struct mms_core *c, __u16 port, const __u8 *frame, size_t len, __u6
 void core_link_event(struct mms_core *c, __u16 port, bool up, __u64 now_ns);
 /* A datapath event (mms_events ring): reported to the MAs as a NOTIFY. */
 void core_dp_event(struct mms_core *c, const struct mms_event *ev, __u64 now_ns);
+/*
+ * Send an MMS_T_AUTH body for the security layer: link scope on port (to
+ * is NULL), or routed to the MA `to` over our routes to it. 0, -EINVAL,
+ * -ENETUNREACH (no route with its first hop up), -EOPNOTSUPP (`to` is not
+ * an MA we know: an MA reaching nodes behind its neighbours is not done).
+ */
+int core_send_auth(struct mms_core *c, __u16 port, const struct mms_id *to, const __u8 *body,
+		   size_t len, __u64 now_ns);
+/*
+ * Key roll: seal from now on with `epoch`. Our own hop key for it is
+ * installed (mms_keys[epoch % 4]; the slots of older epochs stay until the
+ * agent overwrites them, so routes sealed before keep working until they
+ * expire) and an MA rebuilds every route.
+ */
+int core_set_epoch(struct mms_core *c, __u8 epoch, __u64 now_ns);
 /* Run every timer due at now_ns. */
 void core_tick(struct mms_core *c, __u64 now_ns);
 /* When core_tick must next run (absolute ns). */

@@ -17,10 +17,14 @@
  *    relays CM-to-CM traffic;
  *  - an MA silent for ma_dead_ms is dropped with its routes.
  */
+#include <errno.h>
 #include <string.h>
 #include <arpa/inet.h>
 
 #include "core_priv.h"
+
+static unsigned ma_routes(const struct mms_core *c, const struct core_ma *m,
+			  struct mms_route *out);
 
 static struct core_ma *ma_find(struct mms_core *c, const struct mms_id *id)
 {
@@ -28,6 +32,18 @@ static struct core_ma *ma_find(struct mms_core *c, const struct mms_id *id)
 		if (c->mas[i].used && mms_id_eq(&c->mas[i].id, id))
 			return &c->mas[i];
 	return NULL;
+}
+
+/* Send body to MA id over our routes to it: 0, -ENETUNREACH, -EOPNOTSUPP. */
+int cm_send_to_ma(struct mms_core *c, const struct mms_id *id, __u8 type, const __u8 *body,
+		  size_t len)
+{
+	struct mms_route r[MMS_MAX_ALT];
+	struct core_ma *m = ma_find(c, id);
+
+	if (!m)
+		return -EOPNOTSUPP;
+	return core_send_routed(c, r, ma_routes(c, m, r), type, body, len, id);
 }
 
 unsigned cm_ma_count(const struct mms_core *c)
@@ -178,7 +194,7 @@ static void send_lsa(struct mms_core *c, struct core_ma *m)
 	len = msg_lsa_build(body, sizeof(body), &l, &a);
 	m->lsa_next = c->now + (m->lsa_any_ack && m->lsa_acked == c->lsa_seq ?
 				c->cfg.lsa_refresh_ms : c->cfg.lsa_retx_ms) * NS_PER_MS;
-	if (len < 0 || core_sign(c, MMS_T_LSA, body, &a))
+	if (len < 0 || core_sign(c, MMS_T_LSA, &m->id, body, &a))
 		return;
 	if (!core_send_routed(c, r, ma_routes(c, m, r), MMS_T_LSA, body, (size_t)len, &m->id))
 		c->stats[CORE_S_LSA_SENT]++;
@@ -200,7 +216,7 @@ static void send_ack(struct mms_core *c, const struct core_ma *m)
 	k.role = c->cfg.role;
 	core_auth_init(c, &k.auth);
 	len = msg_ack_build(body, sizeof(body), &k, &a);
-	if (len < 0 || core_sign(c, MMS_T_BEACON_ACK, body, &a))
+	if (len < 0 || core_sign(c, MMS_T_BEACON_ACK, &m->id, body, &a))
 		return;
 	core_send_routed(c, &m->rev[0], 1, MMS_T_BEACON_ACK, body, (size_t)len, &m->id);
 }
@@ -222,6 +238,7 @@ static void reflood(struct mms_core *c, __u16 in, const struct mms_hdr *h,
 		    const struct mms_hop *hops, const struct msg_beacon *b)
 {
 	__u8 body[sizeof(struct mms_beacon) + (MMS_MAX_HOPS + 1) * 16 + 4 + MMS_AUTH_MAX];
+	__u8 key[MMS_KEY_LEN];
 	struct msg_beacon nb;
 	int len;
 
@@ -229,16 +246,20 @@ static void reflood(struct mms_core *c, __u16 in, const struct mms_hdr *h,
 		core_refuse(c, CORE_S_BEACON_TOO_LONG, in, &b->ma, "%u hops", h->nhops);
 		return;
 	}
-	if (!c->have_key) {
-		core_refuse(c, CORE_S_NO_KEY, in, &c->cfg.id, "cannot seal a beacon hop");
+	/* The beacon's epoch, which is ours but for a moment around a key roll. */
+	if (core_key_at(c, &c->cfg.id, h->epoch, key)) {
+		core_refuse(c, CORE_S_NO_KEY, in, &c->cfg.id, "cannot seal a beacon hop (epoch %u)",
+			    h->epoch);
 		return;
 	}
 	/* The MA's authenticator is carried unchanged: it covers the MA's part. */
 	nb = *b;
 	nb.path[nb.npath++] = c->cfg.id;
 	len = msg_beacon_build(body, sizeof(body), &nb, NULL);
-	if (len < 0)
+	if (len < 0) {
+		memset(key, 0, sizeof(key));
 		return;
+	}
 	for (__u16 q = 1; q <= c->max_port; q++) {
 		struct mms_hop out[MMS_MAX_HOPS];
 		__u8 n = h->nhops;
@@ -251,7 +272,7 @@ static void reflood(struct mms_core *c, __u16 in, const struct mms_hdr *h,
 		if (i < b->npath)
 			continue;	/* it is on the path: it would refuse the loop */
 		memcpy(out, hops, (size_t)n * MMS_HOP_LEN);
-		if (mms_beacon_push_hop(out, &n, c->key, in, q, ntohl(h->expiry), h->tag)) {
+		if (mms_beacon_push_hop(out, &n, key, in, q, ntohl(h->expiry), h->tag)) {
 			core_count(c, CORE_S_SEAL_FAIL);
 			continue;
 		}
@@ -259,6 +280,7 @@ static void reflood(struct mms_core *c, __u16 in, const struct mms_hdr *h,
 			       ntohl(h->expiry), h->tag, body, (size_t)len);
 		core_count(c, CORE_S_BEACON_FLOOD);
 	}
+	memset(key, 0, sizeof(key));
 }
 
 /* The checks every copy must pass, the first or not. 0 when it is usable. */
@@ -418,6 +440,7 @@ void cm_nbr_changed(struct mms_core *c, __u16 port, bool up)
 		ma_topology_changed(c);
 }
 
+/* One NOTIFY to every MA, signed for each. */
 void cm_notify(struct mms_core *c, __u8 kind, __u16 port, const struct mms_id *nbr,
 	       const struct mms_addr *addr)
 {
@@ -438,13 +461,12 @@ void cm_notify(struct mms_core *c, __u8 kind, __u16 port, const struct mms_id *n
 	k.kind = kind;
 	core_auth_init(c, &k.auth);
 	len = msg_notify_build(body, sizeof(body), &k, &a);
-	if (len < 0 || core_sign(c, MMS_T_NOTIFY, body, &a))
-		return;
-	for (__u32 i = 0; i < c->cfg.max_mas; i++) {
+	for (__u32 i = 0; len > 0 && i < c->cfg.max_mas; i++) {
 		struct core_ma *m = &c->mas[i];
 
-		if (m->used && !core_send_routed(c, r, ma_routes(c, m, r), MMS_T_NOTIFY, body,
-						 (size_t)len, &m->id))
+		if (m->used && !core_sign(c, MMS_T_NOTIFY, &m->id, body, &a) &&
+		    !core_send_routed(c, r, ma_routes(c, m, r), MMS_T_NOTIFY, body, (size_t)len,
+				      &m->id))
 			core_count(c, CORE_S_NOTIFY_SENT);
 	}
 }

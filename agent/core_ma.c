@@ -115,6 +115,14 @@ void ma_topology_changed(struct mms_core *c)
 		c->beacon_next = soon;
 }
 
+/* New epoch: every route is sealed again at the next computation. */
+void ma_rebuild_all(struct mms_core *c)
+{
+	for (__u32 x = 0; x < c->nnodes; x++)
+		c->nodes[x].refresh_at = 0;
+	c->topo_dirty = true;
+}
+
 /* ---- messages in ---- */
 
 void ma_rx_ack(struct mms_core *c, const struct msg_ack *m, const __u8 *body, size_t blen)
@@ -248,7 +256,7 @@ static void send_beacons(struct mms_core *c)
 	b.path[0] = c->cfg.id;
 	core_auth_init(c, &b.auth);
 	len = msg_beacon_build(body, sizeof(body), &b, &a);
-	if (len < 0 || core_sign(c, MMS_T_BEACON, body, &a))
+	if (len < 0 || core_sign(c, MMS_T_BEACON, NULL, body, &a))
 		return;
 	memcpy(tag, &r, 4);
 	for (__u16 q = 1; q <= c->max_port; q++) {
@@ -435,7 +443,7 @@ static void send_control(struct mms_core *c, struct topo_node *n, const struct m
 	memcpy(k->r, rev, nr * sizeof(*rev));
 	core_auth_init(c, &k->auth);
 	len = msg_control_build(body, sizeof(body), k, &a);
-	if (len > 0 && !core_sign(c, MMS_T_CONTROL, body, &a) &&
+	if (len > 0 && !core_sign(c, MMS_T_CONTROL, &n->id, body, &a) &&
 	    !core_send_routed(c, fwd, nf, MMS_T_CONTROL, body, (size_t)len, &n->id))
 		core_count(c, CORE_S_CONTROL_SENT);
 	free(k);

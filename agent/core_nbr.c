@@ -52,7 +52,7 @@ static void send_hello(struct mms_core *c, __u16 port)
 	m.flags = p->state == NBR_UP ? MMS_HELLO_F_TWOWAY : 0;
 	core_auth_init(c, &m.auth);
 	len = msg_hello_build(body, sizeof(body), &m, &a);
-	if (len < 0 || core_sign(c, MMS_T_HELLO, body, &a))
+	if (len < 0 || core_sign(c, MMS_T_HELLO, p->state != NBR_DOWN ? &p->nid : NULL, body, &a))
 		return;
 	core_send_link(c, port, bcast, MMS_T_HELLO, NULL, 0, 0, 0, NULL, body, (size_t)len);
 }

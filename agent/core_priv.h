@@ -142,13 +142,16 @@ int core_send_routed(struct mms_core *c, const struct mms_route *rs, unsigned n,
 void core_put_routes(struct mms_core *c, const struct mms_addr *dst, const struct mms_route *r,
 		     unsigned n);
 /* Put our authenticator on a body built with an empty one of a.len bytes. */
-int core_sign(struct mms_core *c, __u8 type, __u8 *body, const struct msg_auth *where);
+int core_sign(struct mms_core *c, __u8 type, const struct mms_id *peer, __u8 *body,
+	      const struct msg_auth *where);
 /* Our authenticator settings for a message about to be built. */
 void core_auth_init(const struct mms_core *c, struct msg_auth *a);
 int core_verify(struct mms_core *c, __u8 type, const struct mms_id *signer, const __u8 *body,
 		size_t len, const struct msg_auth *a);
 bool core_may_join(struct mms_core *c, const struct mms_id *id, __u8 role);
 int core_key_of(struct mms_core *c, const struct mms_id *id, __u8 key[MMS_KEY_LEN]);
+/* The same for another epoch (a beacon sealed before or after a key roll). */
+int core_key_at(struct mms_core *c, const struct mms_id *id, __u8 epoch, __u8 key[MMS_KEY_LEN]);
 bool core_port_up(const struct mms_core *c, __u16 port);
 __u64 core_hash(__u64 h, const void *p, size_t n);
 
@@ -170,6 +173,8 @@ __u64 cm_next_event(const struct mms_core *c);
 void cm_notify(struct mms_core *c, __u8 kind, __u16 port, const struct mms_id *nbr,
 	       const struct mms_addr *addr);
 unsigned cm_ma_count(const struct mms_core *c);
+int cm_send_to_ma(struct mms_core *c, const struct mms_id *id, __u8 type, const __u8 *body,
+		  size_t len);
 
 /* core_ma.c */
 int ma_init(struct mms_core *c);
@@ -178,6 +183,7 @@ void ma_rx_ack(struct mms_core *c, const struct msg_ack *m, const __u8 *body, si
 void ma_rx_lsa(struct mms_core *c, const struct msg_lsa *m, const __u8 *body, size_t blen);
 void ma_rx_notify(struct mms_core *c, const struct msg_notify *m, const __u8 *body, size_t blen);
 void ma_topology_changed(struct mms_core *c);
+void ma_rebuild_all(struct mms_core *c);
 void ma_tick(struct mms_core *c);
 __u64 ma_next_event(const struct mms_core *c);
 unsigned ma_topo_nodes(const struct mms_core *c);

@@ -19,7 +19,9 @@
  *    the hold time;
  *  - two MAs, one dies: routes and default move to the other;
  *  - authentication hooks: a node with the wrong key and a node the join
- *    policy refuses stay out, everyone else converges.
+ *    policy refuses stay out, everyone else converges;
+ *  - a key roll (new epoch) without losing a route; handshake messages
+ *    carried to and from the security layer, link scope and routed.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -547,11 +549,13 @@ static __u64 toy_mac(const struct toy *t, const __u8 *b, size_t n)
 	return h;
 }
 
-static int toy_sign(void *ctx, __u8 type, const __u8 *body, size_t cover, __u8 *auth, size_t len)
+static int toy_sign(void *ctx, __u8 type, const struct mms_id *peer, const __u8 *body,
+		    size_t cover, __u8 *auth, size_t len)
 {
 	__u64 h = toy_mac(ctx, body, cover);
 
 	(void)type;
+	(void)peer;
 	memset(auth, 0, len);
 	memcpy(auth, &h, len < 8 ? len : 8);
 	return 0;
@@ -618,6 +622,94 @@ static void test_auth(void)
 	sim_free(s);
 }
 
+/* ---- key roll and the security layer's handshake plumbing ---- */
+
+static void test_epoch(void)
+{
+	struct env e = { 0 };
+	struct sim *s = mk(square, SQUARE_E, SQUARE_N, NULL, &e);
+	const struct mms_route_set *a, *b;
+
+	sim_run(s, 300 * MS);
+	for (uint32_t n = 0; n < SQUARE_N; n++)
+		core_set_epoch(sim_core(s, n), 1, sim_now(s));
+	ok(sim_probe(s, 4, 0, NULL, NULL) == SIM_OK,
+	   "key roll: routes sealed in epoch 0 still work (old key slot kept)");
+	sim_run(s, sim_now(s) + 150 * MS);
+	a = route_to(s, 0, 4);
+	b = route_to(s, 4, 0);
+	ok(a && b && a->r[0].epoch == 1 && b->r[0].epoch == 1,
+	   "150 ms after the roll the MA's and N4's routes are sealed in epoch 1");
+	ok(all_reachable(s), "and everything is reachable");
+	sim_free(s);
+}
+
+struct heard {
+	uint32_t node;
+	uint16_t port;
+	bool routed;
+	size_t len;
+	uint8_t body[64];
+	int count;
+};
+
+static struct heard heard;
+static uint32_t auth_node[SQUARE_N];
+static struct core_auth rx_auths[SQUARE_N];
+
+static void auth_rx(void *ctx, __u16 port, bool routed, const __u8 *body, size_t len)
+{
+	heard.node = *(uint32_t *)ctx;
+	heard.port = port;
+	heard.routed = routed;
+	heard.len = len < sizeof(heard.body) ? len : sizeof(heard.body);
+	memcpy(heard.body, body, heard.len);
+	heard.count++;
+}
+
+static const struct core_auth *rx_only(uint32_t node, void *ctx)
+{
+	(void)ctx;
+	auth_node[node] = node;
+	rx_auths[node] = (struct core_auth){ .ctx = &auth_node[node], .rx = auth_rx };
+	return &rx_auths[node];
+}
+
+static void test_auth_plumbing(void)
+{
+	static const uint8_t hs[] = "challenge";
+	struct mms_id ma;
+	struct sim_cfg cfg;
+	struct sim *s;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.n = SQUARE_N;
+	cfg.e = square;
+	cfg.ne = SQUARE_E;
+	cfg.seed = 9;
+	cfg.auth = rx_only;
+	cfg.verbose = -1;
+	s = sim_new(&cfg);
+	sim_run(s, 300 * MS);
+	memset(&heard, 0, sizeof(heard));
+	ok(!core_send_auth(sim_core(s, 0), 1, NULL, hs, sizeof(hs), sim_now(s)),
+	   "MA sends a handshake message on its port 1");
+	sim_run(s, sim_now(s) + MS);
+	ok(heard.count == 1 && heard.node == 1 && heard.port == 1 && !heard.routed &&
+	   heard.len == sizeof(hs) && !memcmp(heard.body, hs, sizeof(hs)),
+	   "N1's security layer gets it, link scope, on port 1");
+	sim_id(0, &ma);
+	ok(!core_send_auth(sim_core(s, 4), 0, &ma, hs, sizeof(hs), sim_now(s)),
+	   "N4 sends one routed to the MA");
+	sim_run(s, sim_now(s) + MS);
+	ok(heard.count == 2 && heard.node == 0 && heard.routed && heard.len == sizeof(hs),
+	   "the MA's security layer gets it, routed and verified by the datapath");
+	sim_id(3, &ma);
+	ok(core_send_auth(sim_core(s, 4), 0, &ma, hs, sizeof(hs), sim_now(s)) == -EOPNOTSUPP,
+	   "routed to a node that is not a known MA: not supported");
+	sim_free(s);
+}
+
 int main(void)
 {
 	struct env e;
@@ -642,5 +734,7 @@ int main(void)
 	test_failover();
 	test_two_mas();
 	test_auth();
+	test_epoch();
+	test_auth_plumbing();
 	return tap_done();
 }
