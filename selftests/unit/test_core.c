@@ -105,8 +105,9 @@ static void rebody(struct frame *out, const struct frame *f, const uint8_t *body
 	out->port = f->port;
 }
 
-static struct sim *mk(const struct graph_edge *e, uint32_t ne, uint32_t n, const uint8_t *role,
-		      struct env *env)
+static struct sim *mk_auth(const struct graph_edge *e, uint32_t ne, uint32_t n,
+			   const uint8_t *role, struct env *env,
+			   const struct core_auth *(*auth)(uint32_t node, void *ctx))
 {
 	struct sim_cfg cfg;
 
@@ -119,8 +120,15 @@ static struct sim *mk(const struct graph_edge *e, uint32_t ne, uint32_t n, const
 	cfg.ctx = env;
 	cfg.tune = tune;
 	cfg.tap = tap;
-	cfg.verbose = -1;
+	cfg.auth = auth;
+	cfg.verbose = getenv("V") ? 3 : -1;
 	return sim_new(&cfg);
+}
+
+static struct sim *mk(const struct graph_edge *e, uint32_t ne, uint32_t n, const uint8_t *role,
+		      struct env *env)
+{
+	return mk_auth(e, ne, n, role, env, NULL);
 }
 
 static int all_reachable(struct sim *s)
@@ -597,17 +605,9 @@ static const struct core_auth *auth_of(uint32_t node, void *ctx)
 
 static void test_auth(void)
 {
-	struct sim_cfg cfg;
-	struct sim *s;
+	struct env e = { 0 };
+	struct sim *s = mk_auth(square, SQUARE_E, SQUARE_N, NULL, &e, auth_of);
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.n = SQUARE_N;
-	cfg.e = square;
-	cfg.ne = SQUARE_E;
-	cfg.seed = 5;
-	cfg.auth = auth_of;
-	cfg.verbose = getenv("V") ? 3 : -1;
-	s = sim_new(&cfg);
 	if (!ok(s != NULL, "auth net"))
 		return;
 	sim_run(s, 400 * MS);
@@ -678,18 +678,10 @@ static const struct core_auth *rx_only(uint32_t node, void *ctx)
 static void test_auth_plumbing(void)
 {
 	static const uint8_t hs[] = "challenge";
+	struct env e = { 0 };
+	struct sim *s = mk_auth(square, SQUARE_E, SQUARE_N, NULL, &e, rx_only);
 	struct mms_id ma;
-	struct sim_cfg cfg;
-	struct sim *s;
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.n = SQUARE_N;
-	cfg.e = square;
-	cfg.ne = SQUARE_E;
-	cfg.seed = 9;
-	cfg.auth = rx_only;
-	cfg.verbose = -1;
-	s = sim_new(&cfg);
 	sim_run(s, 300 * MS);
 	memset(&heard, 0, sizeof(heard));
 	ok(!core_send_auth(sim_core(s, 0), 1, NULL, hs, sizeof(hs), sim_now(s)),
