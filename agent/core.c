@@ -326,6 +326,10 @@ int core_port_add(struct mms_core *c, __u16 port, __u32 ifindex, const __u8 mac[
 	p->vlan = vlan;
 	if (port > c->max_port)
 		c->max_port = port;
+	if (c->started) {	/* a port added while running says hello at once */
+		p->next_hello = c->now;
+		nbr_publish(c, port);
+	}
 	return 0;
 }
 
@@ -378,7 +382,14 @@ void core_link_event(struct mms_core *c, __u16 port, bool up, __u64 now)
 
 void core_dp_event(struct mms_core *c, const struct mms_event *ev, __u64 now)
 {
+	unsigned k = ev->type == MMS_EV_NO_ROUTE ? 0 : 1;
+
 	c->now = now;
+	/* The datapath can report every packet: tell the MAs at most once a
+	 * NOTIFY_GAP per kind. */
+	if (c->dp_last[k] && now - c->dp_last[k] < NOTIFY_GAP_NS)
+		return;
+	c->dp_last[k] = now;
 	if (ev->type == MMS_EV_NO_ROUTE)
 		cm_notify(c, MMS_NOTIFY_NO_ROUTE, (__u16)ev->port, NULL, &ev->addr);
 	else if (ev->type == MMS_EV_PORT_DOWN)

@@ -225,7 +225,7 @@ void ma_rx_notify(struct mms_core *c, const struct msg_notify *m, const __u8 *bo
 	n->notify_any = true;
 	n->notify_seq = m->seq;
 	core_count(c, CORE_S_NOTIFY_RX);
-	core_logf(c, MMS_LOG_INFO, "notify from %s: kind %u port %u", mms_id_str(&m->origin, id),
+	core_logf(c, MMS_LOG_DEBUG, "notify from %s: kind %u port %u", mms_id_str(&m->origin, id),
 		  m->kind, m->port);
 	/* It could not reach somewhere: give it a fresh set of routes. */
 	if (m->kind != MMS_NOTIFY_NBR_DOWN)

@@ -12,6 +12,7 @@
 
 #define NS_PER_MS	1000000ull
 #define NS_PER_S	1000000000ull
+#define NOTIFY_GAP_NS	(100 * NS_PER_MS)
 #define FRAME_MAX	(MMS_MAX_OVERHEAD + 4 + MMS_BODY_MAX + 64)
 /* A frame buffer with room for a VLAN tag, starting 2 bytes past an 8-byte
  * boundary so that the MMS header after the Ethernet one is 4-byte aligned
@@ -98,6 +99,7 @@ struct mms_core {
 	__u32 lsa_seq;
 	__u64 lsa_due;			/* bump and send after coalescing, 0: none */
 	__u32 notify_seq;
+	__u64 dp_last[2];		/* last NOTIFY for a datapath event, per kind */
 	__u64 default_sig;		/* what the default route holds */
 
 	/* MA half */

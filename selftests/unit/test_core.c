@@ -622,6 +622,28 @@ static void test_auth(void)
 	sim_free(s);
 }
 
+/* ---- datapath events ---- */
+
+static void test_notify(struct sim *s, struct env *e)
+{
+	struct mms_event ev = { .type = MMS_EV_NO_ROUTE, .port = 1 };
+	__u64 sent = st(s, 4, CORE_S_NOTIFY_SENT), ctl = st(s, 0, CORE_S_CONTROL_SENT);
+	__u64 rx = st(s, 0, CORE_S_NOTIFY_RX), old;
+
+	sim_addr(2, &ev.addr);
+	for (int i = 0; i < 10; i++)
+		core_dp_event(sim_core(s, 4), &ev, sim_now(s));
+	sim_run(s, sim_now(s) + 5 * MS);
+	ok(st(s, 4, CORE_S_NOTIFY_SENT) == sent + 1 && st(s, 0, CORE_S_NOTIFY_RX) == rx + 1,
+	   "10 no-route events at once: one NOTIFY to the MA");
+	ok(st(s, 0, CORE_S_CONTROL_SENT) > ctl, "the MA answers with fresh routes (CONTROL)");
+	if (!ok(e->cap[3].have, "captured the NOTIFY at the MA"))
+		return;
+	old = st(s, 0, CORE_S_NOTIFY_OLD);
+	sim_inject(s, 0, e->cap[3].port, e->cap[3].b, e->cap[3].len);
+	ok(st(s, 0, CORE_S_NOTIFY_OLD) == old + 1, "replayed NOTIFY refused");
+}
+
 /* ---- key roll and the security layer's handshake plumbing ---- */
 
 static void test_epoch(void)
@@ -714,6 +736,8 @@ int main(void)
 	e.cap_type[1] = MMS_T_LSA;
 	e.cap_node[2] = 4;
 	e.cap_type[2] = MMS_T_CONTROL;
+	e.cap_node[3] = 0;
+	e.cap_type[3] = MMS_T_NOTIFY;
 	s = mk(square, SQUARE_E, SQUARE_N, NULL, &e);
 	if (!ok(s != NULL, "square network"))
 		return tap_done();
@@ -721,6 +745,7 @@ int main(void)
 	test_beacon_dedup(s, &e);
 	test_beacon_refusals(s, &e);
 	test_lsa_control(s, &e);
+	test_notify(s, &e);
 	sim_free(s);
 	test_ageing();
 	test_failover();
