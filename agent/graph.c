@@ -80,7 +80,7 @@ int graph_build(struct graph *g, uint32_t n, const struct graph_edge *e, uint32_
 int graph_reorder_bfs(const struct graph *in, uint32_t src, struct graph *out, uint32_t *perm)
 {
 	struct graph_edge *e = malloc(((size_t)in->nlinks + 1) * sizeof(*e));
-	uint32_t *q = malloc(((size_t)in->n + 1) * sizeof(*q)), head = 0, tail = 0, next = 0;
+	uint32_t *q = calloc((size_t)in->n + 1, sizeof(*q)), head = 0, tail = 0, next = 0, nl = 0;
 	int rc = -ENOMEM;
 
 	memset(out, 0, sizeof(*out));
@@ -108,8 +108,6 @@ int graph_reorder_bfs(const struct graph *in, uint32_t src, struct graph *out, u
 	/* Links numbered in the new node order, each from its lower-numbered end,
 	 * so that link-indexed arrays are as local as node-indexed ones. */
 	{
-		uint32_t nl = 0;
-
 		for (uint32_t i = 0; i < in->n; i++)
 			q[perm[i]] = i;		/* q: new -> old */
 		for (uint32_t nv = 0; nv < in->n; nv++) {
@@ -125,7 +123,7 @@ int graph_reorder_bfs(const struct graph *in, uint32_t src, struct graph *out, u
 			}
 		}
 	}
-	rc = graph_build(out, in->n, e, in->nlinks);
+	rc = graph_build(out, in->n, e, nl);
 out:
 	free(e);
 	free(q);

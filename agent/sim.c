@@ -141,9 +141,13 @@ static int heap_push(struct heap *h, struct ev e)
 
 static struct ev heap_pop(struct heap *h)
 {
-	struct ev top = h->v[0], last = h->v[--h->n];
+	struct ev top, last;
 	size_t i = 0;
 
+	if (!h->n)
+		return (struct ev){ .t = UINT64_MAX };
+	top = h->v[0];
+	last = h->v[--h->n];
 	for (;;) {
 		size_t c = 2 * i + 1;
 
@@ -231,6 +235,8 @@ static void transmit(struct sim *s, uint32_t node, uint16_t port, const uint8_t 
 	struct sim_link *k;
 	struct ev e;
 
+	if (!frame || !len)
+		return;
 	if (l == NONE || !s->links[l].up) {
 		s->st.lost_link++;
 		return;

@@ -132,7 +132,7 @@ static uint32_t uf_find(uint32_t *p, uint32_t x)
 /* Borůvka rounds: every component links to its nearest outside node. */
 static int join_components(struct topo *t, uint32_t n, struct pairs *l, uint32_t *uf)
 {
-	uint32_t *bu = malloc((size_t)n * sizeof(*bu)), *bv = malloc((size_t)n * sizeof(*bv));
+	uint32_t *bu = calloc(n, sizeof(*bu)), *bv = calloc(n, sizeof(*bv));
 	float *bd = malloc((size_t)n * sizeof(*bd));
 	int rc = -ENOMEM, more = 1;
 

@@ -179,15 +179,17 @@ int main(int argc, char **argv)
 	struct topo tp;
 	struct sim *s;
 	double w0, local = 0;
-	struct pair *p = malloc(4 * N * sizeof(*p));
+	struct pair *p;
 
 	(void)argv;
 	if (argc > 1) {
 		fprintf(stderr, "usage: mms-simbench\n");
 		return 2;
 	}
+	p = malloc(4 * N * sizeof(*p));
 	if (!p || topo_waxman(&tp, N, 4.0, 0.25, 7)) {
 		fprintf(stderr, "mms-simbench: cannot build the topology\n");
+		free(p);
 		return 1;
 	}
 	memset(role, MMS_ROLE_CM, sizeof(role));
@@ -203,6 +205,8 @@ int main(int argc, char **argv)
 	s = sim_new(&cfg);
 	if (!s) {
 		fprintf(stderr, "mms-simbench: cannot start the simulator\n");
+		topo_free(&tp);
+		free(p);
 		return 1;
 	}
 	t = until_full(s, 3000);

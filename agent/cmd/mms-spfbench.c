@@ -132,6 +132,7 @@ static int run(uint32_t n, const char *tag, int reps)
 	if (!t || topo_random(&tp, n, 4.0, 42) || graph_build(&g, tp.n, tp.e, tp.ne) ||
 	    spf_init(&s, n) || graph_alts_init(&a, n, g.nlinks)) {
 		fprintf(stderr, "mms-spfbench: out of memory at %u nodes\n", n);
+		free(t);
 		return 1;
 	}
 	for (int i = 0; i < reps; i++) {
