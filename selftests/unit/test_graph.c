@@ -118,7 +118,7 @@ static void test_spf_random(void)
 	spf_init(&s, MAXN);
 	for (int i = 0; i < 900; i++, graphs++) {
 		int unit = i % 3 - 1;
-		uint32_t n = 2 + rnd(MAXN - 1), src = rnd(n), rd[MAXN], rh[MAXN], reach = 0;
+		uint32_t n = 2 + rnd(MAXN - 1), src = rnd(n), rd[MAXN] = { 0 }, rh[MAXN] = { 0 }, reach = 0;
 		struct graph g;
 		struct tg t;
 
@@ -235,7 +235,7 @@ static void test_alts_random(void)
 
 	graph_alts_init(&a, MAXN, MAXE);
 	for (int i = 0; i < 400; i++) {
-		uint32_t n = 4 + rnd(MAXN - 3), src = rnd(n), rd[MAXN], rh[MAXN];
+		uint32_t n = 4 + rnd(MAXN - 3), src = rnd(n), rd[MAXN] = { 0 }, rh[MAXN] = { 0 };
 		unsigned max_hops = i % 4 ? 16 : 4, k = 1 + rnd(4);
 		struct graph g;
 		struct tg t;
