@@ -396,6 +396,13 @@ uint32_t graph_spf(const struct graph *g, uint32_t src, const uint32_t *pen, str
 
 #define MAX_CAND	16
 #define H		GRAPH_MAX_HOPS
+/* meta[t][v]: hops << 24 | path cost, NOT_STORED when the tree has no path
+ * to v within max_hops (or its cost does not fit 24 bits). One word, so the
+ * walks read one array per node. */
+#define NOT_STORED	UINT32_MAX
+#define M_HOPS(m)	((m) >> 24)
+#define M_COST(m)	((m) & 0xffffff)
+#define M_COST_MAX	0xfffffe
 
 int graph_alts_init(struct graph_alts *a, uint32_t n, uint32_t nlinks)
 {
@@ -407,14 +414,16 @@ int graph_alts_init(struct graph_alts *a, uint32_t n, uint32_t nlinks)
 	a->nlinks_cap = nlinks;
 	for (int t = 0; t < GRAPH_TREES; t++) {
 		ok &= !spf_init(&a->tree[t], n);
-		a->path[t] = malloc(n1 * H * sizeof(uint32_t));
-		a->bcost[t] = malloc(n1 * sizeof(uint32_t));
-		ok &= a->path[t] && a->bcost[t];
+		/* One path per cache line: every row read is one miss, not two. */
+		if (posix_memalign((void **)&a->path[t], 64, n1 * H * sizeof(uint32_t)))
+			a->path[t] = NULL;
+		a->meta[t] = malloc(n1 * sizeof(uint32_t));
+		ok &= a->path[t] && a->meta[t];
 	}
 	a->npaths = calloc(n1, 1);
 	a->ref = calloc(n1 * GRAPH_MAX_PATHS, sizeof(*a->ref));
 	a->pen = calloc((size_t)nlinks + 1, sizeof(*a->pen));
-	a->xcap = 64 + n / 256;
+	a->xcap = 64 + n / 1024;
 	a->xvis = calloc(n1, sizeof(*a->xvis));
 	a->xpar = calloc(n1, sizeof(*a->xpar));
 	a->xq = calloc(n1, sizeof(*a->xq));
@@ -434,7 +443,7 @@ void graph_alts_free(struct graph_alts *a)
 	for (int t = 0; t < GRAPH_TREES; t++) {
 		spf_free(&a->tree[t]);
 		free(a->path[t]);
-		free(a->bcost[t]);
+		free(a->meta[t]);
 	}
 	free(a->npaths);
 	free(a->ref);
@@ -453,35 +462,33 @@ void graph_alts_free(struct graph_alts *a)
 static void fill_paths(const struct graph *g, struct graph_alts *a, unsigned t, uint32_t reached)
 {
 	const struct spf *s = &a->tree[t];
-	uint32_t *path = a->path[t], *bc = a->bcost[t];
+	uint32_t *path = a->path[t], *meta = a->meta[t];
 
+	memset(meta, 0xff, (size_t)g->n * sizeof(*meta));
 	for (uint32_t i = 0; i < reached; i++) {
-		uint32_t v = s->work[i], p = s->par[v], h = s->hops[v];
+		uint32_t v = s->work[i], p = s->par[v], h = s->hops[v], cost;
 
 		if (p == GRAPH_NONE) {
-			bc[v] = 0;
+			meta[v] = 0;
 			continue;
 		}
-		if (h > a->max_hops)
+		if (h > a->max_hops || meta[p] == NOT_STORED)
+			continue;
+		cost = M_COST(meta[p]) + g->cost[s->parc[v]];
+		if (cost > M_COST_MAX)
 			continue;
 		memcpy(path + (size_t)v * H, path + (size_t)p * H, (h - 1) * sizeof(*path));
 		path[(size_t)v * H + h - 1] = g->link[s->parc[v]];
-		bc[v] = bc[p] + g->cost[s->parc[v]];
+		meta[v] = h << 24 | cost;
 	}
-}
-
-/* Tree t has a stored path to v. */
-static int stored(const struct graph_alts *a, unsigned t, uint32_t v)
-{
-	return a->tree[t].dist[v] != GRAPH_INF && a->tree[t].hops[v] <= a->max_hops;
 }
 
 /* u lies in d's T0 subtree (d != src): u's path passes the link into d. */
 static int below(const struct graph_alts *a, uint32_t d, uint32_t u)
 {
-	unsigned hd = a->tree[0].hops[d];
+	unsigned hd = M_HOPS(a->meta[0][d]);
 
-	return a->tree[0].hops[u] > hd &&
+	return M_HOPS(a->meta[0][u]) > hd &&
 	       a->path[0][(size_t)u * H + hd - 1] == a->path[0][(size_t)d * H + hd - 1];
 }
 
@@ -494,6 +501,7 @@ static int below(const struct graph_alts *a, uint32_t d, uint32_t u)
 static void cross_candidates(const struct graph *g, struct graph_alts *a)
 {
 	const struct spf *t0 = &a->tree[0];
+	const uint32_t *meta = a->meta[0];
 
 	for (uint32_t v = 0; v < g->n; v++) {
 		a->cross_key[v] = UINT64_MAX;
@@ -501,26 +509,26 @@ static void cross_candidates(const struct graph *g, struct graph_alts *a)
 	}
 	for (uint32_t x = 0; x < g->n; x++) {
 		const uint32_t *px = a->path[0] + (size_t)x * H;
-		unsigned hx = t0->hops[x];
+		unsigned hx = M_HOPS(meta[x]);
 
-		if (!stored(a, 0, x) || hx + 1 > a->max_hops)
+		if (meta[x] == NOT_STORED || hx + 1 > a->max_hops)
 			continue;
 		for (uint32_t e = g->off[x]; e < g->off[x + 1]; e++) {
 			uint32_t y = g->to[e], v;
 			const uint32_t *py = a->path[0] + (size_t)y * H;
-			unsigned hy = t0->hops[y], l = 0;
+			unsigned hy = M_HOPS(meta[y]), l = 0;
 			uint64_t base;
 
-			if (t0->parc[y] == e || !stored(a, 0, y))
+			if (meta[y] == NOT_STORED || t0->parc[y] == e)
 				continue;
 			while (l < hx && l < hy && px[l] == py[l])
 				l++;
 			if (l == hy)
 				continue;	/* y is an ancestor of x */
-			base = (uint64_t)a->bcost[0][x] + g->cost[e] + a->bcost[0][y];
-			for (v = y; t0->hops[v] > l; v = t0->par[v]) {
-				unsigned h = hx + 1 + hy - t0->hops[v];
-				uint64_t cost = base - a->bcost[0][v], key;
+			base = (uint64_t)M_COST(meta[x]) + g->cost[e] + M_COST(meta[y]);
+			for (v = y; M_HOPS(meta[v]) > l; v = t0->par[v]) {
+				unsigned h = hx + 1 + hy - M_HOPS(meta[v]);
+				uint64_t cost = base - M_COST(meta[v]), key;
 
 				if (h > a->max_hops)
 					break;
@@ -557,25 +565,25 @@ static unsigned set_cand(struct cand *c, enum graph_path_kind kind, unsigned tre
 
 static unsigned cand_tree(const struct graph_alts *a, unsigned t, uint32_t d, struct cand *c)
 {
-	unsigned h = a->tree[t].hops[d];
+	uint32_t m = a->meta[t][d];
 
-	if (!stored(a, t, d))
+	if (m == NOT_STORED)
 		return 0;
-	memcpy(c->links, a->path[t] + (size_t)d * H, h * sizeof(c->links[0]));
-	return set_cand(c, GRAPH_TREE, t, 0, h, a->bcost[t][d]);
+	memcpy(c->links, a->path[t] + (size_t)d * H, M_HOPS(m) * sizeof(c->links[0]));
+	return set_cand(c, GRAPH_TREE, t, 0, M_HOPS(m), M_COST(m));
 }
 
 static unsigned cand_via(const struct graph *g, const struct graph_alts *a, uint32_t d,
 			 uint32_t arc, struct cand *c)
 {
-	uint32_t u = graph_arc_tail(g, arc);
-	unsigned hu = a->tree[0].hops[u];
+	uint32_t u = graph_arc_tail(g, arc), m = a->meta[0][u];
+	unsigned hu = M_HOPS(m);
 
-	if (!stored(a, 0, u) || hu + 1 > a->max_hops || below(a, d, u))
+	if (m == NOT_STORED || hu + 1 > a->max_hops || below(a, d, u))
 		return 0;
 	memcpy(c->links, a->path[0] + (size_t)u * H, hu * sizeof(c->links[0]));
 	c->links[hu] = g->link[arc];
-	return set_cand(c, GRAPH_VIA, 0, arc, hu + 1, (uint64_t)a->bcost[0][u] + g->cost[arc]);
+	return set_cand(c, GRAPH_VIA, 0, arc, hu + 1, (uint64_t)M_COST(m) + g->cost[arc]);
 }
 
 static unsigned cand_cross(const struct graph *g, const struct graph_alts *a, uint32_t d,
@@ -583,15 +591,15 @@ static unsigned cand_cross(const struct graph *g, const struct graph_alts *a, ui
 {
 	uint32_t x = graph_arc_tail(g, arc), y = g->to[arc];
 	const uint32_t *py = a->path[0] + (size_t)y * H;
-	unsigned hx = a->tree[0].hops[x], hy = a->tree[0].hops[y], hd = a->tree[0].hops[d];
-	unsigned h = hx + 1;
+	uint32_t mx = a->meta[0][x], my = a->meta[0][y], md = a->meta[0][d];
+	unsigned hx = M_HOPS(mx), hy = M_HOPS(my), hd = M_HOPS(md), h = hx + 1;
 
 	memcpy(c->links, a->path[0] + (size_t)x * H, hx * sizeof(c->links[0]));
 	c->links[hx] = g->link[arc];
 	for (unsigned i = hy; i > hd; i--)
 		c->links[h++] = py[i - 1];	/* up from y to d */
 	return set_cand(c, GRAPH_CROSS, 0, arc, h,
-			(uint64_t)a->bcost[0][x] + g->cost[arc] + a->bcost[0][y] - a->bcost[0][d]);
+			(uint64_t)M_COST(mx) + g->cost[arc] + M_COST(my) - M_COST(md));
 }
 
 static int same_path(const struct cand *x, const struct cand *y)
@@ -601,6 +609,27 @@ static int same_path(const struct cand *x, const struct cand *y)
 	if (h != y->r.hops || x->links[0] != y->links[0] || x->links[h - 1] != y->links[h - 1])
 		return 0;
 	return !memcmp(x->links, y->links, h * sizeof(x->links[0]));
+}
+
+/*
+ * The rows d's candidates will read sit at random places (its neighbours',
+ * its crossing's ends): ask for them a few destinations ahead, so the
+ * misses overlap instead of stalling one after another.
+ */
+#define PREFETCH 8
+
+static void prefetch_rows(const struct graph *g, const struct graph_alts *a, uint32_t d)
+{
+	uint32_t x = a->cross_arc[d];
+
+	for (uint32_t e = g->off[d]; e < g->off[d + 1]; e++) {
+		__builtin_prefetch(a->path[0] + (size_t)g->to[e] * H);
+		__builtin_prefetch(&a->meta[0][g->to[e]]);
+	}
+	if (x != GRAPH_NONE) {
+		__builtin_prefetch(a->path[0] + (size_t)g->to[x] * H);
+		__builtin_prefetch(a->path[0] + (size_t)graph_arc_tail(g, x) * H);
+	}
 }
 
 /* Collect d's candidates; returns how many. */
@@ -624,29 +653,25 @@ static unsigned candidates(const struct graph *g, const struct graph_alts *a, ui
 	return nc;
 }
 
-/* Add to every untaken candidate the links it shares with p (a small
- * on-stack hash set: the chosen path's links, in L1, no global state). */
+/* Add to every untaken candidate the links it shares with p. p's links are
+ * padded to GRAPH_MAX_HOPS so the inner loop has a fixed trip count and
+ * compiles to a couple of vector compares per link. */
 static void count_shared(struct cand *c, unsigned nc, const struct cand *p)
 {
-	uint32_t tab[32];
+	uint32_t pl[H];
 
-	memset(tab, 0xff, sizeof(tab));
-	for (unsigned j = 0; j < p->r.hops; j++) {
-		unsigned i = (p->links[j] * 2654435761u) >> 27;
-
-		while (tab[i] != GRAPH_NONE)
-			i = (i + 1) & 31;
-		tab[i] = p->links[j];
-	}
+	for (unsigned j = 0; j < H; j++)
+		pl[j] = j < p->r.hops ? p->links[j] : GRAPH_NONE;
 	for (unsigned n = 0; n < nc; n++) {
 		if (c[n].taken)
 			continue;
-		for (unsigned j = 0; j < c[n].r.hops; j++) {
-			unsigned i = (c[n].links[j] * 2654435761u) >> 27;
+		for (unsigned i = 0; i < c[n].r.hops; i++) {
+			uint32_t x = c[n].links[i];
+			unsigned hit = 0;
 
-			while (tab[i] != GRAPH_NONE && tab[i] != c[n].links[j])
-				i = (i + 1) & 31;
-			c[n].r.shared += tab[i] != GRAPH_NONE;
+			for (unsigned j = 0; j < H; j++)
+				hit |= pl[j] == x;
+			c[n].r.shared += hit;
 		}
 	}
 }
@@ -837,6 +862,8 @@ int graph_alts_compute(const struct graph *g, uint32_t src, unsigned k, unsigned
 	cross_candidates(g, a);
 	for (uint32_t d = 0; d < g->n; d++) {
 		a->npaths[d] = 0;
+		if (d + PREFETCH < g->n)
+			prefetch_rows(g, a, d + PREFETCH);
 		if (d == src || a->tree[0].dist[d] == GRAPH_INF)
 			continue;
 		nc = candidates(g, a, d, c);

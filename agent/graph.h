@@ -120,7 +120,7 @@ uint32_t graph_spf(const struct graph *g, uint32_t src, const uint32_t *link_pen
  *    grids seen from a corner, where reaching the other side takes several
  *    crossings), a bidirectional BFS over the graph without the primary's
  *    links, within max_hops, finds one if it exists. Bounded: at most
- *    64 + n/256 such searches per computation, in destination order, and
+ *    64 + n/1024 such searches per computation, in destination order, and
  *    never for nodes of degree 1.
  * Cost: 2 SPFs + O(m * max_hops) + O(n * degree * max_hops).
  * A path is stored as (kind, tree, arc) and expanded on demand.
@@ -143,7 +143,7 @@ struct graph_alts {
 	uint32_t n, k, max_hops, penalty, ntrees;
 	struct spf tree[GRAPH_TREES];
 	uint32_t *path[GRAPH_TREES];	/* [n * GRAPH_MAX_HOPS] link ids from the source */
-	uint32_t *bcost[GRAPH_TREES];	/* [n] path cost without penalties */
+	uint32_t *meta[GRAPH_TREES];	/* [n] hops << 24 | path cost (no penalties) */
 	uint8_t *npaths;		/* [n] */
 	struct graph_pathref *ref;	/* [n * GRAPH_MAX_PATHS] */
 	uint32_t *pen;			/* [nlinks] penalties */
