@@ -102,7 +102,8 @@ const char *core_stat_help(enum core_stat s);
  * alg/len/key_id between calls (key roll).
  *
  * `cover` is what an authenticator covers (struct msg_auth: cover_len bytes
- * from the start of the body; for beacons only the MA's fixed part).
+ * from the start of the body; for beacons the MA's first MMS_BEACON_COVER
+ * bytes, which no CM changes).
  */
 struct core_auth {
 	void *ctx;
