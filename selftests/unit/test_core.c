@@ -51,6 +51,7 @@ struct frame {
 
 struct env {
 	uint32_t lsa_age_ms;
+	uint32_t max_nodes, max_mas;	/* table sizes, 0: defaults */
 	/* latest frame of a type delivered to a node's core */
 	uint32_t cap_node[4];
 	uint8_t cap_type[4];
@@ -86,6 +87,10 @@ static void tune(struct core_cfg *cc, uint32_t node, void *ctx)
 	struct env *e = ctx;
 
 	(void)node;
+	if (e->max_nodes)
+		cc->max_nodes = e->max_nodes;
+	if (e->max_mas)
+		cc->max_mas = e->max_mas;
 	if (e->lsa_age_ms) {
 		cc->lsa_max_age_ms = e->lsa_age_ms;
 		cc->lsa_refresh_ms = e->lsa_age_ms / 3;
@@ -627,6 +632,44 @@ static void test_auth(void)
 	sim_free(s);
 }
 
+/* ---- full tables ---- */
+
+static void test_full_tables(void)
+{
+	static const struct graph_edge ring[] = {
+		{ 0, 1, 1, 1, 1 }, { 1, 2, 2, 1, 1 }, { 2, 3, 2, 1, 1 }, { 3, 4, 2, 1, 1 },
+		{ 4, 5, 2, 1, 1 }, { 5, 0, 2, 2, 1 },
+	};
+	uint8_t role[6] = { MMS_ROLE_MA, MMS_ROLE_CM, MMS_ROLE_CM, MMS_ROLE_MA, MMS_ROLE_CM,
+			    MMS_ROLE_CM };
+	struct env e = { .max_mas = 1 };
+	struct sim *s = mk(ring, 6, 6, role, &e);
+	unsigned full = 0, bad = 0;
+
+	/* Room for one MA: a CM keeps the first it hears, refuses (and does not
+	 * re-flood) the other's beacons. */
+	sim_run(s, 300 * MS);
+	for (uint32_t n = 0; n < 6; n++) {
+		if (n == 0 || n == 3)
+			continue;
+		full += st(s, n, CORE_S_MA_TABLE_FULL) > 0;
+		bad += core_ma_count(sim_core(s, n)) != 1 ||
+		       sim_probe(s, n, route_to(s, n, 0) ? 0 : 3, NULL, NULL) != SIM_OK;
+	}
+	ok(full == 4 && !bad, "one MA slot: every CM refuses the second MA (MA_TABLE_FULL) and works with the first");
+	sim_free(s);
+
+	/* A topology table of 3 nodes at the MA of a 5-node network. */
+	memset(&e, 0, sizeof(e));
+	e.max_nodes = 3;
+	s = mk(square, SQUARE_E, SQUARE_N, NULL, &e);
+	sim_run(s, 300 * MS);
+	ok(st(s, 0, CORE_S_NODE_TABLE_FULL) > 0 && core_topo_nodes(sim_core(s, 0)) <= 3,
+	   "a 3-node topology table: the MA refuses the rest (NODE_TABLE_FULL), holds %u",
+	   core_topo_nodes(sim_core(s, 0)));
+	sim_free(s);
+}
+
 /* ---- datapath events ---- */
 
 static void test_notify(struct sim *s, struct env *e)
@@ -755,6 +798,7 @@ int main(void)
 	test_ageing();
 	test_failover();
 	test_two_mas();
+	test_full_tables();
 	test_auth();
 	test_epoch();
 	test_auth_plumbing();
