@@ -85,15 +85,15 @@ unit: all
 
 test: deps
 	$(MAKE) all fuzzers
-	B=$(B) prove --exec '' $(TESTS) $(NETNS_TESTS)
+	MMS_BUILD=$(abspath $(B)) B=$(B) prove --exec '' $(TESTS) $(NETNS_TESTS)
 
 bench: deps
 	$(MAKE) all
-	scripts/bench.sh
+	MMS_BUILD=$(abspath $(B)) scripts/bench.sh
 
 demo: deps
 	$(MAKE) all
-	scripts/demo.sh
+	MMS_BUILD=$(abspath $(B)) scripts/demo.sh
 
 analyze: deps
 	$(MAKE) clean

@@ -443,9 +443,16 @@ int mms_dp_detach_nic(struct mms_dp *dp, const char *ifname)
 	return 0;
 }
 
+/*
+ * The TC program runs at mm0p's ingress, not at mm0's egress: TCP hands
+ * every packet down with CHECKSUM_PARTIAL, and the software checksum for a
+ * device without offload is done in validate_xmit_skb(), after the egress
+ * hook. Crossing the veth pair completes it; a redirect from mm0's egress
+ * would carry a pending checksum into the next node's XDP, which drops it.
+ */
 static int tc_attach(int ifindex, int prog_fd)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
 	LIBBPF_OPTS(bpf_tc_opts, to, .handle = TC_HANDLE, .priority = TC_PRIO,
 		    .prog_fd = prog_fd, .flags = BPF_TC_F_REPLACE);
 	int err = bpf_tc_hook_create(&hook);
@@ -462,7 +469,7 @@ static int tc_attach(int ifindex, int prog_fd)
 
 static __u32 tc_prog_id(int ifindex)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
 	LIBBPF_OPTS(bpf_tc_opts, to, .handle = TC_HANDLE, .priority = TC_PRIO);
 
 	return bpf_tc_query(&hook, &to) ? 0 : to.prog_id;
@@ -614,7 +621,7 @@ int mms_dp_setup_mm0(struct mms_dp *dp, const char *addr_cidr, __u8 prio, __u8 p
 
 	err = xdp_attach(ifi, MM0, mms_dp_prog_fd(dp, MMS_PROG_XDP_MM0), false);
 	if (!err)
-		err = tc_attach(ifi, mms_dp_prog_fd(dp, MMS_PROG_TC));
+		err = tc_attach(peer, mms_dp_prog_fd(dp, MMS_PROG_TC));
 	if (err)
 		goto out;
 	err = rtnl_link_set(nl, ifi, IFF_UP, IFF_UP, 0, 0);
@@ -709,7 +716,7 @@ int mms_dp_teardown(const char *pin_root)
 		if (ifs)
 			if_freenameindex(ifs);
 		mm0 = (int)if_nametoindex(MM0);
-		if (mm0 && prog_uses_map(tc_prog_id(mm0), stats_id)) {
+		if (mm0 && prog_uses_map(tc_prog_id((int)if_nametoindex(MM0_PEER)), stats_id)) {
 			int nl = rtnl_open();
 
 			err = nl < 0 ? nl : rtnl_link_del(nl, mm0);

@@ -38,9 +38,35 @@ struct {
 	__type(value, __u64);
 } bench_count SEC(".maps");
 
+/* The frame the generator sends. Live test_run frames live in recycled
+ * pages that the forwarders downstream rewrite in place (MMS pops a hop), so
+ * the generator writes the template back into every frame it sends. */
+#define GEN_MAX 512
+struct gen_frame {
+	__u32 len;
+	__u8 data[GEN_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct gen_frame);
+} bench_frame SEC(".maps");
+
 SEC("xdp")
 int xdp_gen(struct xdp_md *ctx)
 {
+	__u32 k = 0, len;
+	struct gen_frame *f = bpf_map_lookup_elem(&bench_frame, &k);
+
+	if (!f)
+		return XDP_ABORTED;
+	len = f->len;
+	if (len < 14 || len > GEN_MAX)
+		return XDP_ABORTED;
+	if (bpf_xdp_store_bytes(ctx, 0, f->data, len))
+		return XDP_ABORTED;
 	return bpf_redirect(gen_ifindex, 0);
 }
 

@@ -135,6 +135,9 @@ mode_mms() {
 	hops+=("$(cat "$TMP/D.key"),1,0")
 	nsx S "$BENCH" mkframe "$(mac F1 e0)" "$(mac S e1)" 1 "$expiry" "${hops[@]}" > "$TMP/mms.hex"
 	echo "chain_mms_pps $(run_gen "$TMP/mms.hex") pps"
+	if [ -n "${DEBUG:-}" ]; then
+		for n in F1 F2 F3; do echo "== $n"; nsx "$n" "$MMSCTL" --pin "$PIN/$n/mms" stats | grep -v " 0 *0$"; done
+	fi
 	for n in F1 F2 F3; do nsx "$n" "$MMSCTL" --pin "$PIN/$n/mms" teardown >/dev/null 2>&1 || true; done
 	detach_all
 }

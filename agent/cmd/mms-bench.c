@@ -142,6 +142,17 @@ static int cmd_gen(int argc, char **argv)
 	if (!s)
 		return die("cannot load the bench object%s", "");
 	{
+		struct { __u32 len; __u8 data[512]; } tmpl = { .len = (__u32)n };
+		__u32 k = 0;
+
+		if (n > 512) {
+			mms_bench__destroy(s);
+			return die("frame over 512 bytes: %s", argv[2]);
+		}
+		memcpy(tmpl.data, frame, (size_t)n);
+		bpf_map_update_elem(bpf_map__fd(s->maps.bench_frame), &k, &tmpl, 0);
+	}
+	{
 		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = (__u32)n,
 			    .repeat = (__u32)count, .flags = BPF_F_TEST_XDP_LIVE_FRAMES,
 			    .batch_size = 64);

@@ -1,0 +1,1289 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * mmsctl: the operator's tool for one node's MMS datapath. It loads and
+ * attaches the datapath through the loader, and reads and writes the pinned
+ * maps (keys, neighbours, routes, counters, events) directly, so that routes
+ * can be installed by hand without the control plane.
+ *
+ * Subcommands are declared in one table (cmds[]) from which usage is
+ * generated. Misuse is a one-line error and exit status 2; a failure at run
+ * time is a one-line error and exit status 1.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "codec.h"
+#include "keyfile.h"
+#include "loader.h"
+#include "log.h"
+#include "metrics.h"
+
+#define EXIT_MISUSE 2
+
+struct ctx {
+	const char *pin;	/* pin root of the node's datapath */
+	bool json;		/* machine-readable output */
+	bool verbose;		/* more detail (route hop bytes) */
+};
+
+/* The command being run, for error messages ("mmsctl route add: ..."). */
+static char cur_cmd[32] = "";
+
+/* One line on stderr; returns status so that callers can `return` it. */
+static int __attribute__((format(printf, 2, 3))) report(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "mmsctl%s%s: ", cur_cmd[0] ? " " : "", cur_cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return status;
+}
+
+#define misuse(...)	report(EXIT_MISUSE, __VA_ARGS__)	/* bad command line */
+#define fail(...)	report(EXIT_FAILURE, __VA_ARGS__)	/* failure at run time */
+#define note(...)	((void)report(0, __VA_ARGS__))		/* informational */
+
+/* ---- argument parsing ---- */
+
+/* Strict decimal: digits only, no sign, no trailing junk, in min..max. */
+static bool parse_num(const char *s, unsigned long long min, unsigned long long max,
+		      unsigned long long *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || !isdigit((unsigned char)s[0]))
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* Parse a numeric option or return the misuse status from the caller. */
+#define NUM_OPT(name, s, min, max, dst)						\
+	do {									\
+		unsigned long long v_;						\
+		if (!parse_num(s, min, max, &v_))				\
+			return misuse("%s: bad value '%s' (want %llu..%llu)",	\
+				      name, s, (unsigned long long)(min),	\
+				      (unsigned long long)(max));		\
+		(dst) = v_;							\
+	} while (0)
+
+/* Report what getopt_long() rejected; opterr is 0 and optstrings start
+ * with ':' so that a missing value and an unknown option are told apart. */
+static int bad_option(int ch, char **argv)
+{
+	const char *tok = optind > 0 ? argv[optind - 1] : "?";
+
+	if (ch == ':')
+		return misuse("option '%s' needs a value", tok);
+	if (optopt && optopt != '?')
+		return misuse("unknown option '-%c'", optopt);
+	return misuse("unknown option '%s'", tok);
+}
+
+static void getopt_reset(void)
+{
+	optind = 0;	/* glibc: full re-initialisation for the next argv */
+	opterr = 0;
+}
+
+static bool parse_mac(const char *s, __u8 mac[6])
+{
+	unsigned v[6];
+	char tail;
+
+	if (strlen(s) != 17 ||
+	    sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4],
+		   &v[5], &tail) != 6)
+		return false;
+	for (int i = 0; i < 6; i++) {
+		if (!isxdigit((unsigned char)s[3 * i]) || !isxdigit((unsigned char)s[3 * i + 1]))
+			return false;
+		mac[i] = (__u8)v[i];
+	}
+	return true;
+}
+
+static void fmt_mac(const __u8 m[6], char out[18])
+{
+	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+/* "default" is the all-zero key; anything else is an IPv4 or IPv6 address. */
+static bool parse_dst(const char *s, struct mms_addr *a)
+{
+	if (strcmp(s, "default") == 0) {
+		memset(a, 0, sizeof(*a));
+		return true;
+	}
+	return mms_addr_parse(s, a) == 0;
+}
+
+static void fmt_addr(const struct mms_addr *a, char out[INET6_ADDRSTRLEN])
+{
+	static const __u8 zero[16], v4pfx[12] = { [10] = 0xff, [11] = 0xff };
+
+	if (!memcmp(a->a, zero, 16))
+		snprintf(out, INET6_ADDRSTRLEN, "default");
+	else if (!memcmp(a->a, v4pfx, 12))
+		inet_ntop(AF_INET, a->a + 12, out, INET6_ADDRSTRLEN);
+	else
+		inet_ntop(AF_INET6, a->a, out, INET6_ADDRSTRLEN);
+}
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			printf("\\%c", ch);
+		else if (ch < 0x20)
+			printf("\\u%04x", ch);
+		else
+			putchar(ch);
+	}
+	putchar('"');
+}
+
+/* ---- maps ---- */
+
+/* Open one pinned map of the node; -1 after a one-line error. */
+static int map_open(const struct ctx *c, enum mms_map m)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", c->pin, mms_dp_map_name(m));
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		note("%s: %s (is the datapath loaded? see 'mmsctl attach')", path,
+		     strerror(errno));
+	return fd;
+}
+
+static __u32 map_value_size(int fd)
+{
+	struct bpf_map_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return 0;
+	return info.value_size;
+}
+
+/* ---- attach, detach, mm0, teardown ---- */
+
+static int dp_open(const struct ctx *c, bool generic, struct mms_dp **dp)
+{
+	struct mms_dp_opts o = { .pin_root = c->pin, .xdp_generic = generic };
+	int rc = mms_dp_open(dp, &o);
+
+	if (rc)
+		return fail("loading the datapath at %s: %s", c->pin, strerror(-rc));
+	return 0;
+}
+
+static int nic_cmd(struct ctx *c, int argc, char **argv, bool attach)
+{
+	static const struct option lo[] = {
+		{ "generic", no_argument, NULL, 'g' }, { NULL, 0, NULL, 0 } };
+	bool generic = false;
+	struct mms_dp *dp;
+	int ch, rc, bad = 0;
+
+	getopt_reset();
+	while ((ch = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
+		if (ch == 'g' && attach)
+			generic = true;
+		else
+			return bad_option(ch, argv);
+	}
+	if (optind >= argc)
+		return misuse("give at least one IFNAME");
+	for (int i = optind; i < argc; i++)
+		if (!if_nametoindex(argv[i]))
+			return fail("%s: no such device in this network namespace", argv[i]);
+	rc = dp_open(c, generic, &dp);
+	if (rc)
+		return rc;
+	for (int i = optind; i < argc; i++) {
+		rc = attach ? mms_dp_attach_nic(dp, argv[i]) : mms_dp_detach_nic(dp, argv[i]);
+		if (rc) {
+			note("%s: %s", argv[i], strerror(-rc));
+			bad = 1;
+		}
+	}
+	mms_dp_close(dp);
+	return bad ? EXIT_FAILURE : 0;
+}
+
+static int cmd_attach(struct ctx *c, int argc, char **argv)
+{
+	return nic_cmd(c, argc, argv, true);
+}
+
+static int cmd_detach(struct ctx *c, int argc, char **argv)
+{
+	return nic_cmd(c, argc, argv, false);
+}
+
+static int cmd_mm0(struct ctx *c, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "prio", required_argument, NULL, 'P' },
+		{ "pcp", required_argument, NULL, 'p' },
+		{ "dscp", required_argument, NULL, 'd' },
+		{ NULL, 0, NULL, 0 } };
+	/* Defaults: the highest local priority (TC_PRIO_CONTROL), PCP 6
+	 * (internetwork control), inner DSCP left as the application set it. */
+	__u8 prio = 7, pcp = 6, dscp = MMS_DSCP_KEEP;
+	struct mms_dp *dp;
+	const char *slash;
+	char host[INET6_ADDRSTRLEN];
+	__u8 any[16];
+	unsigned long long plen;
+	int ch, rc;
+
+	getopt_reset();
+	while ((ch = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'P': NUM_OPT("--prio", optarg, 0, 255, prio); break;
+		case 'p': NUM_OPT("--pcp", optarg, 0, 7, pcp); break;
+		case 'd':
+			if (strcmp(optarg, "keep") == 0)
+				dscp = MMS_DSCP_KEEP;
+			else
+				NUM_OPT("--dscp", optarg, 0, 63, dscp);
+			break;
+		default: return bad_option(ch, argv);
+		}
+	}
+	if (argc - optind != 1)
+		return misuse("give exactly one ADDR/PREFIX");
+	slash = strchr(argv[optind], '/');
+	if (!slash || (size_t)(slash - argv[optind]) >= sizeof(host))
+		return misuse("'%s': want ADDR/PREFIX, e.g. 10.77.0.1/16", argv[optind]);
+	memcpy(host, argv[optind], (size_t)(slash - argv[optind]));
+	host[slash - argv[optind]] = '\0';
+	if (inet_pton(AF_INET, host, any) == 1) {
+		NUM_OPT("prefix", slash + 1, 1, 32, plen);
+	} else if (inet_pton(AF_INET6, host, any) == 1) {
+		NUM_OPT("prefix", slash + 1, 1, 128, plen);
+	} else {
+		return misuse("'%s' is not an IPv4 or IPv6 address", host);
+	}
+	(void)plen;
+	rc = dp_open(c, false, &dp);
+	if (rc)
+		return rc;
+	rc = mms_dp_setup_mm0(dp, argv[optind], prio, pcp, dscp);
+	if (!rc)
+		rc = mms_dp_sync_clock(dp);
+	mms_dp_close(dp);
+	return rc ? fail("mm0 %s: %s", argv[optind], strerror(-rc)) : 0;
+}
+
+/* Commands without options besides -j: exactly want positional arguments. */
+static int plain_args(struct ctx *c, int argc, char **argv, int want)
+{
+	static const struct option lo[] = {
+		{ "json", no_argument, NULL, 'j' }, { NULL, 0, NULL, 0 } };
+	int ch;
+
+	getopt_reset();
+	while ((ch = getopt_long(argc, argv, ":j", lo, NULL)) != -1) {
+		if (ch != 'j')
+			return bad_option(ch, argv);
+		c->json = true;
+	}
+	if (argc - optind > want)
+		return misuse("unexpected argument '%s'", argv[optind + want]);
+	if (argc - optind < want)
+		return misuse("missing argument (see mmsctl help)");
+	return 0;
+}
+
+/* The usual prologue: check the arguments, then open the map.
+ * Returns the map fd, or minus the exit status. */
+static int args_map(struct ctx *c, int argc, char **argv, int want, enum mms_map m)
+{
+	int rc = plain_args(c, argc, argv, want);
+
+	if (rc)
+		return -rc;
+	rc = map_open(c, m);
+	return rc < 0 ? -EXIT_FAILURE : rc;
+}
+
+static int cmd_teardown(struct ctx *c, int argc, char **argv)
+{
+	int rc = plain_args(c, argc, argv, 0);
+
+	if (rc)
+		return rc;
+	rc = mms_dp_teardown(c->pin);
+	return rc ? fail("%s: %s", c->pin, strerror(-rc)) : 0;
+}
+
+/* ---- keys ---- */
+
+static int epoch_opts(int argc, char **argv, const char **file, unsigned *epoch)
+{
+	static const struct option lo[] = {
+		{ "epoch", required_argument, NULL, 'e' },
+		{ "key-file", required_argument, NULL, 'k' },
+		{ NULL, 0, NULL, 0 } };
+	bool have_epoch = false;
+	int ch;
+
+	getopt_reset();
+	while ((ch = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'e': NUM_OPT("--epoch", optarg, 0, 255, *epoch); have_epoch = true; break;
+		case 'k':
+			if (!file)
+				return misuse("unknown option '--key-file'");
+			*file = optarg;
+			break;
+		default: return bad_option(ch, argv);
+		}
+	}
+	if (optind < argc)
+		return misuse("unexpected argument '%s' (keys are read from --key-file, "
+			      "never from the command line)", argv[optind]);
+	if (!have_epoch)
+		return misuse("--epoch is required");
+	if (file && !*file)
+		return misuse("--key-file is required");
+	return 0;
+}
+
+static int cmd_key_set(struct ctx *c, int argc, char **argv)
+{
+	const char *file = NULL;
+	struct mms_err err;
+	__u8 raw[MMS_KEY_LEN];
+	struct mms_key k, old;
+	unsigned epoch = 0;
+	__u32 slot;
+	int fd, rc;
+
+	rc = epoch_opts(argc, argv, &file, &epoch);
+	if (rc)
+		return rc;
+	rc = mms_key_read(file, raw, &err);
+	if (rc)
+		return fail("key file %s", err.msg);
+	mms_key_schedule(raw, &k, (__u8)epoch);
+	OPENSSL_cleanse(raw, sizeof(raw));
+	fd = map_open(c, MMS_MAP_KEYS);
+	if (fd < 0) {
+		rc = EXIT_FAILURE;
+		goto out;
+	}
+	slot = epoch % MMS_EPOCH_SLOTS;
+	if (!bpf_map_lookup_elem(fd, &slot, &old) && old.valid && old.epoch != epoch)
+		note("epoch %u replaces epoch %u in slot %u", epoch, old.epoch, slot);
+	OPENSSL_cleanse(&old, sizeof(old));
+	if (bpf_map_update_elem(fd, &slot, &k, BPF_ANY))
+		rc = fail("writing the key: %s", strerror(errno));
+	close(fd);
+out:
+	OPENSSL_cleanse(&k, sizeof(k));
+	return rc;
+}
+
+static int cmd_key_del(struct ctx *c, int argc, char **argv)
+{
+	struct mms_key k;
+	unsigned epoch = 0;
+	__u32 slot;
+	int fd, rc;
+
+	rc = epoch_opts(argc, argv, NULL, &epoch);
+	if (rc)
+		return rc;
+	fd = map_open(c, MMS_MAP_KEYS);
+	if (fd < 0)
+		return EXIT_FAILURE;
+	slot = epoch % MMS_EPOCH_SLOTS;
+	if (bpf_map_lookup_elem(fd, &slot, &k))
+		rc = fail("reading slot %u: %s", slot, strerror(errno));
+	else if (!k.valid || k.epoch != epoch)
+		rc = fail("no key for epoch %u", epoch);
+	else {
+		memset(&k, 0, sizeof(k));
+		if (bpf_map_update_elem(fd, &slot, &k, BPF_ANY))
+			rc = fail("clearing slot %u: %s", slot, strerror(errno));
+	}
+	OPENSSL_cleanse(&k, sizeof(k));
+	close(fd);
+	return rc;
+}
+
+static int cmd_key_show(struct ctx *c, int argc, char **argv)
+{
+	struct mms_key k;
+	int fd, rc = 0, n = 0;
+
+	fd = args_map(c, argc, argv, 0, MMS_MAP_KEYS);
+	if (fd < 0)
+		return -fd;
+	printf(c->json ? "[" : "%-5s %s\n", "SLOT", "EPOCH");
+	for (__u32 s = 0; s < MMS_EPOCH_SLOTS; s++) {
+		if (bpf_map_lookup_elem(fd, &s, &k)) {
+			rc = fail("reading slot %u: %s", s, strerror(errno));
+			break;
+		}
+		/* Only the epoch leaves this function; the schedule is wiped. */
+		if (k.valid) {
+			if (c->json)
+				printf("%s{\"slot\":%u,\"epoch\":%u}", n ? "," : "", s, k.epoch);
+			else
+				printf("%-5u %u\n", s, k.epoch);
+			n++;
+		}
+		OPENSSL_cleanse(&k, sizeof(k));
+	}
+	if (c->json)
+		printf("]\n");
+	close(fd);
+	return rc;
+}
+
+/* ---- neighbours ---- */
+
+static int port_arg(const char *s, __u32 *port)
+{
+	NUM_OPT("PORT", s, 1, MMS_MAX_PORTS - 1, *port);
+	return 0;
+}
+
+/* Our own MAC on a device of the current network namespace. */
+static int dev_mac(const char *ifname, __u8 mac[6])
+{
+	struct ifreq ifr;
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc = 0;
+
+	if (s < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(s, SIOCGIFHWADDR, &ifr) < 0)
+		rc = -errno;
+	else
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	close(s);
+	return rc;
+}
+
+/* mms_tx[port] = ifindex; the devmap value may carry a program fd too. */
+static int tx_set(int fd, __u32 port, __u32 ifindex)
+{
+	struct { __u32 ifindex; __s32 prog_fd; } v = { ifindex, 0 };
+
+	if (map_value_size(fd) == sizeof(__u32))
+		return bpf_map_update_elem(fd, &port, &ifindex, BPF_ANY);
+	return bpf_map_update_elem(fd, &port, &v, BPF_ANY);
+}
+
+static int cmd_nbr_set(struct ctx *c, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "dev", required_argument, NULL, 'd' },
+		{ "mac", required_argument, NULL, 'm' },
+		{ "vlan", required_argument, NULL, 'v' },
+		{ "down", no_argument, NULL, 'D' },
+		{ NULL, 0, NULL, 0 } };
+	const char *dev = NULL;
+	struct mms_nbr n;
+	bool have_mac = false;
+	__u32 port = 0;
+	int ch, rc, nfd, tfd;
+
+	memset(&n, 0, sizeof(n));
+	n.state = MMS_NBR_UP;
+	getopt_reset();
+	while ((ch = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'd': dev = optarg; break;
+		case 'm':
+			if (!parse_mac(optarg, n.mac))
+				return misuse("--mac: bad MAC '%s' (want aa:bb:cc:dd:ee:ff)", optarg);
+			have_mac = true;
+			break;
+		case 'v': NUM_OPT("--vlan", optarg, 1, 4094, n.vlan); break;
+		case 'D': n.state = 0; break;
+		default: return bad_option(ch, argv);
+		}
+	}
+	if (argc - optind != 1)
+		return misuse("give exactly one PORT");
+	rc = port_arg(argv[optind], &port);
+	if (rc)
+		return rc;
+	if (!dev || !have_mac)
+		return misuse("--dev and --mac are required");
+	n.ifindex = if_nametoindex(dev);
+	if (!n.ifindex)
+		return fail("%s: no such device in this network namespace", dev);
+	rc = dev_mac(dev, n.smac);
+	if (rc)
+		return fail("%s: reading its MAC: %s", dev, strerror(-rc));
+	nfd = map_open(c, MMS_MAP_NBRS);
+	if (nfd < 0)
+		return EXIT_FAILURE;
+	tfd = map_open(c, MMS_MAP_TX);
+	if (tfd < 0) {
+		rc = EXIT_FAILURE;
+		goto out_nfd;
+	}
+	/* The egress device first: a neighbour marked up must be reachable. */
+	if (tx_set(tfd, port, n.ifindex))
+		rc = fail("mms_tx[%u] = %s: %s", port, dev, strerror(errno));
+	else if (bpf_map_update_elem(nfd, &port, &n, BPF_ANY))
+		rc = fail("mms_nbrs[%u]: %s", port, strerror(errno));
+	close(tfd);
+out_nfd:
+	close(nfd);
+	return rc;
+}
+
+static int cmd_nbr_del(struct ctx *c, int argc, char **argv)
+{
+	struct mms_nbr n;
+	__u32 port = 0;
+	int rc, nfd, tfd;
+
+	rc = plain_args(c, argc, argv, 1);
+	if (rc)
+		return rc;
+	rc = port_arg(argv[optind], &port);
+	if (rc)
+		return rc;
+	nfd = map_open(c, MMS_MAP_NBRS);
+	if (nfd < 0)
+		return EXIT_FAILURE;
+	tfd = map_open(c, MMS_MAP_TX);
+	if (tfd < 0) {
+		rc = EXIT_FAILURE;
+		goto out_nfd;
+	}
+	if (bpf_map_lookup_elem(nfd, &port, &n))
+		rc = fail("mms_nbrs[%u]: %s", port, strerror(errno));
+	else if (!n.ifindex)
+		rc = fail("no neighbour on port %u", port);
+	else {
+		/* The neighbour goes down before its device disappears. */
+		memset(&n, 0, sizeof(n));
+		if (bpf_map_update_elem(nfd, &port, &n, BPF_ANY))
+			rc = fail("mms_nbrs[%u]: %s", port, strerror(errno));
+		else if (bpf_map_delete_elem(tfd, &port) && errno != ENOENT)
+			rc = fail("mms_tx[%u]: %s", port, strerror(errno));
+	}
+	close(tfd);
+out_nfd:
+	close(nfd);
+	return rc;
+}
+
+static __u64 mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
+}
+
+static int cmd_nbr_show(struct ctx *c, int argc, char **argv)
+{
+	char dev[IF_NAMESIZE], mac[18], smac[18], age[32];
+	struct mms_nbr n;
+	__u64 now = mono_ns();
+	int fd, rc = 0, shown = 0;
+
+	fd = args_map(c, argc, argv, 0, MMS_MAP_NBRS);
+	if (fd < 0)
+		return -fd;
+	if (c->json)
+		printf("[");
+	else
+		printf("%-5s %-15s %-5s %-17s %-17s %-5s %s\n", "PORT", "DEV", "VLAN",
+		       "MAC", "LOCAL_MAC", "STATE", "LAST_HELLO");
+	for (__u32 p = 1; p < MMS_MAX_PORTS; p++) {
+		if (bpf_map_lookup_elem(fd, &p, &n)) {
+			rc = fail("mms_nbrs[%u]: %s", p, strerror(errno));
+			break;
+		}
+		if (!n.ifindex)
+			continue;
+		if (!if_indextoname(n.ifindex, dev))
+			snprintf(dev, sizeof(dev), "#%u", n.ifindex);
+		fmt_mac(n.mac, mac);
+		fmt_mac(n.smac, smac);
+		if (!n.last_rx_ns)
+			snprintf(age, sizeof(age), "never");
+		else
+			snprintf(age, sizeof(age), "%.1fs ago",
+				 now > n.last_rx_ns ? (double)(now - n.last_rx_ns) / 1e9 : 0.0);
+		if (c->json) {
+			printf("%s{\"port\":%u,\"dev\":", shown ? "," : "", p);
+			json_str(dev);
+			printf(",\"ifindex\":%u,\"vlan\":%u,\"mac\":\"%s\",\"local_mac\":\"%s\","
+			       "\"up\":%s,\"last_rx_ns\":%llu}", n.ifindex, n.vlan, mac, smac,
+			       n.state == MMS_NBR_UP ? "true" : "false",
+			       (unsigned long long)n.last_rx_ns);
+		} else {
+			printf("%-5u %-15s %-5u %-17s %-17s %-5s %s\n", p, dev, n.vlan, mac, smac,
+			       n.state == MMS_NBR_UP ? "up" : "down", age);
+		}
+		shown++;
+	}
+	if (c->json)
+		printf("]\n");
+	close(fd);
+	return rc;
+}
+
+/* ---- routes ---- */
+
+struct hop_arg {
+	const char *file;
+	unsigned ingress, egress;
+	bool has_egress;
+};
+
+/* KEYFILE,INGRESS[,EGRESS]: the egress is left out for the destination. */
+static int parse_hop(char *s, int idx, struct hop_arg *h)
+{
+	char *c1 = strchr(s, ','), *c2;
+
+	if (!c1 || c1 == s)
+		return misuse("--hop %d: want KEYFILE,INGRESS[,EGRESS]", idx + 1);
+	*c1 = '\0';
+	c2 = strchr(c1 + 1, ',');
+	if (c2)
+		*c2 = '\0';
+	h->file = s;
+	NUM_OPT("--hop ingress", c1 + 1, 1, MMS_MAX_PORTS - 1, h->ingress);
+	h->has_egress = c2 != NULL;
+	h->egress = 0;
+	if (c2)
+		NUM_OPT("--hop egress", c2 + 1, 0, MMS_MAX_PORTS - 1, h->egress);
+	return 0;
+}
+
+static int parse_expiry(const char *s, __u32 *out)
+{
+	unsigned long long v, now = (unsigned long long)time(NULL);
+
+	if (s[0] == '@') {
+		NUM_OPT("--expiry", s + 1, now + 1, UINT32_MAX, v);
+	} else {
+		NUM_OPT("--expiry", s, 1, UINT32_MAX - now, v);
+		v += now;
+	}
+	*out = (__u32)v;
+	return 0;
+}
+
+/* Seal the route from the hops' key files; keys are wiped before return. */
+static int seal_route(struct mms_route *rt, __u32 port, const struct hop_arg *h, int n,
+		      unsigned epoch, __u32 expiry)
+{
+	__u8 keys[MMS_MAX_HOPS][MMS_KEY_LEN], tag[4];
+	struct mms_hop_spec spec[MMS_MAX_HOPS];
+	int rc = 0, i;
+
+	if (RAND_bytes(tag, sizeof(tag)) != 1)
+		return fail("no randomness for the route tag");
+	for (i = 0; i < n; i++) {
+		struct mms_err err;
+
+		if (mms_key_read(h[i].file, keys[i], &err)) {
+			rc = fail("--hop %d: key file %s", i + 1, err.msg);
+			goto out;
+		}
+		spec[i] = (struct mms_hop_spec){ keys[i], (__u16)h[i].ingress, (__u16)h[i].egress };
+	}
+	rc = mms_route_build(rt, (__u16)port, spec, n, (__u8)epoch, expiry, tag);
+	if (rc)
+		rc = fail("building the route: %s", strerror(-rc));
+out:
+	OPENSSL_cleanse(keys, sizeof(keys));
+	return rc;
+}
+
+static int cmd_route_add(struct ctx *c, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "port", required_argument, NULL, 'p' },
+		{ "epoch", required_argument, NULL, 'e' },
+		{ "expiry", required_argument, NULL, 'x' },
+		{ "hop", required_argument, NULL, 'h' },
+		{ "replace", no_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 } };
+	struct hop_arg hops[MMS_MAX_HOPS];
+	struct mms_route_set set;
+	struct mms_route rt;
+	struct mms_addr dst;
+	unsigned epoch = 0, port = 0;
+	bool have_epoch = false, replace = false;
+	__u32 expiry = 0;
+	int ch, rc, n = 0, fd;
+
+	getopt_reset();
+	while ((ch = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'p': NUM_OPT("--port", optarg, 1, MMS_MAX_PORTS - 1, port); break;
+		case 'e': NUM_OPT("--epoch", optarg, 0, 255, epoch); have_epoch = true; break;
+		case 'x':
+			rc = parse_expiry(optarg, &expiry);
+			if (rc)
+				return rc;
+			break;
+		case 'h':
+			if (n == MMS_MAX_HOPS)
+				return misuse("at most %d --hop", MMS_MAX_HOPS);
+			rc = parse_hop(optarg, n, &hops[n]);
+			if (rc)
+				return rc;
+			n++;
+			break;
+		case 'r': replace = true; break;
+		default: return bad_option(ch, argv);
+		}
+	}
+	if (argc - optind != 1)
+		return misuse("give exactly one DST");
+	if (!parse_dst(argv[optind], &dst))
+		return misuse("'%s' is not an address or 'default'", argv[optind]);
+	if (!port || !have_epoch || !expiry || !n)
+		return misuse("--port, --epoch, --expiry and at least one --hop are required");
+	for (int i = 0; i < n - 1; i++)
+		if (!hops[i].has_egress || !hops[i].egress)
+			return misuse("--hop %d: a transit hop needs KEYFILE,INGRESS,EGRESS", i + 1);
+	if (hops[n - 1].egress)
+		return misuse("--hop %d: the destination has no egress", n);
+
+	fd = map_open(c, MMS_MAP_ROUTES);
+	if (fd < 0)
+		return EXIT_FAILURE;
+	memset(&set, 0, sizeof(set));
+	if (bpf_map_lookup_elem(fd, &dst, &set)) {
+		if (errno != ENOENT) {
+			rc = fail("reading routes for %s: %s", argv[optind], strerror(errno));
+			goto out;
+		}
+		memset(&set, 0, sizeof(set));
+	}
+	if (replace)
+		memset(&set, 0, sizeof(set));
+	if (set.n >= MMS_MAX_ALT) {
+		rc = fail("%s has %u alternates already (the most); use --replace or route del",
+			  argv[optind], set.n);
+		goto out;
+	}
+	rc = seal_route(&rt, port, hops, n, epoch, expiry);
+	if (rc)
+		goto out;
+	set.r[set.n++] = rt;
+	if (bpf_map_update_elem(fd, &dst, &set, BPF_ANY))
+		rc = fail("writing routes for %s: %s", argv[optind], strerror(errno));
+out:
+	close(fd);
+	return rc;
+}
+
+static int cmd_route_del(struct ctx *c, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "alt", required_argument, NULL, 'a' }, { NULL, 0, NULL, 0 } };
+	struct mms_route_set set;
+	struct mms_addr dst;
+	unsigned alt = 0;
+	bool one = false;
+	int ch, fd, rc = 0;
+
+	getopt_reset();
+	while ((ch = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
+		if (ch != 'a')
+			return bad_option(ch, argv);
+		NUM_OPT("--alt", optarg, 0, MMS_MAX_ALT - 1, alt);
+		one = true;
+	}
+	if (argc - optind != 1)
+		return misuse("give exactly one DST");
+	if (!parse_dst(argv[optind], &dst))
+		return misuse("'%s' is not an address or 'default'", argv[optind]);
+	fd = map_open(c, MMS_MAP_ROUTES);
+	if (fd < 0)
+		return EXIT_FAILURE;
+	if (bpf_map_lookup_elem(fd, &dst, &set)) {
+		rc = errno == ENOENT ? fail("no route to %s", argv[optind])
+				     : fail("reading routes: %s", strerror(errno));
+	} else if (one && alt >= set.n) {
+		rc = fail("%s has no alternate %u (it has %u)", argv[optind], alt, set.n);
+	} else if (one && set.n > 1) {
+		/* Keep the order of preference of the others. */
+		memmove(&set.r[alt], &set.r[alt + 1], (set.n - alt - 1) * sizeof(set.r[0]));
+		set.n--;
+		memset(&set.r[set.n], 0, sizeof(set.r[0]));
+		if (bpf_map_update_elem(fd, &dst, &set, BPF_EXIST))
+			rc = fail("writing routes: %s", strerror(errno));
+	} else if (bpf_map_delete_elem(fd, &dst)) {
+		rc = fail("deleting routes: %s", strerror(errno));
+	}
+	close(fd);
+	return rc;
+}
+
+static int addr_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct mms_addr));
+}
+
+static void show_route(const struct ctx *c, const char *dst, unsigned alt,
+		       const struct mms_route *r, __u64 now, bool first)
+{
+	__u32 exp = ntohl(r->expiry);
+	long long left = (long long)exp - (long long)now;
+
+	if (c->json) {
+		printf("%s{\"dst\":", first ? "" : ",");
+		json_str(dst);
+		printf(",\"alt\":%u,\"port\":%u,\"nhops\":%u,\"epoch\":%u,\"expiry\":%u,"
+		       "\"tag\":\"%02x%02x%02x%02x\"", alt, r->port, r->nhops, r->epoch, exp,
+		       r->tag[0], r->tag[1], r->tag[2], r->tag[3]);
+		if (c->verbose) {
+			printf(",\"hops\":[");
+			for (int h = 0; h < r->nhops && h < MMS_MAX_HOPS; h++) {
+				printf("%s\"", h ? "," : "");
+				for (int i = 0; i < MMS_HOP_LEN; i++)
+					printf("%02x", r->hops[h].c[i]);
+				printf("\"");
+			}
+			printf("]");
+		}
+		printf("}");
+		return;
+	}
+	if (left > 0)
+		printf("%-39s %-3u %-5u %-5u %-5u %-10u %llds\n", dst, alt, r->port, r->nhops,
+		       r->epoch, exp, left);
+	else
+		printf("%-39s %-3u %-5u %-5u %-5u %-10u expired\n", dst, alt, r->port, r->nhops,
+		       r->epoch, exp);
+	if (c->verbose)
+		for (int h = 0; h < r->nhops && h < MMS_MAX_HOPS; h++) {
+			printf("    hop %-2d ", h);
+			for (int i = 0; i < MMS_HOP_LEN; i++)
+				printf("%02x", r->hops[h].c[i]);
+			printf("\n");
+		}
+}
+
+static int cmd_route_show(struct ctx *c, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 } };
+	struct mms_addr *keys = NULL, k, *prev = NULL;
+	struct mms_route_set set;
+	char dst[INET6_ADDRSTRLEN];
+	size_t n = 0, cap = 0;
+	__u64 now = (__u64)time(NULL);
+	bool first = true;
+	int ch, fd, rc = 0;
+
+	getopt_reset();
+	while ((ch = getopt_long(argc, argv, ":vj", lo, NULL)) != -1) {
+		if (ch == 'v')
+			c->verbose = true;
+		else if (ch == 'j')
+			c->json = true;
+		else
+			return bad_option(ch, argv);
+	}
+	if (optind < argc)
+		return misuse("unexpected argument '%s'", argv[optind]);
+	fd = map_open(c, MMS_MAP_ROUTES);
+	if (fd < 0)
+		return EXIT_FAILURE;
+	/* Keys first, sorted, so the listing is stable across runs. */
+	while (!bpf_map_get_next_key(fd, prev, &k)) {
+		if (n == cap) {
+			struct mms_addr *nk;
+
+			cap = cap ? 2 * cap : 64;
+			nk = realloc(keys, cap * sizeof(*keys));
+			if (!nk) {
+				rc = fail("out of memory");
+				goto out;
+			}
+			keys = nk;
+		}
+		keys[n++] = k;
+		prev = &keys[n - 1];
+		if (n > MMS_MAX_ROUTES)
+			break;
+	}
+	qsort(keys, n, sizeof(*keys), addr_cmp);
+	if (c->json)
+		printf("[");
+	else
+		printf("%-39s %-3s %-5s %-5s %-5s %-10s %s\n", "DST", "ALT", "PORT", "NHOPS",
+		       "EPOCH", "EXPIRY", "LEFT");
+	for (size_t i = 0; i < n; i++) {
+		if (bpf_map_lookup_elem(fd, &keys[i], &set))
+			continue;	/* deleted meanwhile */
+		fmt_addr(&keys[i], dst);
+		for (__u32 a = 0; a < set.n && a < MMS_MAX_ALT; a++) {
+			show_route(c, dst, a, &set.r[a], now, first);
+			first = false;
+		}
+	}
+	if (c->json)
+		printf("]\n");
+out:
+	free(keys);
+	close(fd);
+	return rc;
+}
+
+/* ---- counters ---- */
+
+/* "DROP_HOP" -> "drop_hop", the spelling of the Prometheus reason label. */
+static void stat_lower(enum mms_stat s, char *out, size_t cap)
+{
+	const char *n = mms_stat_name(s);
+	size_t i = 0;
+
+	for (; n[i] && i + 1 < cap; i++)
+		out[i] = (char)tolower((unsigned char)n[i]);
+	out[i] = '\0';
+}
+
+static int cmd_stats(struct ctx *c, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "prom", no_argument, NULL, 'p' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 } };
+	struct mms_counter cnt[MMS_S_MAX];
+	bool prom = false;
+	char low[32];
+	int ch, fd, rc;
+
+	getopt_reset();
+	while ((ch = getopt_long(argc, argv, ":j", lo, NULL)) != -1) {
+		if (ch == 'p')
+			prom = true;
+		else if (ch == 'j')
+			c->json = true;
+		else
+			return bad_option(ch, argv);
+	}
+	if (optind < argc)
+		return misuse("unexpected argument '%s'", argv[optind]);
+	if (prom && c->json)
+		return misuse("--prom and --json exclude each other");
+	fd = map_open(c, MMS_MAP_STATS);
+	if (fd < 0)
+		return EXIT_FAILURE;
+	rc = mms_dp_read_stats(fd, cnt);
+	close(fd);
+	if (rc)
+		return fail("reading counters: %s", strerror(-rc));
+	if (prom) {
+		mms_metrics_write_dp(stdout, cnt);
+		return fflush(stdout) || ferror(stdout) ? fail("writing: I/O error") : 0;
+	}
+	if (c->json)
+		printf("{");
+	else
+		printf("%-16s %12s %14s\n", "COUNTER", "PACKETS", "BYTES");
+	for (int s = 0; s < MMS_S_MAX; s++) {
+		stat_lower((enum mms_stat)s, low, sizeof(low));
+		if (c->json)
+			printf("%s\"%s\":{\"packets\":%llu,\"bytes\":%llu}", s ? "," : "", low,
+			       (unsigned long long)cnt[s].packets,
+			       (unsigned long long)cnt[s].bytes);
+		else
+			printf("%-16s %12llu %14llu\n", low, (unsigned long long)cnt[s].packets,
+			       (unsigned long long)cnt[s].bytes);
+	}
+	if (c->json)
+		printf("}\n");
+	return 0;
+}
+
+/* ---- events ---- */
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+struct ev_ctx {
+	const struct ctx *c;
+	unsigned long long seen, want;
+};
+
+static const char *event_name(__u32 t)
+{
+	switch (t) {
+	case MMS_EV_NO_ROUTE: return "no-route";
+	case MMS_EV_PORT_DOWN: return "port-down";
+	default: return "unknown";
+	}
+}
+
+static int on_event(void *arg, void *data, size_t len)
+{
+	struct ev_ctx *e = arg;
+	struct mms_event ev;
+	char addr[INET6_ADDRSTRLEN];
+
+	if (len < sizeof(ev))
+		return 0;	/* a shorter record is not ours to interpret */
+	memcpy(&ev, data, sizeof(ev));
+	fmt_addr(&ev.addr, addr);
+	if (e->c->json) {
+		printf("{\"ts_ns\":%llu,\"type\":\"%s\",\"port\":%u,\"addr\":\"%s\"}\n",
+		       (unsigned long long)ev.ts_ns, event_name(ev.type), ev.port, addr);
+	} else {
+		printf("%llu.%09llu %-9s port %-3u %s\n",
+		       (unsigned long long)(ev.ts_ns / 1000000000ull),
+		       (unsigned long long)(ev.ts_ns % 1000000000ull), event_name(ev.type),
+		       ev.port, addr);
+	}
+	fflush(stdout);
+	e->seen++;
+	/* A negative return stops ring_buffer__poll() once enough were seen. */
+	return e->want && e->seen >= e->want ? -EINTR : 0;
+}
+
+static int cmd_events(struct ctx *c, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "count", required_argument, NULL, 'n' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 } };
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct ev_ctx e = { .c = c };
+	unsigned long long timeout = 0;
+	struct ring_buffer *rb;
+	__u64 deadline;
+	int ch, fd, rc = 0;
+
+	getopt_reset();
+	while ((ch = getopt_long(argc, argv, ":j", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'n': NUM_OPT("--count", optarg, 1, ULLONG_MAX, e.want); break;
+		case 't': NUM_OPT("--timeout", optarg, 1, 86400ull * 365, timeout); break;
+		case 'j': c->json = true; break;
+		default: return bad_option(ch, argv);
+		}
+	}
+	if (optind < argc)
+		return misuse("unexpected argument '%s'", argv[optind]);
+	fd = map_open(c, MMS_MAP_EVENTS);
+	if (fd < 0)
+		return EXIT_FAILURE;
+	rb = ring_buffer__new(fd, on_event, &e, NULL);
+	if (!rb) {
+		rc = fail("opening the ring buffer: %s", strerror(errno));
+		goto out_fd;
+	}
+	/* No SA_RESTART: a signal ends the wait in epoll at once. */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	deadline = timeout ? mono_ns() + timeout * 1000000000ull : 0;
+	while (!stop && !(e.want && e.seen >= e.want)) {
+		int ms = 200;
+
+		if (deadline) {
+			__u64 now = mono_ns();
+
+			if (now >= deadline)
+				break;
+			if (deadline - now < 200000000ull)
+				ms = (int)((deadline - now) / 1000000ull) + 1;
+		}
+		rc = ring_buffer__poll(rb, ms);
+		if (rc == -EINTR) {
+			rc = 0;
+			continue;
+		}
+		if (rc < 0) {
+			rc = fail("reading events: %s", strerror(-rc));
+			break;
+		}
+		rc = 0;
+	}
+	ring_buffer__free(rb);
+out_fd:
+	close(fd);
+	/* Asked for N events and saw fewer before the timeout: say so. */
+	if (!rc && e.want && e.seen < e.want && !stop)
+		rc = fail("%llu of %llu events before the timeout", e.seen, e.want);
+	return rc;
+}
+
+/* ---- the table ---- */
+
+typedef int (*cmd_fn)(struct ctx *c, int argc, char **argv);
+
+struct cmd {
+	const char *name, *sub;	/* "route", "add"; sub NULL for single words */
+	cmd_fn fn;
+	const char *args, *help;
+};
+
+static const struct cmd cmds[] = {
+	{ "attach", NULL, cmd_attach, "[--generic] IFNAME...",
+	  "load the datapath if needed; attach its XDP program to NICs" },
+	{ "detach", NULL, cmd_detach, "IFNAME...", "detach the XDP program from NICs" },
+	{ "mm0", NULL, cmd_mm0, "ADDR/PREFIX [--prio N] [--pcp N] [--dscp N|keep]",
+	  "create the management interface mm0 with this address" },
+	{ "teardown", NULL, cmd_teardown, "",
+	  "detach everything, delete mm0, unpin the node's maps" },
+	{ "key", "set", cmd_key_set, "--epoch E --key-file FILE",
+	  "install this node's 16-byte hop key (raw or hex file, mode 0600)" },
+	{ "key", "del", cmd_key_del, "--epoch E", "remove the key of one epoch" },
+	{ "key", "show", cmd_key_show, "", "list installed epochs (never key material)" },
+	{ "nbr", "set", cmd_nbr_set, "PORT --dev IFNAME --mac MAC [--vlan VID] [--down]",
+	  "define neighbour slot PORT on a device" },
+	{ "nbr", "del", cmd_nbr_del, "PORT", "clear neighbour slot PORT" },
+	{ "nbr", "show", cmd_nbr_show, "", "list neighbour slots" },
+	{ "route", "add", cmd_route_add,
+	  "DST --port P --epoch E --expiry SECS|@UNIX --hop KEYFILE,IN,OUT... "
+	  "--hop KEYFILE,IN [--replace]",
+	  "seal an onion route to DST (IP or 'default') and add it as an alternate" },
+	{ "route", "del", cmd_route_del, "DST [--alt N]", "remove DST's routes (or one)" },
+	{ "route", "show", cmd_route_show, "[-v]", "list routes (-v: hop fields too)" },
+	{ "stats", NULL, cmd_stats, "[--prom]",
+	  "datapath counters summed over CPUs (--prom: Prometheus text format)" },
+	{ "events", NULL, cmd_events, "[--count N] [--timeout S]",
+	  "print datapath events until interrupted" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: mmsctl [--pin DIR] [-j|--json] [-v] COMMAND [ARGS]\n"
+		   "  --pin DIR   the node's pin root (default %s)\n"
+		   "  -j, --json  machine-readable output for listings\n"
+		   "  -v          more detail; the loader's debug log\n"
+		   "Commands:\n", MMS_PIN_ROOT);
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		fprintf(f, "  %s%s%s%s%s\n      %s\n", cmds[i].name, cmds[i].sub ? " " : "",
+			cmds[i].sub ? cmds[i].sub : "", cmds[i].args[0] ? " " : "", cmds[i].args,
+			cmds[i].help);
+}
+
+static const struct cmd *find_cmd(int argc, char **argv, bool *word_ok)
+{
+	*word_ok = false;
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (strcmp(cmds[i].name, argv[0]))
+			continue;
+		*word_ok = true;
+		if (!cmds[i].sub)
+			return &cmds[i];
+		if (argc > 1 && !strcmp(cmds[i].sub, argv[1]))
+			return &cmds[i];
+	}
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "pin", required_argument, NULL, 'p' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 } };
+	struct ctx c = { .pin = MMS_PIN_ROOT };
+	const struct cmd *cmd;
+	bool word_ok;
+	int ch;
+
+	opterr = 0;
+	/* '+': stop at the command word; the rest belongs to the subcommand. */
+	while ((ch = getopt_long(argc, argv, "+:jvh", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'p':
+			if (!optarg[0])
+				return misuse("--pin: empty directory");
+			c.pin = optarg;
+			break;
+		case 'j': c.json = true; break;
+		case 'v': c.verbose = true; break;
+		case 'h': usage(stdout); return 0;
+		default: return bad_option(ch, argv);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	/* The loader's and libbpf's diagnostics: warnings, or everything with -v. */
+	mms_log_set_level(c.verbose ? MMS_LOG_DEBUG : MMS_LOG_WARN);
+	mms_log_libbpf();
+	if (argc < 1)
+		return misuse("give a COMMAND (see mmsctl help)");
+	if (!strcmp(argv[0], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	cmd = find_cmd(argc, argv, &word_ok);
+	if (!cmd) {
+		if (word_ok)
+			return misuse("%s: want one of its subcommands%s%s (see mmsctl help)",
+				      argv[0], argc > 1 ? ", not " : "", argc > 1 ? argv[1] : "");
+		return misuse("unknown command '%s' (see mmsctl help)", argv[0]);
+	}
+	snprintf(cur_cmd, sizeof(cur_cmd), "%s%s%s", cmd->name, cmd->sub ? " " : "",
+		 cmd->sub ? cmd->sub : "");
+	/* The subcommand sees its own name as argv[0]. */
+	if (cmd->sub) {
+		argc--;
+		argv++;
+	}
+	return cmd->fn(&c, argc, argv);
+}

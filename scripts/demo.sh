@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#
+# The MMS demo (`make demo`): a network of namespaces, the datapath on every
+# node, management traffic (ping, ssh) over mm0 along onion routes, the
+# counters, and everything torn down again.
+#
+#   scripts/demo.sh [TOPOLOGY [SRC DST]]      default: line5 a e
+#   scripts/demo.sh abilene SNVA NYCM
+#
+# Steps are functions; the management plane is chosen by MMS_DEMO_CP:
+#   static  (default) keys, neighbours and routes installed by hand with
+#           mmsctl (scripts/mms-static.sh)
+# A control plane replaces only mgmt_plane_up: add mgmt_plane_up_<name> that
+# starts it and returns when SRC can reach DST, then MMS_DEMO_CP=<name>.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=scripts/netns.sh
+. "$here/netns.sh"
+# shellcheck source=scripts/mms-static.sh
+. "$here/mms-static.sh"
+
+TOPO=${1:-line5}
+SRC=${2:-}
+DST=${3:-}
+CP=${MMS_DEMO_CP:-static}
+
+if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold="" plain=""; fi
+step() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain"; }
+show() { printf '$ %s\n' "$*"; "$@"; }
+die() { echo "demo: $*" >&2; exit 1; }
+
+build_network() {
+	local topo
+	topo=$(netns_topo "$TOPO") || exit 1
+	step "Topology $(basename "$topo"): one network namespace per node, one veth pair per link"
+	netns_build "$topo" || die "building the namespaces"
+	[ -n "$SRC" ] || SRC=$(netns_nodes | head -n1)
+	[ -n "$DST" ] || DST=$(netns_nodes | tail -n1)
+	{ netns_index "$SRC" >/dev/null && netns_index "$DST" >/dev/null; } ||
+		die "$SRC or $DST is not a node of $TOPO"
+	grep -v '^ *#' "$topo" | sed 's/^/   /'
+}
+
+datapath_up() {
+	local n
+	step "Datapath: XDP on every link, mm0 with a management address in 10.77.0.0/16"
+	for n in $(netns_nodes); do
+		netns_dp_up "$n" || die "datapath on $n"
+		printf '   %-8s mm0 %-12s links: %s\n' "$n" "$(netns_mgmt "$n")" "$(netns_ifs "$n" | tr '\n' ' ')"
+	done
+}
+
+mgmt_plane_up_static() {
+	step "Management plane (static): random hop keys, neighbours and onion routes by hand"
+	static_setup || die "keys and neighbours"
+	static_all || die "routes"
+	echo "   $(find "$NETNS_STATE/keys" -name '*.key' | wc -l) hop keys (0600) in $NETNS_STATE/keys"
+	show mmsctl_at "$SRC" route show
+}
+
+mgmt_plane_up() {
+	declare -F "mgmt_plane_up_$CP" >/dev/null || die "no management plane '$CP'"
+	"mgmt_plane_up_$CP"
+}
+
+traffic() {
+	local s d n tmp
+	s=$(netns_mgmt "$SRC"); d=$(netns_mgmt "$DST")
+	step "ping over mm0: $SRC ($s) -> $DST ($d), path $(netns_path "$SRC" "$DST")"
+	show in_ns "$SRC" ping -c 3 -i 0.3 -W 3 "$d" || die "ping over mm0 failed"
+	step "ssh over mm0: sshd listens on $DST's management address only"
+	tmp=$NETNS_STATE/ssh; mkdir -m 700 "$tmp"
+	netns_sshd "$DST" "$d" "$tmp" || die "sshd"
+	# shellcheck disable=SC2016 # expanded on the far side
+	show netns_ssh "$SRC" "$d" "$tmp" 'echo "hello from $(ip -4 -br addr show dev mm0)"' ||
+		die "ssh over mm0 failed"
+	step "Every node reaches every other over mm0"
+	for n in $(netns_nodes); do
+		[ "$n" = "$SRC" ] && continue
+		if in_ns "$SRC" ping -c 1 -W 3 -q "$(netns_mgmt "$n")" >/dev/null; then
+			printf '   %s -> %-8s ok\n' "$SRC" "$n"
+		else
+			printf '   %s -> %-8s FAILED\n' "$SRC" "$n"
+		fi
+	done
+}
+
+counters() {
+	local n
+	step "Counters (mmsctl stats), non-zero ones per node"
+	for n in $(netns_nodes); do
+		printf '   %-8s %s\n' "$n" "$(mmsctl_at "$n" stats | awk 'NR > 1 && $2 > 0 { printf "%s=%s ", $1, $2 }')"
+	done
+	step "The same as Prometheus metrics (mmsctl stats --prom), on $DST"
+	mmsctl_at "$DST" stats --prom | grep -E '^# (HELP|TYPE) mms_frames|^mms_frames_total.* [1-9]'
+}
+
+[ "$(id -u)" = 0 ] || die "needs root (network namespaces, BPF)"
+[ -x "$MMSCTL" ] || die "$MMSCTL not built (make all)"
+netns_init "mms-demo-$$-"
+trap 'step "Teardown"; netns_cleanup; echo "   namespaces, pins, keys and processes removed"' EXIT
+trap 'exit 1' INT TERM HUP
+build_network
+datapath_up
+mgmt_plane_up
+traffic
+counters
