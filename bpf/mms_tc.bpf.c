@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * mm0 egress (TC): an IP packet the stack sends on mm0 leaves as an MMS
- * frame on a physical link.
+ * mm0 to the links (TC): an IP packet the stack sends on mm0 leaves as an
+ * MMS frame on a physical link. The loader attaches this program at the
+ * ingress of mm0p, the outer side of the pair, not at mm0's egress: by the
+ * time a packet has crossed the pair the stack has completed its checksum
+ * and segmentation (validate_xmit_skb runs after the egress hook), and a
+ * frame enters the next node through XDP, where neither could be done.
  *
  *   destination -> mms_routes[dst] (IPv4 v4-mapped), else the default route
  *   (all-zero key) -> the first alternate whose first-hop port is up and
@@ -13,10 +17,7 @@
  * destinations (neighbour discovery and the like) are dropped without an
  * event; other packets without a usable route raise MMS_EV_NO_ROUTE, at most
  * once per destination and mms_ev_interval_ns, so the agent can ask for one.
- *
- * The loader turns checksum offload and GSO off on mm0: a frame enters
- * another node through XDP, where a pending checksum or a segmentation
- * request would be lost. A GSO packet that arrives anyway is DROP_TOO_BIG.
+ * A GSO packet (the loader keeps mm0 from producing any) is DROP_TOO_BIG.
  */
 #define MMS_CTX_SKB
 #include "mms_lib.h"

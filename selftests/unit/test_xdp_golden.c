@@ -455,7 +455,7 @@ static void mm0_cases(void)
 		check("mm0: anything else goes to the stack untouched", &r, XDP_PASS, -1, &in);
 }
 
-/* ---- TC: mm0 egress ---- */
+/* ---- TC: from mm0 to the links ---- */
 
 static struct ring_buffer *rb;
 static struct mms_event ev[8];
