@@ -31,12 +31,14 @@ CMD_SRCS  := $(wildcard agent/cmd/*.c)
 CMDS      := $(patsubst agent/cmd/%.c,$(B)/%,$(CMD_SRCS))
 TEST_SRCS := $(wildcard selftests/unit/*.c)
 TESTS     := $(patsubst selftests/unit/%.c,$(B)/selftests/%,$(TEST_SRCS))
+BENCH_SRCS := $(wildcard selftests/bench/*.c)
+BENCHES   := $(patsubst selftests/bench/%.c,$(B)/bench/%,$(BENCH_SRCS))
 HDRS      := $(wildcard include/*.h agent/*.h selftests/unit/*.h) \
 	     $(B)/gen/mms_aes_tables.h
 NETNS_TESTS := $(sort $(wildcard selftests/*.sh))
 
 .PHONY: all test unit bench demo fuzz deps clean analyze
-all: $(BPF_OBJS) $(SKELS) $(B)/libmms.a $(CMDS) $(TESTS)
+all: $(BPF_OBJS) $(SKELS) $(B)/libmms.a $(CMDS) $(TESTS) $(BENCHES)
 
 $(B)/gen $(B)/bpf $(B)/obj $(B)/selftests:
 	@mkdir -p $@
@@ -67,6 +69,11 @@ $(B)/%: agent/cmd/%.c $(B)/libmms.a $(HDRS) $(SKELS)
 	$(CC) $(CFLAGS) $< -o $@ $(B)/libmms.a $(LDLIBS)
 
 $(B)/selftests/%: selftests/unit/%.c $(B)/libmms.a $(HDRS) $(SKELS) | $(B)/selftests
+	$(CC) $(CFLAGS) -Iselftests/unit $< -o $@ $(B)/libmms.a $(LDLIBS)
+
+# selftests/bench/X.c -> $(B)/bench/X: microbenchmarks, run by make bench.
+$(B)/bench/%: selftests/bench/%.c $(B)/libmms.a $(HDRS) $(SKELS)
+	@mkdir -p $(B)/bench
 	$(CC) $(CFLAGS) -Iselftests/unit $< -o $@ $(B)/libmms.a $(LDLIBS)
 
 deps:

@@ -3,7 +3,7 @@
  * Datapath loader (loader.h).
  *
  * Two objects: mms_xdp (NIC ingress + the mm0 pass program) and mms_tc (mm0
- * egress). Their shared maps carry LIBBPF_PIN_BY_NAME (bpf/mms_maps.h):
+ * to the links, at mm0p's ingress). Their shared maps carry LIBBPF_PIN_BY_NAME (bpf/mms_maps.h):
  * with the pin root given at open time, the first object loaded creates and
  * pins them, the second and every later agent re-adopt the pins, so
  * forwarding state survives a restart. Without pinning (tests, bench) the
@@ -478,11 +478,13 @@ static __u32 tc_prog_id(int ifindex)
 /* ---- mm0 ---- */
 
 /*
- * Frames leave mm0 through TC and enter the next node through XDP, where a
- * checksum left to the NIC or a segmentation request would be lost: the
- * stack must hand mm0 finished, MTU-sized packets. Checksum offload and TSO
- * go off here; TCP builds GSO packets whatever the device says, so mm0 also
- * gets gso_max_segs 1, which makes every TCP packet a single segment.
+ * Frames leave through the TC program and enter the next node through XDP,
+ * where a checksum left to the NIC or a segmentation request would be lost:
+ * the stack must hand mm0 finished, MTU-sized packets. With checksum offload
+ * and TSO off, validate_xmit_skb() completes both before a packet crosses
+ * the pair to the TC program (tc_attach); TCP builds GSO packets whatever
+ * the device says, so mm0 also gets gso_max_segs 1, which makes every TCP
+ * packet a single segment from the start.
  */
 static int mm0_offloads_off(int sock, const char *ifname)
 {

@@ -42,7 +42,7 @@ enum mms_map {
 enum mms_prog {
 	MMS_PROG_XDP,		/* mms_xdp: NIC ingress */
 	MMS_PROG_XDP_MM0,	/* mms_xdp_mm0: mm0 ingress (pass) */
-	MMS_PROG_TC,		/* mms_tc: mm0 egress */
+	MMS_PROG_TC,		/* mms_tc: mm0 to the links (at mm0p ingress) */
 	MMS_PROG_MAX
 };
 

@@ -112,3 +112,17 @@ int xdp_fwd_plain(struct xdp_md *ctx)
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Egress classifier for shaped links in the flood bench (classic cls_bpf
+ * mode: the return value is the class): MMS frames, by EtherType, go to htb
+ * class 1:10; 0 leaves everything else to the default class. */
+SEC("tc")
+int tc_mgmt_class(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
+	__u8 *eth = data;
+
+	if (data + 14 <= end && eth[12] == 0x88 && eth[13] == 0xb5)
+		return 0x10010;
+	return 0;
+}

@@ -42,7 +42,7 @@ static __always_inline void *ctx_data_end(const struct mms_ctx_t *ctx)
 static __always_inline __u32 ctx_len(const struct mms_ctx_t *ctx)
 {
 #ifdef MMS_CTX_XDP
-	return (__u32)(ctx->data_end - ctx->data);
+	return (__u32)(ctx_data_end(ctx) - ctx_data(ctx));
 #else
 	return ctx->len;
 #endif

@@ -73,8 +73,10 @@ static __always_inline bool mms_hop_ok(const __u32 w[4], const struct mms_hdr *h
  * Entries are indexed by ciphertext bits, which are uniform for real fields;
  * forged blocks fail the checks and are never stored, so a flood can at
  * most make replayed fields evict each other. Per CPU, so no locking: XDP
- * does not nest on a CPU. mms_hop_cache_on = false at load time turns it off
- * (bench figures, and the differential test runs both ways).
+ * runs with bottom halves off and does not nest on a CPU (and an entry torn
+ * anyway would only yield a plaintext that fails the checks of the frame it
+ * is used for). mms_hop_cache_on = false at load time turns the cache off
+ * (bench figures; the differential test runs both ways).
  */
 const volatile bool mms_hop_cache_on = true;
 

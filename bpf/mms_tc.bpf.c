@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * mm0 egress (TC): an IP packet the stack sends on mm0 leaves as an MMS
- * frame on a physical link.
+ * mm0 to the links (TC): an IP packet the stack sends on mm0 leaves as an
+ * MMS frame on a physical link. The loader attaches this program at the
+ * ingress of mm0p, the outer side of the pair, not at mm0's egress: by the
+ * time a packet has crossed the pair the stack has completed its checksum
+ * and segmentation (validate_xmit_skb runs after the egress hook), and a
+ * frame enters the next node through XDP, where neither could be done.
  *
  *   destination -> mms_routes[dst] (IPv4 v4-mapped), else the default route
  *   (all-zero key) -> the first alternate whose first-hop port is up and
@@ -13,10 +17,7 @@
  * destinations (neighbour discovery and the like) are dropped without an
  * event; other packets without a usable route raise MMS_EV_NO_ROUTE, at most
  * once per destination and mms_ev_interval_ns, so the agent can ask for one.
- *
- * The loader turns checksum offload and GSO off on mm0: a frame enters
- * another node through XDP, where a pending checksum or a segmentation
- * request would be lost. A GSO packet that arrives anyway is DROP_TOO_BIG.
+ * A GSO packet (the loader keeps mm0 from producing any) is DROP_TOO_BIG.
  */
 #define MMS_CTX_SKB
 #include "mms_lib.h"
@@ -64,12 +65,14 @@ static __always_inline void mms_event(__u32 type, const struct mms_addr *a, __u3
 /*
  * The destination as a route key. Returns 1 for a unicast destination, 0
  * for one that is never routed (multicast, broadcast, link-local), or the
- * negative counter to drop with.
+ * negative counter to drop with. A frame to a group MAC is never routed
+ * either, whatever its IP destination: the stack meant it for many.
  */
 static __always_inline int mms_dst_key(const void *data, const void *end, struct mms_addr *k)
 {
 	__be16 proto = ld16(data + 12);
 	const __u8 *ip = data + MMS_ETH_LEN, *d;
+	bool group = *(const __u8 *)data & 1;
 
 	if (proto == ETH_P_IP_BE) {
 		if ((const void *)ip + IPV4_HLEN > end)
@@ -77,7 +80,8 @@ static __always_inline int mms_dst_key(const void *data, const void *end, struct
 		if (ip[0] >> 4 != 4)
 			return -MMS_S_DROP_NOT_IP;
 		d = ip + 16;
-		if ((d[0] & 0xf0) == 0xe0 || ld32(d) == 0xffffffff || (d[0] == 169 && d[1] == 254))
+		if (group || (d[0] & 0xf0) == 0xe0 || ld32(d) == 0xffffffff ||
+		    (d[0] == 169 && d[1] == 254))
 			return 0;
 		k->a[10] = 0xff;
 		k->a[11] = 0xff;
@@ -90,7 +94,7 @@ static __always_inline int mms_dst_key(const void *data, const void *end, struct
 		if (ip[0] >> 4 != 6)
 			return -MMS_S_DROP_NOT_IP;
 		d = ip + 24;
-		if (d[0] == 0xff || (d[0] == 0xfe && (d[1] & 0xc0) == 0x80))
+		if (group || d[0] == 0xff || (d[0] == 0xfe && (d[1] & 0xc0) == 0x80))
 			return 0;
 		st64(&k->a[0], ld64(d));
 		st64(&k->a[8], ld64(d + 8));

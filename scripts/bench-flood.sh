@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Management ping through a node whose links are saturated with data.
 #
-#   A ---- B ---- C        links shaped to 100 Mbit/s (tbf) with a prio
+#   A ---- B ---- C        links shaped to 100 Mbit/s (htb) with a priority
 #   iperf3 UDP 300 Mbit/s  A -> C over the data addresses (kernel forwarding)
 #   ping over mm0          A -> C over an MMS route through B, during the flood
 #
-# Management frames leave A with skb priority 7 (prio band 0 inside the
-# shaped queue) and cross B in XDP. For contrast the same ping is run over
-# the data addresses. Prints flood_* figures.
+# Management frames are classified by their EtherType into the htb class
+# with priority (what an operator configures on a shaped uplink); they cross
+# B in XDP. For contrast the same ping is run over the data addresses.
+# Prints flood_* figures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${B:-build}
@@ -15,6 +16,8 @@ MMSCTL=$B/mmsctl
 P="mbf$$"
 PIN=/sys/fs/bpf/$P
 RATE=${FLOOD_RATE:-100mbit}
+MGMT_RATE=10mbit
+DATA_RATE=90mbit
 PINGS=${FLOOD_PINGS:-1000}
 TMP=$(mktemp -d)
 PIDS=()
@@ -42,11 +45,17 @@ ns A ip route add 10.98.2.0/24 via 10.98.1.2
 ns C ip route add 10.98.1.0/24 via 10.98.2.1
 ns B sysctl -qw net.ipv4.ip_forward=1
 
-# Shaped links: a tbf bottleneck whose queue is a 3-band prio qdisc.
+# Shaped links: an htb bottleneck; management (EtherType 0x88b5) gets the
+# class with priority 0 (a classic-mode cls_bpf classifier in
+# bpf/mms_bench.bpf.c; EtherType, since skb->protocol names the inner packet),
+# everything else the data class.
 for d in "A e1" "B e0" "B e1" "C e0"; do
 	set -- $d
-	ns "$1" tc qdisc add dev "$2" root handle 1: tbf rate "$RATE" burst 32k latency 100ms
-	ns "$1" tc qdisc add dev "$2" parent 1:1 handle 10: prio
+	ns "$1" tc qdisc add dev "$2" root handle 1: htb default 20 r2q 100
+	ns "$1" tc class add dev "$2" parent 1: classid 1:1 htb rate "$RATE"
+	ns "$1" tc class add dev "$2" parent 1:1 classid 1:10 htb rate "$MGMT_RATE" ceil "$RATE" prio 0
+	ns "$1" tc class add dev "$2" parent 1:1 classid 1:20 htb rate "$DATA_RATE" ceil "$RATE" prio 1
+	ns "$1" tc filter add dev "$2" parent 1: protocol all prio 1 bpf obj "$B/bpf/mms_bench.bpf.o" sec tc
 done
 
 # MMS datapath, keys, neighbours, routes A <-> C through B.
@@ -67,19 +76,27 @@ ns A ping -c 3 -W 1 10.77.0.3 >/dev/null || { echo "bench-flood: no management p
 ns C iperf3 -s -B 10.98.2.2 -1 >/dev/null 2>&1 &
 PIDS+=($!)
 for _ in $(seq 50); do ns C ss -ltn | grep -q ':5201' && break; sleep 0.1; done
-ns A iperf3 -c 10.98.2.2 -u -b 300M -l 1200 -t $((PINGS / 100 + 6)) >/dev/null 2>&1 &
+ns A iperf3 -c 10.98.2.2 -u -b 300M -l 1200 -t $((PINGS / 100 + 4)) > "$TMP/iperf.out" 2>&1 &
 PIDS+=($!)
 sleep 2	# let the queue fill before measuring
 
-pingstat() {	# name, dst: loss % and p99 RTT of $PINGS pings every 10 ms
-	ns A ping -i 0.01 -W 1 -c "$PINGS" "$2" > "$TMP/$1.ping" 2>&1 || true
-	local sent recv
-	sent=$PINGS
+# Both pings run at once, inside the flood, so they see the same queues.
+ns A ping -i 0.01 -W 1 -c "$PINGS" 10.77.0.3 > "$TMP/flood_mgmt.ping" 2>&1 &
+mp=$!
+ns A ping -i 0.01 -W 1 -c "$PINGS" 10.98.2.2 > "$TMP/flood_data.ping" 2>&1 &
+dp=$!
+wait "$mp" "$dp" 2>/dev/null || true
+wait "${PIDS[1]}" 2>/dev/null || true
+
+pingstat() {	# name: loss % and p99 RTT of $PINGS pings
+	local recv
 	recv=$(grep -c 'time=' "$TMP/$1.ping" || true)
-	awk -v s="$sent" -v r="$recv" -v n="$1" 'BEGIN { printf "%s_loss_pct %.2f %%\n", n, 100 * (s - r) / s }'
+	awk -v s="$PINGS" -v r="$recv" -v n="$1" 'BEGIN { printf "%s_loss_pct %.2f %%\n", n, 100 * (s - r) / s }'
 	grep -o 'time=[0-9.]*' "$TMP/$1.ping" | cut -d= -f2 | sort -n |
 		awk -v n="$1" '{ v[NR] = $1 } END { if (NR) { i = int(NR * 0.99); if (i < 1) i = 1; printf "%s_rtt_p99_ms %.3f ms\n", n, v[i] } }'
 }
-
-pingstat flood_mgmt 10.77.0.3
-pingstat flood_data 10.98.2.2
+pingstat flood_mgmt
+pingstat flood_data
+# the data rate that crossed the bottleneck: proof the links were saturated
+awk '/receiver/ { for (i = 1; i < NF; i++) if ($(i+1) ~ /bits\/sec/) { v = $i; u = $(i+1) } }
+     END { if (u ~ /^K/) v /= 1000; if (u ~ /^G/) v *= 1000; if (v) printf "flood_data_mbps %.1f Mbit/s\n", v }' "$TMP/iperf.out"

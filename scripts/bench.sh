@@ -29,7 +29,7 @@ part() {	# part NAME CMD...: run one bench part, keep its figures
 	"$@" | record || echo "bench: $name failed" >&2
 }
 
-part xdp	"$B/mms-xdpbench"
+part xdp	"$B/bench/bench_xdp"
 part chain	scripts/bench-chain.sh
 part flood	scripts/bench-flood.sh
 part spf	"$B/mms-spfbench"

@@ -455,7 +455,7 @@ static void mm0_cases(void)
 		check("mm0: anything else goes to the stack untouched", &r, XDP_PASS, -1, &in);
 }
 
-/* ---- TC: mm0 egress ---- */
+/* ---- TC: from mm0 to the links ---- */
 
 static struct ring_buffer *rb;
 static struct mms_event ev[8];
@@ -668,6 +668,12 @@ static void tc_cases(void)
 	ip_packet(&in, "169.254.1.1", 40);
 	run_tc("IPv4 link-local: dropped without event", &in, TC_ACT_SHOT, MMS_S_DROP_NO_ROUTE,
 	       &in, 0, 0);
+	routes(NULL, one, 1, &set);
+	ip_packet(&in, "10.77.255.255", 40);
+	memset(in.b, 0xff, 6);
+	run_tc("unicast IP to a group MAC: dropped without event", &in, TC_ACT_SHOT,
+	       MMS_S_DROP_NO_ROUTE, &in, 0, 0);
+	bpf_map_delete_elem(F.map[MMS_MAP_ROUTES], &zero);
 	ip6_packet(&in, "ff02::1");
 	run_tc("IPv6 multicast: dropped without event", &in, TC_ACT_SHOT, MMS_S_DROP_NO_ROUTE,
 	       &in, 0, 0);

@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Datapath microbenchmarks under BPF_PROG_TEST_RUN, printed as
+ * `name value unit` lines for make bench:
+ *
+ *   hop_ns                 an 8-field frame forwarded by mms_xdp, hop cache on
+ *   hop_uncached_ns        the same with the hop cache off: the cipher every time
+ *   empty_ns               the same harness around mms_xdp_mm0 (returns XDP_PASS)
+ *   hop_cost_ns            hop_ns - empty_ns: what a hop costs (goal <= 60)
+ *   hop_uncached_cost_ns   hop_uncached_ns - empty_ns
+ *   aes_block_ns           one AES-128 block with include/mms_aes.h in BPF
+ *   kfunc_aes_block_ns     one block through bpf_crypto_decrypt (Linux 6.10+)
+ *
+ * Each figure is the median over several runs of the kernel's mean time per
+ * iteration, each run `repeat` iterations (default 1e6). The harness
+ * (bpf/mms_dpbench.bpf.c) restores the frame before every iteration and
+ * tail-calls the program under test; every hop run is checked to have
+ * forwarded on every iteration (FORWARD counter == repeat), so no figure can
+ * come from a drop path. The AES figures are their program minus one that
+ * does the same frame access and key lookup without the cipher, and their
+ * output is checked against the userspace decryption.
+ *
+ * Usage: bench_xdp [-r REPEAT] [-n RUNS]
+ */
+#include <getopt.h>
+#include <stdlib.h>
+
+#include <bpf/btf.h>
+
+#include "dp_fixture.h"
+#include "mms_aes.h"
+#include "mms_dpbench.skel.h"
+#include "mms_kfunc.skel.h"
+
+#define HOPS 8
+
+static __u32 repeat = 1000000;
+static int runs = 5;
+
+static struct fix F;
+static struct mms_dpbench *B;
+static __u8 frame[512], key_us[16];
+static __u32 frame_len;
+
+static int fail(const char *what)
+{
+	fprintf(stderr, "bench_xdp: %s\n", what);
+	return 1;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Median over `runs` of the per-iteration time of prog on data; -1 on error
+ * or if a run did not return want_ret on its last iteration. */
+static double timed(int prog, const void *data, __u32 len, __u32 want_ret)
+{
+	struct xdp_md ctx = { .data_end = len, .ingress_ifindex = FIX_LO };
+	double t[16];
+	int n = runs < 16 ? runs : 16;
+
+	for (int i = 0; i < n; i++) {
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = data, .data_size_in = len,
+			    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = repeat);
+
+		fix_sync(&F);
+		if (bpf_prog_test_run_opts(prog, &o) || o.retval != want_ret)
+			return -1;
+		t[i] = o.duration;
+	}
+	qsort(t, (size_t)n, sizeof(t[0]), cmp_double);
+	return t[n / 2];
+}
+
+/* A node with an ingress (1) and an egress (2) neighbour, both on lo. */
+static int seed(void)
+{
+	struct mms_nbr in = { .ifindex = FIX_LO, .state = MMS_NBR_UP,
+			      .mac = { 2, 0, 0, 0, 1, 1 }, .smac = { 2, 0, 0, 0, 0, 1 } };
+	struct mms_nbr out = { .ifindex = FIX_LO, .state = MMS_NBR_UP,
+			       .mac = { 2, 0, 0, 0, 2, 1 }, .smac = { 2, 0, 0, 0, 0, 2 } };
+	static const __u8 tag[4] = { 1, 2, 3, 4 };
+	struct mms_hop_spec spec[HOPS];
+	__u8 keys[HOPS][16], ip[64] = { 0x45 };
+	struct mms_route rt;
+	int n;
+
+	for (int j = 0; j < HOPS; j++) {
+		for (int b = 0; b < 16; b++)
+			keys[j][b] = (__u8)(j * 31 + b * 7 + 3);
+		spec[j].key = keys[j];
+		spec[j].ingress = 1;
+		spec[j].egress = 2;
+	}
+	memcpy(key_us, keys[0], 16);
+	if (fix_key(&F, key_us, 3) || fix_port(&F, 1, &in) || fix_port(&F, 2, &out) ||
+	    mms_route_build(&rt, 9, spec, HOPS, 3, FIX_NOW + 3600, tag))
+		return -1;
+	n = mms_frame_route(frame, sizeof(frame), &rt, out.smac, in.mac, MMS_T_DATA, ip, sizeof(ip));
+	if (n <= 0)
+		return -1;
+	frame_len = (__u32)n;
+	return fix_sync(&F);
+}
+
+static int bench_load(void)
+{
+	__u32 k = 0;
+	struct mms_key sched;
+
+	B = mms_dpbench__open_and_load();
+	if (!B)
+		return -1;
+	memcpy(B->bss->bench_frame, frame, frame_len);
+	B->bss->bench_len = frame_len;
+	mms_key_schedule(key_us, &sched, 0);
+	return bpf_map_update_elem(bpf_map__fd(B->maps.bench_key), &k, &sched, BPF_ANY);
+}
+
+/* The harness around prog_fd: median time, and for mms_xdp the check that
+ * every iteration of every run was a forward. */
+static double hop(int prog_fd, __u32 want_ret, bool forwards)
+{
+	struct mms_counter a[MMS_S_MAX], b[MMS_S_MAX];
+	__u32 k = 0;
+	double t;
+
+	if (bpf_map_update_elem(bpf_map__fd(B->maps.bench_target), &k, &prog_fd, BPF_ANY) ||
+	    fix_stats(&F, a))
+		return -1;
+	t = timed(bpf_program__fd(B->progs.bench_hop), frame, frame_len, want_ret);
+	if (t < 0 || fix_stats(&F, b))
+		return -1;
+	if (forwards && (b[MMS_S_FORWARD].packets - a[MMS_S_FORWARD].packets !=
+			 (__u64)repeat * (__u64)(runs < 16 ? runs : 16)))
+		return -1;
+	return t;
+}
+
+/* Known answer for the AES figures: the block's decryption in userspace. */
+static void plain_of(const __u8 c[16], __u8 p[16])
+{
+	struct mms_key sched;
+	struct mms_hop h;
+
+	mms_key_schedule(key_us, &sched, 0);
+	memcpy(h.c, c, 16);
+	mms_hop_open(sched.rk, &h, (struct mms_hop_plain *)p);
+}
+
+static double aes_block(double base)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = frame_len);
+	__u8 want[16], got[16];
+	double t;
+
+	plain_of(frame, want);
+	if (bpf_prog_test_run_opts(bpf_program__fd(B->progs.bench_aes), &o))
+		return -1;
+	for (int i = 0; i < 4; i++) {
+		__u32 w = htonl(B->bss->bench_out[i]);
+
+		memcpy(got + 4 * i, &w, 4);
+	}
+	if (memcmp(got, want, 16))
+		return -1;
+	t = timed(bpf_program__fd(B->progs.bench_aes), frame, frame_len, XDP_DROP);
+	return t < 0 ? -1 : t - base;
+}
+
+/*
+ * clang 14 drops btf_type_tag from the BTF it emits, so the kernel would not
+ * see kf_val.ctx as a kptr: insert the TYPE_TAG "kptr" between the pointer
+ * and struct bpf_crypto_ctx before load. A no-op when the tag is there.
+ */
+static int kptr_tag_fixup(struct bpf_object *obj)
+{
+	struct btf *btf = bpf_object__btf(obj);
+	const struct btf_type *st, *pt;
+	__s32 sid;
+	__u32 ptr_id;
+	int tag;
+
+	sid = btf ? btf__find_by_name_kind(btf, "kf_val", BTF_KIND_STRUCT) : -ENOENT;
+	if (sid < 0)
+		return sid;
+	st = btf__type_by_id(btf, (__u32)sid);
+	ptr_id = btf_members(st)[0].type;
+	pt = btf__type_by_id(btf, ptr_id);
+	if (!btf_is_ptr(pt))
+		return -EINVAL;
+	if (btf_is_type_tag(btf__type_by_id(btf, pt->type)))
+		return 0;
+	tag = btf__add_type_tag(btf, "kptr", (int)pt->type);
+	if (tag < 0)
+		return tag;
+	/* adding a type may move the type data: look the pointer up again */
+	((struct btf_type *)btf__type_by_id(btf, ptr_id))->type = (__u32)tag;
+	return 0;
+}
+
+/* kfunc_aes_block_ns, or a reason it cannot be had on this kernel. */
+static double kfunc_block(double base, const char **why)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, so);
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = frame_len);
+	struct mms_kfunc *k;
+	__u8 want[16];
+	double t = -1;
+
+	*why = NULL;
+	k = mms_kfunc__open();
+	if (!k || kptr_tag_fixup(k->obj) || mms_kfunc__load(k)) {
+		*why = "the crypto kfuncs do not load (kernel before 6.10, or no CONFIG_BPF_CRYPTO)";
+		mms_kfunc__destroy(k);
+		return -1;
+	}
+	memcpy(k->bss->kf_key, key_us, 16);
+	memcpy(k->bss->kf_src, frame, 16);
+	plain_of(frame, want);
+	if (bpf_prog_test_run_opts(bpf_program__fd(k->progs.kf_setup), &so) ||
+	    k->bss->kf_status) {
+		*why = "bpf_crypto_ctx_create(ecb(aes)) failed";
+		goto out;
+	}
+	if (bpf_prog_test_run_opts(bpf_program__fd(k->progs.kf_aes), &o) || k->bss->kf_status ||
+	    memcmp(k->bss->kf_dst, want, 16)) {
+		*why = "bpf_crypto_decrypt gave a wrong block";
+		goto out;
+	}
+	t = timed(bpf_program__fd(k->progs.kf_aes), frame, frame_len, XDP_DROP);
+	if (t < 0)
+		*why = "timed run failed";
+	else
+		t -= base;
+out:
+	mms_kfunc__destroy(k);
+	return t;
+}
+
+static void line(const char *name, double v)
+{
+	printf("%s %.1f ns\n", name, v);
+}
+
+int main(int argc, char **argv)
+{
+	const char *why = fix_skip_reason();
+	double hop_c, hop_u, empty, noaes, aes, kf;
+	int c;
+
+	while ((c = getopt(argc, argv, "r:n:")) != -1) {
+		if (c == 'r' && atol(optarg) > 0)
+			repeat = (__u32)atol(optarg);
+		else if (c == 'n' && atoi(optarg) > 0)
+			runs = atoi(optarg);
+		else
+			return fail("usage: bench_xdp [-r REPEAT] [-n RUNS]");
+	}
+	if (why)
+		return fail(why);
+	if (fix_netns())
+		return fail("cannot make a network namespace");
+
+	if (fix_open(&F, true) || seed() || bench_load())
+		return fail("cannot load the datapath or the bench programs");
+	empty = hop(mms_dp_prog_fd(F.dp, MMS_PROG_XDP_MM0), XDP_PASS, false);
+	hop_c = hop(mms_dp_prog_fd(F.dp, MMS_PROG_XDP), XDP_REDIRECT, true);
+	noaes = timed(bpf_program__fd(B->progs.bench_noaes), frame, frame_len, XDP_DROP);
+	aes = noaes < 0 ? -1 : aes_block(noaes);
+	kf = noaes < 0 ? -1 : kfunc_block(noaes, &why);
+	mms_dpbench__destroy(B);
+	fix_close(&F);
+
+	if (fix_open(&F, false) || seed() || bench_load())
+		return fail("cannot load the datapath without hop cache");
+	hop_u = hop(mms_dp_prog_fd(F.dp, MMS_PROG_XDP), XDP_REDIRECT, true);
+	mms_dpbench__destroy(B);
+	fix_close(&F);
+
+	if (empty < 0 || hop_c < 0 || hop_u < 0 || aes < 0)
+		return fail("a measured run did not do what it measures");
+	printf("# %u iterations x %d runs, median; 8 hop fields, IPv4 body\n", repeat, runs);
+	line("hop_ns", hop_c);
+	line("hop_uncached_ns", hop_u);
+	line("empty_ns", empty);
+	line("hop_cost_ns", hop_c - empty);
+	line("hop_uncached_cost_ns", hop_u - empty);
+	line("aes_block_ns", aes);
+	if (kf >= 0)
+		line("kfunc_aes_block_ns", kf);
+	else
+		printf("# kfunc_aes_block_ns unavailable: %s\n", why);
+	return 0;
+}

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The loader end to end, in a network namespace of the test's own and under
+ * a pin root of its own (removed on every exit): pins are created and
+ * re-adopted with their contents across a close, XDP and TC attachments
+ * outlive the handle, mm0 is built as documented (NOARP, MTU, address,
+ * offloads, programs, mms_cfg, mms_tx[0]), and teardown removes exactly
+ * what was made.
+ *
+ *   t0 <-veth-> t1          the "NIC" the XDP program goes on
+ *   mm0 <-veth-> mm0p       made by mms_dp_setup_mm0()
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
+#include <linux/if_link.h>
+
+#include "tap.h"
+#include "dp_fixture.h"
+#include "rtnl.h"
+
+static char root[128];
+
+static void cleanup(void)
+{
+	if (root[0])
+		mms_dp_teardown(root);
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	exit(2);	/* runs cleanup() */
+}
+
+/* Calls that are meant to fail log why; keep that out of the test output. */
+static int saved_stderr = -1;
+
+static void quiet(bool on)
+{
+	int null;
+
+	if (on) {
+		fflush(stderr);
+		saved_stderr = dup(2);
+		null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		if (null >= 0) {
+			dup2(null, 2);
+			close(null);
+		}
+	} else if (saved_stderr >= 0) {
+		fflush(stderr);
+		dup2(saved_stderr, 2);
+		close(saved_stderr);
+		saved_stderr = -1;
+	}
+}
+
+static bool exists(const char *dir, const char *name)
+{
+	char p[256];
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	return access(p, F_OK) == 0;
+}
+
+static __u32 xdp_prog(const char *ifname)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	int ifi = (int)if_nametoindex(ifname);
+
+	return ifi && !bpf_xdp_query(ifi, 0, &q) ? q.prog_id : 0;
+}
+
+static __u32 tc_ingress_prog(const char *ifname)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, to, .handle = 1, .priority = 1);
+
+	hook.ifindex = (int)if_nametoindex(ifname);
+	return hook.ifindex && !bpf_tc_query(&hook, &to) ? to.prog_id : 0;
+}
+
+static int ifreq_get(const char *ifname, unsigned long req, struct ifreq *ifr)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc;
+
+	memset(ifr, 0, sizeof(*ifr));
+	snprintf(ifr->ifr_name, sizeof(ifr->ifr_name), "%s", ifname);
+	rc = fd < 0 || ioctl(fd, req, ifr) ? -1 : 0;
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+static int tx_csum(const char *ifname)
+{
+	struct ethtool_value ev = { .cmd = ETHTOOL_GTXCSUM };
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = (void *)&ev;
+	rc = fd < 0 || ioctl(fd, SIOCETHTOOL, &ifr) ? -1 : (int)ev.data;
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+static __u32 pinned_id(const char *name)
+{
+	struct bpf_map_info info;
+	__u32 len = sizeof(info);
+	char p[256];
+	int fd;
+
+	snprintf(p, sizeof(p), "%s/%s", root, name);
+	fd = bpf_obj_get(p);
+	if (fd < 0)
+		return 0;
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		info.id = 0;
+	close(fd);
+	return info.id;
+}
+
+static void check_mm0(struct mms_dp *dp)
+{
+	struct mms_cfg c;
+	struct ifreq ifr;
+	__u32 k = 0, tx = 0;
+	__s64 skew;
+	__u8 mac[6];
+
+	ok(ifreq_get("mm0", SIOCGIFFLAGS, &ifr) == 0 &&
+	   (ifr.ifr_flags & (IFF_NOARP | IFF_UP)) == (IFF_NOARP | IFF_UP),
+	   "mm0 is up and NOARP");
+	ok(ifreq_get("mm0", SIOCGIFMTU, &ifr) == 0 && ifr.ifr_mtu == MMS_MM0_MTU,
+	   "mm0's MTU is %d (1500 - 16 - 256 - 4)", MMS_MM0_MTU);
+	ok(ifreq_get("mm0", SIOCGIFADDR, &ifr) == 0 &&
+	   ((struct sockaddr_in *)&ifr.ifr_addr)->sin_addr.s_addr == htonl(0x0a630001),
+	   "mm0 has 10.99.0.1");
+	ok(tx_csum("mm0") == 0, "mm0's checksum offload is off");
+	ok(xdp_prog("mm0") != 0, "mm0 runs an XDP program (veth delivery into the pair)");
+	ok(tc_ingress_prog("mm0p") != 0, "the TC program is at mm0p's ingress");
+	ok(ifreq_get("mm0", SIOCGIFHWADDR, &ifr) == 0, "mm0's MAC readable");
+	memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	ok(bpf_map_lookup_elem(mms_dp_map_fd(dp, MMS_MAP_CFG), &k, &c) == 0 &&
+	   c.mm0_ifindex == if_nametoindex("mm0") && c.mm0_peer_ifindex == if_nametoindex("mm0p") &&
+	   !memcmp(c.mm0_mac, mac, 6) && c.prio == 3 && c.pcp == 5 && c.dscp == MMS_DSCP_KEEP,
+	   "mms_cfg names mm0, its peer, its MAC, prio 3, pcp 5, DSCP kept");
+	skew = (__s64)(c.unix_minus_boot_ns + fix_clock_ns(CLOCK_BOOTTIME) -
+		       fix_clock_ns(CLOCK_REALTIME));
+	ok(skew > -1000000000ll && skew < 1000000000ll,
+	   "mms_cfg's clock offset gives the wall clock (off by %lld ns)", (long long)skew);
+	ok(bpf_map_lookup_elem(mms_dp_map_fd(dp, MMS_MAP_TX), &k, &tx) == 0 &&
+	   tx == if_nametoindex("mm0p"), "mms_tx[0] is mm0p: redirects there reach mm0");
+}
+
+int main(void)
+{
+	static const char *const pins[] = { "mms_keys", "mms_nbrs", "mms_tx", "mms_routes",
+					    "mms_cfg", "mms_stats", "mms_events" };
+	struct mms_nbr n = { .state = MMS_NBR_UP, .mac = { 2, 0, 0, 0, 0, 1 } };
+	const char *why = fix_skip_reason();
+	struct mms_dp_opts o = { 0 };
+	struct mms_key key, back;
+	__u32 ids[7], prog0, k1 = 1, slot = 1, tx = 0;
+	struct mms_dp *dp;
+	__u8 kb[16] = { 1, 2, 3 };
+	int nl, all, rc;
+
+	if (why)
+		return tap_skip_all(why);
+	if (fix_netns())
+		return tap_skip_all("cannot make a network namespace");
+	mms_log_set_level(MMS_LOG_ERR);
+	mms_log_libbpf();
+	snprintf(root, sizeof(root), "/sys/fs/bpf/mms-test-loader-%d", (int)getpid());
+	atexit(cleanup);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	o.pin_root = root;
+
+	nl = rtnl_open();
+	if (!ok(nl >= 0 && rtnl_veth_add(nl, "t0", "t1") == 0 &&
+		rtnl_link_set(nl, (int)if_nametoindex("t0"), IFF_UP, IFF_UP, 0, 0) == 0 &&
+		rtnl_link_set(nl, (int)if_nametoindex("t1"), IFF_UP, IFF_UP, 0, 0) == 0,
+		"veth t0/t1 made through rtnetlink"))
+		return tap_done();
+	close(nl);
+
+	/* first start */
+	if (!ok(mms_dp_open(&dp, &o) == 0, "open creates the datapath under %s", root))
+		return tap_done();
+	all = 1;
+	for (int i = 0; i < 7; i++) {
+		ids[i] = pinned_id(pins[i]);
+		all &= ids[i] != 0;
+	}
+	ok(all, "all seven maps pinned by name");
+	ok(mms_dp_attach_nic(dp, "t0") == 0 && (prog0 = xdp_prog("t0")) != 0,
+	   "XDP attached to t0");
+	ok(mms_dp_attach_nic(dp, "t0") == 0 && xdp_prog("t0") == prog0,
+	   "attaching again is idempotent");
+	quiet(true);
+	rc = mms_dp_attach_nic(dp, "nosuch0");
+	quiet(false);
+	ok(rc == -ENODEV, "unknown interface refused");
+	ok(mms_dp_setup_mm0(dp, "10.99.0.1/24", 3, 5, MMS_DSCP_KEEP) == 0, "mm0 set up");
+	check_mm0(dp);
+	quiet(true);
+	rc = mms_dp_setup_mm0(dp, "10.99.0.1:24", 3, 5, MMS_DSCP_KEEP) == -EINVAL &&
+	     mms_dp_setup_mm0(dp, "10.99.0.1/33", 3, 5, MMS_DSCP_KEEP) == -EINVAL;
+	quiet(false);
+	ok(rc, "malformed management addresses refused");
+	mms_key_schedule(kb, &key, 1);
+	n.ifindex = if_nametoindex("t0");
+	ok(bpf_map_update_elem(mms_dp_map_fd(dp, MMS_MAP_KEYS), &slot, &key, BPF_ANY) == 0 &&
+	   mms_dp_set_port(dp, 1, &n) == 0, "a key and a neighbour installed");
+	mms_dp_close(dp);
+	ok(xdp_prog("t0") == prog0 && xdp_prog("mm0") != 0 && tc_ingress_prog("mm0p") != 0,
+	   "attachments outlive the handle");
+
+	/* restart */
+	if (!ok(mms_dp_open(&dp, &o) == 0, "open again re-adopts the pins"))
+		return tap_done();
+	all = 1;
+	for (int i = 0; i < 7; i++)
+		all &= pinned_id(pins[i]) == ids[i];
+	ok(all, "same maps as before (ids unchanged)");
+	ok(bpf_map_lookup_elem(mms_dp_map_fd(dp, MMS_MAP_KEYS), &slot, &back) == 0 &&
+	   !memcmp(&back, &key, sizeof(key)) &&
+	   bpf_map_lookup_elem(mms_dp_map_fd(dp, MMS_MAP_TX), &k1, &tx) == 0 && tx == n.ifindex,
+	   "the key and the devmap slot survived the restart");
+	ok(mms_dp_setup_mm0(dp, "10.99.0.1/24", 3, 5, MMS_DSCP_KEEP) == 0,
+	   "mm0 adopted on restart");
+	check_mm0(dp);
+	ok(mms_dp_attach_nic(dp, "t0") == 0 && xdp_prog("t0") != 0 && xdp_prog("t0") != prog0,
+	   "the new XDP program replaces the old one in place");
+	ok(mms_dp_detach_nic(dp, "t1") == 0 && xdp_prog("t0") != 0,
+	   "detaching where nothing of ours runs leaves t0 alone");
+	mms_dp_close(dp);
+
+	/* teardown */
+	ok(mms_dp_teardown(root) == 0, "teardown succeeds");
+	ok(xdp_prog("t0") == 0, "XDP detached from t0");
+	ok(if_nametoindex("mm0") == 0 && if_nametoindex("mm0p") == 0, "mm0 pair deleted");
+	ok(!exists(root, "mms_stats") && access(root, F_OK) != 0, "pins and pin root removed");
+	ok(mms_dp_teardown(root) == 0, "a second teardown is a no-op");
+	root[0] = 0;
+
+	o.pin_root = "/tmp";
+	quiet(true);
+	rc = mms_dp_open(&dp, &o);
+	quiet(false);
+	ok(rc == -ENOTSUP, "a pin root outside bpffs is refused");
+	return tap_done();
+}
