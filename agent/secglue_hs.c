@@ -81,9 +81,7 @@ static void send_hopkey(struct secglue *s, struct sg_peer *p, __u64 now)
 
 	p->key_epoch = epoch;
 	p->key_sent = true;
-	p->key_next = now + (__u64)p->key_backoff_ms * NS_MS;
-	if (p->key_backoff_ms < 8 * SG_KEY_RETRY_MS)
-		p->key_backoff_ms *= 2;
+	p->key_next = now + SG_UNSENT_MS * NS_MS;	/* unless it goes out */
 	sg_due(s, p->key_next);
 	rc = secglue_hop_key(s, &s->id, epoch, key);
 	body[0] = body[1] = body[2] = 0;
@@ -99,10 +97,15 @@ static void send_hopkey(struct secglue *s, struct sg_peer *p, __u64 now)
 	/* An MA next door may not have sent us a beacon yet. */
 	if (rc && p->port && core_nbr_up(s->core, p->port, &nid) && mms_id_eq(&nid, &p->id))
 		rc = core_send_auth(s->core, p->port, NULL, env, sizeof(env), now);
-	if (rc)
+	if (rc) {
 		sg_refuse(s, SG_S_HS_UNSENT, rc, &p->id, "hop key");
-	else
-		sg_count(s, SG_S_HOPKEY_SENT);
+		return;
+	}
+	sg_count(s, SG_S_HOPKEY_SENT);
+	p->key_next = now + (__u64)p->key_backoff_ms * NS_MS;
+	if (p->key_backoff_ms < 8 * SG_KEY_RETRY_MS)
+		p->key_backoff_ms *= 2;
+	sg_due(s, p->key_next);
 }
 
 /* A CONTROL whose routes are sealed in the epoch of the key we sent means
@@ -119,11 +122,30 @@ void sg_control_seen(struct secglue *s, struct sg_peer *p, const __u8 *body, siz
 			p->key_acked = true;
 }
 
+/* Send our response to the MA over our routes to it; held and retried
+ * for a while when we have none yet. */
+static void send_response(struct secglue *s, struct sg_peer *p, __u64 now)
+{
+	int rc = core_send_auth(s->core, 0, &p->id, p->resp, sizeof(p->resp), now);
+
+	if (!rc) {
+		p->have_resp = false;
+		sg_count(s, SG_S_RESPONSE_SENT);
+	} else if (now >= p->resp_until) {
+		p->have_resp = false;
+		sg_refuse(s, SG_S_HS_UNSENT, rc, &p->id, "response");
+	} else {
+		p->resp_next = now + SG_UNSENT_MS * NS_MS;
+		sg_due(s, p->resp_next);
+	}
+}
+
 static void cm_challenge(struct secglue *s, __u16 port, bool routed, const __u8 *m, size_t len)
 {
 	__u8 out[MMS_AUTH_RESPONSE_LEN];
 	__u64 now = sg_now(s);
 	struct mms_id ma, nid;
+	struct sg_peer *p;
 	int rc = mms_auth_cm_challenge(s->acm, routed ? 0 : port, ms_of(now), m, len, out,
 				       sizeof(out));
 
@@ -132,14 +154,21 @@ static void cm_challenge(struct secglue *s, __u16 port, bool routed, const __u8 
 		sg_refuse_hs(s, rc, &ma, "challenge");
 		return;
 	}
-	if (!routed && core_nbr_up(s->core, port, &nid) && mms_id_eq(&nid, &ma))
+	if (!routed && core_nbr_up(s->core, port, &nid) && mms_id_eq(&nid, &ma)) {
 		rc = core_send_auth(s->core, port, NULL, out, (size_t)rc, now);
-	else
-		rc = core_send_auth(s->core, 0, &ma, out, (size_t)rc, now);
-	if (rc)
-		sg_refuse(s, SG_S_HS_UNSENT, rc, &ma, "response");
-	else
-		sg_count(s, SG_S_RESPONSE_SENT);
+		if (rc)
+			sg_refuse(s, SG_S_HS_UNSENT, rc, &ma, "response");
+		else
+			sg_count(s, SG_S_RESPONSE_SENT);
+		return;
+	}
+	p = sg_peer_get(s, &ma);	/* trusted: the library checked */
+	if (!p)
+		return;
+	memcpy(p->resp, out, sizeof(p->resp));
+	p->have_resp = true;
+	p->resp_until = now + SG_RESP_HOLD_MS * NS_MS;
+	send_response(s, p, now);
 }
 
 static void cm_confirm(struct secglue *s, __u16 port, bool routed, const __u8 *m, size_t len)
@@ -162,6 +191,7 @@ static void cm_confirm(struct secglue *s, __u16 port, bool routed, const __u8 *m
 		return;
 	}
 	sg_session_install(s, p, &ns);
+	p->have_resp = false;
 	p->port = !routed && core_nbr_up(s->core, port, &nid) && mms_id_eq(&nid, &ma) ? port : 0;
 	pr_info("%s: session with MA %s up", s->self.pub.name, mms_id_str(&ma, idb));
 	p->key_acked = false;
@@ -239,12 +269,12 @@ static int send_hs(struct secglue *s, struct sg_peer *p, __u8 how, const __u8 *m
 	case HOW_ROUTED:
 		return core_send_auth(s->core, 0, &p->id, msg, len, now);
 	case HOW_RELAY:
-		n = p->have_via ? sg_peer_find(s, &p->via) : NULL;
+		n = sg_peer_find(s, &p->relay);
 		if (!n || !n->cur.s.established || len > MMS_AUTH_MSG_MAX)
 			return -ENETUNREACH;
 		memcpy(body, p->id.b, MMS_ID_LEN);
-		body[MMS_ID_LEN] = (__u8)(p->via_port >> 8);
-		body[MMS_ID_LEN + 1] = (__u8)p->via_port;
+		body[MMS_ID_LEN] = (__u8)(p->relay_port >> 8);
+		body[MMS_ID_LEN + 1] = (__u8)p->relay_port;
 		memcpy(body + SG_RELAY_HDR, msg, len);
 		rc = mms_session_seal(&n->cur.s, SG_ENV_RELAY, body, SG_RELAY_HDR + len, env,
 				      sizeof(env));
@@ -289,6 +319,10 @@ static void try_handshake(struct secglue *s, struct sg_peer *p, __u32 *port_load
 		how = HOW_RELAY;
 		via = MMS_AUTH_VIA_MAX + n->idx;
 		load = &n->load;
+		/* The confirm goes back through the same node, even if a
+		 * later LSA names another one meanwhile. */
+		p->relay = n->id;
+		p->relay_port = p->via_port;
 	} else if (has_key(p)) {
 		how = HOW_ROUTED;
 		via = MMS_AUTH_VIA_MAX + p->idx;
@@ -525,6 +559,10 @@ static __u64 cm_tick(struct secglue *s, __u64 now)
 	for (__u32 x = 0; x < s->npeer; x++) {
 		struct sg_peer *p = s->peer[x];
 
+		if (p->have_resp && now >= p->resp_next)
+			send_response(s, p, now);
+		if (p->have_resp && p->resp_next < next)
+			next = p->resp_next;
 		if (!p->cur.s.established)
 			continue;
 		if (p->key_epoch != epoch) {	/* a key roll: the new epoch's key */

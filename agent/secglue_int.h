@@ -32,6 +32,7 @@
 #define SG_UNSENT_MS	20	/* first retry of a challenge that could not be sent */
 #define SG_REFUSED_MS	10000	/* retry of a peer the registry refused */
 #define SG_KEY_RETRY_MS	300	/* CM: resend a hop key the MA has not used yet */
+#define SG_RESP_HOLD_MS	2000	/* CM: keep trying to send a response this long */
 #define SG_SEQ_BLOCK	(1ull << 20)
 
 enum sg_how { HOW_NONE, HOW_LINK, HOW_RELAY, HOW_ROUTED };
@@ -61,11 +62,18 @@ struct sg_peer {
 	__u16 via_port;			/*   and its port to it */
 	bool have_chal;			/* challenge in flight (resent as is) */
 	__u8 how;			/* enum sg_how it went */
+	struct mms_id relay;		/* HOW_RELAY: through this node */
+	__u16 relay_port;		/*   and its port */
 	__u8 chal[MMS_AUTH_CHALLENGE_LEN];
 	__u32 chal_via;
 	__u64 chal_at, next_try;
 	__u32 backoff_ms;
 	__u32 load;			/* challenges relayed through it (per tick) */
+	/* CM side: a response waiting for a route to the MA (a relayed
+	 * challenge can arrive before our first beacon of that MA) */
+	bool have_resp;
+	__u8 resp[MMS_AUTH_RESPONSE_LEN];
+	__u64 resp_next, resp_until;
 	/* CM side: our hop key at this MA */
 	__u8 key_epoch;
 	bool key_sent, key_acked;
