@@ -22,6 +22,7 @@
  *  7. metrics, and no frame failed hop verification.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -227,12 +228,21 @@ static int make_identities(const char *base)
 	return rc;
 }
 
+/* Each refusal to start says why in one log line (stderr, captured). */
 static void test_refusals(const char *base)
 {
-	char d[700];
+	char d[700], log[700], text[4096];
 	struct mms_identity id;
 	struct mms_err e;
+	int saved = dup(2), fd;
+	long n;
 
+	snprintf(log, sizeof(log), "%s/refusals.log", base);
+	fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || saved < 0)
+		return;
+	fflush(stderr);
+	dup2(fd, 2);
 	snprintf(d, sizeof(d), "%s/missing", base);
 	ok(!secglue_new(d, false, 1), "no state dir: refused");
 	snprintf(d, sizeof(d), "%s/lonely", base);
@@ -243,7 +253,18 @@ static void test_refusals(const char *base)
 	chmod(dir[2], 0755);
 	ok(!secglue_new(dir[2], false, 1), "state dir 0755: refused");
 	chmod(dir[2], 0700);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	close(fd);
 	mms_identity_wipe(&id);
+	n = slurp(log, text, sizeof(text) - 1);
+	text[n > 0 ? n : 0] = 0;
+	ok(strstr(text, "missing: No such file") && strstr(text, "trusts no MA") &&
+	   strstr(text, "the identity is a cm, the agent runs as MA") &&
+	   strstr(text, "the identity is a ma, the agent runs as CM") &&
+	   strstr(text, "mode 0755") && strstr(text, "chmod 700"),
+	   "each refusal logged its reason");
 }
 
 /* ---- checks ---- */
@@ -511,8 +532,7 @@ int main(void)
 	unsigned relayed = 0, far = 0;
 	long ms;
 
-	(void)slurp;	/* tmpdir.h helpers this test does not need */
-	(void)spit;
+	(void)spit;	/* a tmpdir.h helper this test does not need */
 	if (!base)
 		return tap_skip_all("no temporary directory");
 	if (!getenv("V"))
