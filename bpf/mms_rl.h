@@ -63,8 +63,6 @@
 
 #include "mms_lib.h"
 
-#define MMS_RL_SKEW_NS	NSEC_PER_SEC	/* far more than a jiffy */
-
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, MMS_RL_SENDERS);

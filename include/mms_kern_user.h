@@ -92,6 +92,11 @@ struct mms_rl_limit {
 #define MMS_RL_RATE_MAX		100000000	/* 10 ns per frame */
 #define MMS_RL_BURST_MAX	10000000
 
+/* A bucket further ahead of the clock than a conforming frame can leave it
+ * (now + tau + I) by more than this means the clock stepped back: the next
+ * frame finds it full. Far more than the jiffy CPUs' clock samples differ. */
+#define MMS_RL_SKEW_NS		1000000000ull
+
 /* Senders the per-sender table holds (LRU: see bpf/mms_rl.h for why). */
 #define MMS_RL_SENDERS		4096
 
