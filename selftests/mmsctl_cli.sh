@@ -70,6 +70,13 @@ tap_ok "mm0 with a bad DSCP" misuse mm0 10.77.0.1/16 --dscp 64
 tap_ok "attach without a device" misuse attach
 tap_ok "stats --prom and --json together" misuse stats --prom --json
 tap_ok "events with a zero count" misuse events --count 0
+tap_ok "ratelimit set without a level" misuse ratelimit set
+tap_ok "ratelimit rate 0" misuse ratelimit set --nbr 0/5
+tap_ok "ratelimit burst 0" misuse ratelimit set --nbr 10/0
+tap_ok "ratelimit without a burst" misuse ratelimit set --link 10
+tap_ok "ratelimit with junk" misuse ratelimit set --node 10/5x
+tap_ok "ratelimit rate over the maximum" misuse ratelimit set --nbr 100000001/5
+tap_ok "ratelimit show takes no argument" misuse ratelimit show extra
 tap_ok "stats before the datapath is loaded fails" failure stats
 tap_ok "attach to a missing device fails" failure attach nosuchdev0
 
@@ -150,6 +157,20 @@ tap_ok "stats --prom has the forward and drop_hop samples" \
 	      grep -q "^mms_bytes_total{reason=\"drop_hop\"} [0-9]" "$tmp/prom"'
 stats_json() { ctl stats -j | json_ok '"packets" in d["pass"] and "bytes" in d["drop_hop"]'; }
 tap_ok "stats -j is JSON with packets and bytes" stats_json
+
+# ---- control-frame budgets ----
+limits_are() {	# NBR LINK NODE, each RATE/BURST or off
+	[ "$(ctl ratelimit show | awk 'NR >= 2 && NR <= 4 {
+		printf "%s%s", (NR > 2 ? " " : ""), ($2 == "off" ? "off" : $2 "/" $3) }')" = "$*" ]
+}
+tap_ok "ratelimit show: the defaults" limits_are 1000/200 2000/400 10000/2000
+tap_ok "ratelimit set --nbr 5/3 --node off" ctl ratelimit set --nbr 5/3 --node off
+tap_ok "ratelimit show: changed levels only" limits_are 5/3 2000/400 off
+rl_json() { ctl -j ratelimit show | json_ok 'd["limits"]["nbr"] == {"rate": 5, "burst": 3} and d["limits"]["node"]["rate"] == 0 and any(b["level"] == "node" for b in d["buckets"])'; }
+tap_ok "ratelimit show -j is JSON" rl_json
+tap_ok "ratelimit set back to the defaults" ctl ratelimit set --nbr default --node default
+tap_ok "ratelimit show: the defaults again" limits_are 1000/200 2000/400 10000/2000
+tap_ok "mm0 settings left the budgets alone" eval 'ctl mm0 10.77.0.1/16 && limits_are 1000/200 2000/400 10000/2000'
 
 # ---- events: a packet to a management address without a route (and no
 # default route, deleted above) ----

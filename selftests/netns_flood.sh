@@ -74,7 +74,8 @@ snap() {
 	echo "$(mms_stat b drop_ratelimit) $(mms_stat b link_agent) $(mms_stat b deliver_agent)" \
 	     "$(mms_stat b forward) $fb $ab $lb $nb"
 }
-# fields of snap
+# fields of snap, read by name in d()
+# shellcheck disable=SC2034
 S_DRL=0 S_LA=1 S_DA=2 S_FWD=3 S_FP=4 S_FD=5 S_AP=6 S_AD=7 S_LP=8 S_LD=9 S_NP=10 S_ND=11
 ratelimit_moved() { [ "$(mms_stat b drop_ratelimit)" -gt "$1" ]; }
 gone() { ! kill -0 "$1" 2>/dev/null; }

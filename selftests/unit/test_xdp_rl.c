@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include "tap.h"
 #include "dp_fixture.h"
+#include "ratelimit.h"
 #include "rtnl.h"
 
 #define EPOCH	3
@@ -288,7 +289,12 @@ static void sender_level(void)
 	   "DROP_RATELIMIT moved by 5, the sum of the buckets' drops (%llu)",
 	   (unsigned long long)bucket_drops());
 
-	/* 1.5 s later: one and a half tokens, so one frame */
+	/* 1.5 s later: one and a half tokens, so one frame; what `mmsctl
+	 * ratelimit show` computes from the bucket says the same */
+	b = sender(mac_a, FIX_LO);
+	ok(mms_rl_tokens(&b, &F.cfg.rl[MMS_RL_NBR], (FIX_NOW + 2) * NS) == 1,
+	   "userspace reads one token in a's bucket 1.5 s on (%lld)",
+	   mms_rl_tokens(&b, &F.cfg.rl[MMS_RL_NBR], (FIX_NOW + 2) * NS));
 	at(FIX_NOW + 2, 0);
 	run(&h, XDP_PASS, MMS_S_LINK_AGENT, "1.5 s later: one token back");
 	run(&h, XDP_DROP, MMS_S_DROP_RATELIMIT, "  ... and only one");
