@@ -18,7 +18,7 @@ ARCH     := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
 CFLAGS   += $(WARN) -D_GNU_SOURCE -Iinclude -I$(B)/gen -Iagent
-LDLIBS   += -lbpf -lelf -lz -lcrypto
+LDLIBS   += -lbpf -lelf -lz -lcrypto -lm
 BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) \
 	      -Wno-unused-function -Wno-unused-parameter -Iinclude -I$(B)/gen
 
@@ -113,7 +113,7 @@ FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=
 
 $(B)/fuzz/%: selftests/fuzz/%.c $(FUZZ_LIB_SRCS) $(HDRS) | $(B)/gen/mms_aes_tables.h
 	@mkdir -p $(B)/fuzz
-	$(CLANG) $(FUZZ_CFLAGS) $< $(FUZZ_LIB_SRCS) -o $@ -lbpf -lelf -lz -lcrypto
+	$(CLANG) $(FUZZ_CFLAGS) $< $(FUZZ_LIB_SRCS) -o $@ -lbpf -lelf -lz -lcrypto -lm
 
 fuzzers: $(FUZZERS)
 

@@ -136,10 +136,187 @@ static inline __u32 mms_hop_fold(const __u8 *fields, unsigned int n)
 #define MMS_PORT_NONE		0
 #define MMS_MAX_PORTS		256
 
+/* ==================================================================
+ * Control-plane message bodies (payload types HELLO .. NOTIFY).
+ * Owner: the control plane (agent/msg.c parses and builds them).
+ *
+ * Every body has the same shape:
+ *
+ *   fixed part (one struct below, carrying the counts)
+ *   arrays     (count x fixed-size element)
+ *   extensions ext_len bytes of TLVs {type, len, value[len]}; unknown
+ *              types are skipped, so later versions can add fields
+ *   trailer    struct mms_auth_tlr + len bytes of authenticator
+ *
+ * and the body length must equal exactly what the counts say. All fields
+ * are big-endian; structs have no implicit padding. Node identities are
+ * 128-bit component IDs (struct mms_id). Management addresses are 16-byte
+ * IPv6 (IPv4 v4-mapped), as in struct mms_addr.
+ * ================================================================== */
+
+struct mms_id {
+	__u8	b[16];
+};
+
+#define MMS_ROLE_CM		1	/* component manager */
+#define MMS_ROLE_MA		2	/* management authority */
+
+/* Authenticator trailer, last in every body. alg 0 = none (len 0); the
+ * security layer defines the others (e.g. a 32-byte HMAC-SHA256 or a
+ * 64-byte Ed25519 signature). What it covers: every byte of the body before
+ * the authenticator bytes (fixed part, arrays, extensions and this trailer
+ * header), except for beacons, see struct mms_beacon. */
+#define MMS_AUTH_NONE		0
+#define MMS_AUTH_MAX		64
+struct mms_auth_tlr {
+	__u8	alg;		/* MMS_AUTH_* */
+	__u8	len;		/* authenticator bytes that follow, <= MMS_AUTH_MAX */
+	__be16	key_id;		/* which key signed (epoch, key serial); alg-defined */
+};
+
+/* One extension TLV; len counts the value only. */
+struct mms_tlv {
+	__u8	type;
+	__u8	len;
+};
+
+/* HELLO (link scope, every hello interval on every port). A neighbour is up
+ * when it is heard and its hello names us in `seen` with our port (two-way). */
+#define MMS_HELLO_F_TWOWAY	0x01	/* the sender considers the link up */
+struct mms_hello {
+	struct mms_id id;	/* sender */
+	struct mms_id seen;	/* neighbour the sender hears on this link, 0 if none */
+	__be16	port;		/* sender's port on this link */
+	__be16	seen_port;	/* that neighbour's port as it announced it */
+	__be16	hold_ms;	/* declare the sender dead after this long in silence */
+	__u8	role;		/* MMS_ROLE_* */
+	__u8	flags;		/* MMS_HELLO_F_* */
+	__be16	ext_len;
+	__u8	rsvd[2];	/* zero */
+};
+
+/* BEACON (link scope, flooded from an MA). The frame's route header and hop
+ * fields ARE the reverse route to the MA being built (hdr.epoch, expiry,
+ * tag; one field per node on the path, the newest first); the body names
+ * the nodes on the path so a node can refuse a loop. Body:
+ *   struct mms_beacon | path[npath] (struct mms_id, path[0] = the MA) |
+ *   extensions | trailer
+ * npath must equal the frame's nhops. The MA's authenticator covers only
+ * the first MMS_BEACON_COVER bytes (ma, ma_addr, ts_ms, seq: what no CM
+ * changes; npath and the path grow hop by hop) and is copied unchanged by
+ * every CM. */
+#define MMS_BEACON_COVER	44
+struct mms_beacon {
+	struct mms_id ma;	/* originating MA */
+	__u8	ma_addr[16];	/* its management address */
+	__be64	ts_ms;		/* MA wall clock at origination, Unix ms */
+	__be32	seq;		/* per MA, increasing; a CM takes the first copy */
+	__u8	npath;		/* node ids that follow */
+	__u8	flags;		/* zero */
+	__be16	ext_len;
+};
+
+/* BEACON_ACK (routed, CM -> MA over the reverse route just learnt). */
+struct mms_beacon_ack {
+	struct mms_id cm;	/* acknowledging node */
+	struct mms_id ma;	/* the MA that sent the beacon */
+	__u8	cm_addr[16];	/* the node's management address */
+	__be32	beacon_seq;
+	__be32	lsa_seq;	/* the node's current LSA sequence number */
+	__u8	role;		/* MMS_ROLE_* of the acknowledging node */
+	__u8	flags;		/* zero */
+	__be16	ext_len;
+};
+
+/* LSA (routed, CM -> every MA). Body: struct mms_lsa | nbrs[nnbr] |
+ * extensions (MMS_TLV_NAME) | trailer. A link enters an MA's topology only
+ * when both ends list each other with matching ports. */
+#define MMS_TLV_NAME		1	/* node name, 1..63 bytes, no NUL */
+#define MMS_NAME_MAX		63
+struct mms_lsa {
+	struct mms_id origin;
+	__u8	addr[16];	/* origin's management address */
+	__be32	seq;		/* newer replaces older */
+	__be16	nnbr;		/* entries that follow */
+	__u8	role;		/* MMS_ROLE_* */
+	__u8	flags;		/* zero */
+	__be16	ext_len;
+	__u8	rsvd[2];	/* zero */
+};
+
+struct mms_lsa_nbr {
+	struct mms_id id;	/* the neighbour */
+	__be16	port;		/* origin's port towards it */
+	__be16	peer_port;	/* the neighbour's port towards the origin */
+	__be16	cost;		/* link cost, >= 1 */
+	__u8	flags;		/* zero */
+	__u8	rsvd;		/* zero */
+};
+
+/* CONTROL (routed, MA -> CM). op ROUTES carries the CM's routes to dst (the
+ * MA) in order of preference: struct mms_control | nroutes x (struct
+ * mms_ctl_route + nhops hop fields) | extensions | trailer. Every route fits
+ * one frame: 4 routes of 16 hops and a 64-byte authenticator are 1204 bytes,
+ * under the 1224 a 16-hop frame leaves on a 1500-byte link. */
+#define MMS_CTL_ROUTES		1
+#define MMS_CTL_F_DEFAULT	0x01	/* the MA offers to relay CM-to-CM traffic */
+struct mms_control {
+	struct mms_id ma;	/* sender */
+	struct mms_id cm;	/* recipient */
+	__u8	dst[16];	/* address the routes lead to */
+	__be32	seq;		/* per MA, increasing: replays are refused */
+	__be32	lsa_seq;	/* acknowledges the recipient's LSA up to this */
+	__u8	op;		/* MMS_CTL_* */
+	__u8	nroutes;	/* <= MMS_MAX_ALT */
+	__u8	flags;		/* MMS_CTL_F_* */
+	__u8	rsvd;		/* zero */
+	__be16	ext_len;
+	__u8	rsvd2[2];	/* zero */
+};
+
+struct mms_ctl_route {
+	__be16	port;		/* recipient's first-hop port */
+	__u8	nhops;		/* 1..MMS_MAX_HOPS fields follow */
+	__u8	epoch;
+	__be32	expiry;
+	__u8	tag[4];
+};
+
+/* NOTIFY (routed, CM -> MA): failure up-call. */
+#define MMS_NOTIFY_NBR_DOWN	1	/* neighbour nbr on port went away */
+#define MMS_NOTIFY_NO_ROUTE	2	/* the datapath had no usable route to addr */
+#define MMS_NOTIFY_FAILOVER	3	/* the first route to addr was down, an alternate used */
+struct mms_notify {
+	struct mms_id origin;
+	struct mms_id nbr;	/* subject neighbour, 0 if none */
+	__u8	addr[16];	/* subject address, 0 if none */
+	__be32	seq;		/* per origin, increasing */
+	__be16	port;		/* origin's port concerned, 0 if none */
+	__u8	kind;		/* MMS_NOTIFY_* */
+	__u8	flags;		/* zero */
+	__be16	ext_len;
+	__u8	rsvd[2];	/* zero */
+};
+
+/* Largest control body: what a 16-hop routed frame leaves on a 1500-byte link. */
+#define MMS_BODY_MAX		(1500 - MMS_HDR_LEN - MMS_MAX_HOPS * MMS_HOP_LEN - MMS_PL_LEN)
+
+/* ==================== end of control-plane bodies ==================== */
+
 #define MMS_WIRE_ASSERT(c, m) _Static_assert(c, m)
 MMS_WIRE_ASSERT(sizeof(struct mms_hdr) == MMS_HDR_LEN, "mms_hdr size");
 MMS_WIRE_ASSERT(sizeof(struct mms_hop_plain) == MMS_HOP_LEN, "mms_hop_plain size");
 MMS_WIRE_ASSERT(sizeof(struct mms_hop) == MMS_HOP_LEN, "mms_hop size");
 MMS_WIRE_ASSERT(sizeof(struct mms_pl) == MMS_PL_LEN, "mms_pl size");
+MMS_WIRE_ASSERT(sizeof(struct mms_auth_tlr) == 4, "mms_auth_tlr size");
+MMS_WIRE_ASSERT(sizeof(struct mms_hello) == 44, "mms_hello size");
+MMS_WIRE_ASSERT(sizeof(struct mms_beacon) == 48, "mms_beacon size");
+MMS_WIRE_ASSERT(__builtin_offsetof(struct mms_beacon, npath) == MMS_BEACON_COVER, "beacon cover");
+MMS_WIRE_ASSERT(sizeof(struct mms_beacon_ack) == 60, "mms_beacon_ack size");
+MMS_WIRE_ASSERT(sizeof(struct mms_lsa) == 44, "mms_lsa size");
+MMS_WIRE_ASSERT(sizeof(struct mms_lsa_nbr) == 24, "mms_lsa_nbr size");
+MMS_WIRE_ASSERT(sizeof(struct mms_control) == 64, "mms_control size");
+MMS_WIRE_ASSERT(sizeof(struct mms_ctl_route) == 12, "mms_ctl_route size");
+MMS_WIRE_ASSERT(sizeof(struct mms_notify) == 60, "mms_notify size");
 
 #endif /* MMS_WIRE_H */

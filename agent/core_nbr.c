@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Neighbours: a hello on every port every hello_ms (jittered by up to
+ * +/- 1/8 so that nodes do not synchronise). A neighbour is up once its hello
+ * names us and our port (two-way), and down when its hold time (its
+ * dead_mult x hello_ms, carried in the hello) passes in silence, when it
+ * stops naming us, or at once when the port loses carrier.
+ *
+ * A port is a point-to-point neighbour slot: a second node heard on an up
+ * port is refused until the first one times out.
+ */
+#include <string.h>
+
+#include "core_priv.h"
+
+static const __u8 bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+void nbr_publish(struct mms_core *c, __u16 port)
+{
+	const struct core_port *p = &c->port[port];
+	struct mms_nbr n;
+
+	memset(&n, 0, sizeof(n));
+	n.ifindex = p->ifindex;
+	memcpy(n.mac, p->nmac, 6);
+	memcpy(n.smac, p->mac, 6);
+	n.state = core_port_up(c, port) ? MMS_NBR_UP : 0;
+	n.vlan = p->vlan;
+	n.last_rx_ns = p->last_rx;
+	if (c->ops.set_nbr)
+		c->ops.set_nbr(c->ops.ctx, port, &n);
+}
+
+static void send_hello(struct mms_core *c, __u16 port)
+{
+	struct core_port *p = &c->port[port];
+	__u8 body[sizeof(struct mms_hello) + 4 + MMS_AUTH_MAX];
+	__u32 hold = c->cfg.hello_ms * c->cfg.dead_mult;
+	struct msg_hello m;
+	struct msg_auth a;
+	int len;
+
+	memset(&m, 0, sizeof(m));
+	m.id = c->cfg.id;
+	if (p->state != NBR_DOWN) {
+		m.seen = p->nid;
+		m.seen_port = p->nport;
+	}
+	m.port = port;
+	m.hold_ms = (__u16)(hold > 65535 ? 65535 : hold);
+	m.role = c->cfg.role;
+	m.flags = p->state == NBR_UP ? MMS_HELLO_F_TWOWAY : 0;
+	core_auth_init(c, &m.auth);
+	len = msg_hello_build(body, sizeof(body), &m, &a);
+	if (len < 0 || core_sign(c, MMS_T_HELLO, p->state != NBR_DOWN ? &p->nid : NULL, body, &a))
+		return;
+	core_send_link(c, port, bcast, MMS_T_HELLO, NULL, 0, 0, 0, NULL, body, (size_t)len);
+}
+
+static __u64 hello_interval(struct mms_core *c)
+{
+	__u64 i = c->cfg.hello_ms * NS_PER_MS;
+
+	return i - i / 8 + core_rand(c) % (i / 4 + 1);
+}
+
+void nbr_down(struct mms_core *c, __u16 port, const char *why)
+{
+	struct core_port *p = &c->port[port];
+	char id[MMS_ID_STR];
+	bool was_up = p->state == NBR_UP;
+
+	if (p->state == NBR_DOWN)
+		return;
+	p->state = NBR_DOWN;
+	if (!was_up)
+		return;
+	c->stats[CORE_S_NBR_DOWN]++;
+	core_logf(c, MMS_LOG_INFO, "port %u: neighbour %s down: %s", port,
+		  mms_id_str(&p->nid, id), why);
+	nbr_publish(c, port);
+	cm_nbr_changed(c, port, false);
+}
+
+void nbr_rx_hello(struct mms_core *c, __u16 port, const __u8 *src_mac, const struct msg_hello *m)
+{
+	struct core_port *p = &c->port[port];
+	bool twoway, changed;
+	char id[MMS_ID_STR];
+
+	if (mms_id_eq(&m->id, &c->cfg.id)) {
+		core_refuse(c, CORE_S_HELLO_SELF, port, &m->id, "looped hello");
+		return;
+	}
+	if (p->state != NBR_DOWN && !mms_id_eq(&p->nid, &m->id)) {
+		core_refuse(c, CORE_S_HELLO_SECOND, port, &m->id, "port already has a neighbour");
+		return;
+	}
+	if (!core_may_join(c, &m->id, m->role)) {
+		core_refuse(c, CORE_S_JOIN_REFUSED, port, &m->id, "hello");
+		return;
+	}
+	twoway = mms_id_eq(&m->seen, &c->cfg.id) && m->seen_port == port;
+	/* A neighbour that stops naming us has restarted or lost us. */
+	if (p->state == NBR_UP && !twoway)
+		nbr_down(c, port, "no longer two-way");
+	changed = p->state == NBR_UP && (p->nport != m->port || memcmp(p->nmac, src_mac, 6));
+	if (p->state == NBR_DOWN)
+		p->nid = m->id;
+	p->nport = m->port;
+	p->nrole = m->role;
+	memcpy(p->nmac, src_mac, 6);
+	p->last_rx = c->now;
+	p->hold_ns = (__u64)m->hold_ms * NS_PER_MS;
+	if (!twoway) {
+		if (p->state == NBR_DOWN) {
+			p->state = NBR_INIT;
+			send_hello(c, port);	/* let it see us now, not a hello later */
+		}
+		return;
+	}
+	if (p->state == NBR_UP) {
+		if (changed) {
+			nbr_publish(c, port);
+			cm_nbr_changed(c, port, true);
+		}
+		return;
+	}
+	p->state = NBR_UP;
+	c->stats[CORE_S_NBR_UP]++;
+	core_logf(c, MMS_LOG_INFO, "port %u: neighbour %s up (its port %u)", port,
+		  mms_id_str(&m->id, id), m->port);
+	send_hello(c, port);
+	nbr_publish(c, port);
+	cm_nbr_changed(c, port, true);
+}
+
+void nbr_tick(struct mms_core *c)
+{
+	for (__u16 port = 1; port <= c->max_port; port++) {
+		struct core_port *p = &c->port[port];
+
+		if (!p->configured)
+			continue;
+		if (p->state != NBR_DOWN && c->now >= p->last_rx + p->hold_ns)
+			nbr_down(c, port, "hello timeout");
+		if (p->carrier && c->now >= p->next_hello) {
+			send_hello(c, port);
+			p->next_hello = c->now + hello_interval(c);
+		}
+	}
+}
+
+__u64 nbr_next_event(const struct mms_core *c)
+{
+	__u64 t = UINT64_MAX;
+
+	for (__u16 port = 1; port <= c->max_port; port++) {
+		const struct core_port *p = &c->port[port];
+
+		if (!p->configured)
+			continue;
+		if (p->carrier && p->next_hello < t)
+			t = p->next_hello;
+		if (p->state != NBR_DOWN && p->last_rx + p->hold_ns < t)
+			t = p->last_rx + p->hold_ns;
+	}
+	return t;
+}

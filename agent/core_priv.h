@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Inside the control-plane core: state shared by core.c (dispatch, timers,
+ * output), core_nbr.c (hellos), core_cm.c (the CM half: beacons, LSAs,
+ * installing routes) and core_ma.c (the MA half: topology and routes).
+ */
+#ifndef MMS_CORE_PRIV_H
+#define MMS_CORE_PRIV_H
+
+#include "core.h"
+#include "graph.h"
+
+#define NS_PER_MS	1000000ull
+#define NS_PER_S	1000000000ull
+#define NOTIFY_GAP_NS	(100 * NS_PER_MS)
+#define FRAME_MAX	(MMS_MAX_OVERHEAD + 4 + MMS_BODY_MAX + 64)
+/* A frame buffer with room for a VLAN tag, starting 2 bytes past an 8-byte
+ * boundary so that the MMS header after the Ethernet one is 4-byte aligned
+ * (the codec accesses it through struct pointers). */
+#define FRAME_BUF(raw, buf) \
+	__u8 raw[FRAME_MAX + 8] __attribute__((aligned(8))); __u8 *buf = raw + 2
+
+enum nbr_state { NBR_DOWN, NBR_INIT, NBR_UP };
+
+struct core_port {
+	bool configured, carrier;
+	__u32 ifindex;
+	__u8 mac[6];
+	__u16 vlan;
+	/* the neighbour on this port */
+	__u8 state;			/* enum nbr_state */
+	__u8 nrole;
+	__u16 nport;			/* its port number */
+	struct mms_id nid;
+	__u8 nmac[6];
+	__u64 last_rx, hold_ns;		/* last hello, and how long it holds */
+	__u64 next_hello;
+};
+
+/* What a node knows about one MA (the CM half). */
+struct core_ma {
+	bool used;
+	struct mms_id id;
+	struct mms_addr addr;
+	__u32 seq;			/* last beacon taken */
+	__u64 last_beacon;
+	/* reverse routes from the copies of the current beacon, distinct first ports */
+	__u8 nrev;
+	struct mms_route rev[MMS_MAX_ALT];
+	/* routes the MA computed for us (CONTROL) */
+	bool have_ctl;
+	__u8 nctl;
+	__u32 ctl_seq;
+	struct mms_route ctl[MMS_MAX_ALT];
+	/* our LSA at this MA */
+	__u32 lsa_acked;		/* highest of our LSA seqs it acknowledged */
+	bool lsa_any_ack;
+	__u64 lsa_next;			/* next (re)send */
+	__u64 installed_sig;		/* hash of what mms_routes holds for it, 0: none */
+	__u32 expire_at;		/* Unix s: the first installed route expires */
+};
+
+/* One node in an MA's topology. */
+struct topo_node {
+	bool used, joined, has_lsa;
+	struct mms_id id;
+	struct mms_addr addr;
+	__u8 role;
+	__u32 lsa_seq;
+	__u64 lsa_rx;
+	__u16 nnbr;
+	struct msg_lsa_nbr *nbr;	/* nnbr entries, owned */
+	__u32 notify_seq;
+	bool notify_any;
+	/* routes to it */
+	__u64 sig;			/* paths last built, 0: none installed */
+	__u64 refresh_at;		/* rebuild before they expire */
+	bool need_control;		/* resend CONTROL (lost ack, no-route report) */
+	__u32 gidx;			/* index in the current graph */
+};
+
+struct mms_core {
+	struct core_cfg cfg;
+	struct core_ops ops;
+	__u64 now;			/* of the call being served */
+	__u64 rng;
+	__u64 stats[CORE_S_MAX];
+	__u64 last_log[CORE_S_MAX];
+	bool started;
+	struct core_port port[MMS_MAX_PORTS];
+	__u16 max_port;
+
+	/* own key for cfg.epoch (sealing beacon hops) */
+	bool have_key;
+	__u8 key[MMS_KEY_LEN];
+
+	/* CM half */
+	struct core_ma *mas;		/* cfg.max_mas */
+	__u32 lsa_seq;
+	__u64 lsa_due;			/* bump and send after coalescing, 0: none */
+	__u32 notify_seq;
+	__u64 dp_last[2];		/* last NOTIFY for a datapath event, per kind */
+	__u64 default_sig;		/* what the default route holds */
+
+	/* MA half */
+	__u32 beacon_seq, ctl_seq;
+	__u64 beacon_next, beacon_last;
+	struct topo_node *nodes;	/* cfg.max_nodes */
+	__u32 *hash;			/* open addressing: node index + 1, 0 empty */
+	__u32 hash_mask, nnodes;
+	bool topo_dirty;
+	bool owed;			/* some node's need_control is set */
+	__u64 spf_last, spf_next_refresh, age_next;
+	struct graph g;
+	struct graph_alts alts;
+	__u32 alts_n, alts_links;	/* sizes alts was allocated for */
+};
+
+/* core.c */
+__u64 core_rand(struct mms_core *c);
+__u64 core_unix_s(const struct mms_core *c);
+__u64 core_unix_ms(const struct mms_core *c);
+void core_logf(struct mms_core *c, enum mms_log_level l, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Count a refusal and log it (rate-limited per counter), naming the port's
+ * neighbour and the node concerned. */
+void core_refuse(struct mms_core *c, enum core_stat s, __u16 port, const struct mms_id *who,
+		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static inline void core_count(struct mms_core *c, enum core_stat s)
+{
+	c->stats[s]++;
+}
+/* Send a frame built by codec at buf (room for a VLAN tag after it). */
+void core_send(struct mms_core *c, __u16 port, __u8 *buf, size_t len);
+/* Build and send a link-scope frame on port. */
+void core_send_link(struct mms_core *c, __u16 port, const __u8 dst[6], __u8 type,
+		    const struct mms_hop *hops, __u8 nhops, __u8 epoch, __u32 expiry,
+		    const __u8 tag[4], const __u8 *body, size_t blen);
+/* Send body along the first route of rs[0..n) whose first hop is up.
+ * Returns 0 or -ENETUNREACH (counted as NO_ROUTE). */
+int core_send_routed(struct mms_core *c, const struct mms_route *rs, unsigned n, __u8 type,
+		     const __u8 *body, size_t blen, const struct mms_id *to);
+/* mms_routes[dst] = r[0..n), or delete it when n is 0. */
+void core_put_routes(struct mms_core *c, const struct mms_addr *dst, const struct mms_route *r,
+		     unsigned n);
+/* Put our authenticator on a body built with an empty one of a.len bytes. */
+int core_sign(struct mms_core *c, __u8 type, const struct mms_id *peer, __u8 *body,
+	      const struct msg_auth *where);
+/* Our authenticator settings for a message about to be built. */
+void core_auth_init(const struct mms_core *c, struct msg_auth *a);
+int core_verify(struct mms_core *c, __u8 type, const struct mms_id *signer, const __u8 *body,
+		size_t len, const struct msg_auth *a);
+bool core_may_join(struct mms_core *c, const struct mms_id *id, __u8 role);
+int core_key_of(struct mms_core *c, const struct mms_id *id, __u8 key[MMS_KEY_LEN]);
+/* The same for another epoch (a beacon sealed before or after a key roll). */
+int core_key_at(struct mms_core *c, const struct mms_id *id, __u8 epoch, __u8 key[MMS_KEY_LEN]);
+bool core_port_up(const struct mms_core *c, __u16 port);
+__u64 core_hash(__u64 h, const void *p, size_t n);
+
+/* core_nbr.c */
+void nbr_rx_hello(struct mms_core *c, __u16 port, const __u8 *src_mac, const struct msg_hello *m);
+void nbr_tick(struct mms_core *c);
+void nbr_down(struct mms_core *c, __u16 port, const char *why);
+void nbr_publish(struct mms_core *c, __u16 port);
+__u64 nbr_next_event(const struct mms_core *c);
+
+/* core_cm.c */
+void cm_rx_beacon(struct mms_core *c, __u16 port, const struct mms_hdr *h,
+		  const struct mms_hop *hops, const struct msg_beacon *b, const __u8 *body,
+		  size_t blen);
+void cm_rx_control(struct mms_core *c, const struct msg_control *m, const __u8 *body, size_t blen);
+void cm_nbr_changed(struct mms_core *c, __u16 port, bool up);
+void cm_tick(struct mms_core *c);
+__u64 cm_next_event(const struct mms_core *c);
+void cm_notify(struct mms_core *c, __u8 kind, __u16 port, const struct mms_id *nbr,
+	       const struct mms_addr *addr);
+unsigned cm_ma_count(const struct mms_core *c);
+int cm_send_to_ma(struct mms_core *c, const struct mms_id *id, __u8 type, const __u8 *body,
+		  size_t len);
+
+/* core_ma.c */
+int ma_init(struct mms_core *c);
+void ma_free(struct mms_core *c);
+void ma_rx_ack(struct mms_core *c, const struct msg_ack *m, const __u8 *body, size_t blen);
+void ma_rx_lsa(struct mms_core *c, const struct msg_lsa *m, const __u8 *body, size_t blen);
+void ma_rx_notify(struct mms_core *c, const struct msg_notify *m, const __u8 *body, size_t blen);
+void ma_topology_changed(struct mms_core *c);
+void ma_rebuild_all(struct mms_core *c);
+void ma_tick(struct mms_core *c);
+__u64 ma_next_event(const struct mms_core *c);
+unsigned ma_topo_nodes(const struct mms_core *c);
+
+#endif /* MMS_CORE_PRIV_H */
