@@ -35,6 +35,7 @@
 
 #include "loader.h"
 #include "log.h"
+#include "ratelimit.h"
 #include "rtnl.h"
 #include "mms_xdp.skel.h"
 #include "mms_tc.skel.h"
@@ -319,14 +320,9 @@ int mms_dp_open(struct mms_dp **out, const struct mms_dp_opts *o)
 	if (err)
 		goto fail;
 	if (fresh) {	/* a new node keeps the inner DSCP until told otherwise */
-		struct mms_cfg c = {
-			.dscp = MMS_DSCP_KEEP,
-			.rl = {
-				[MMS_RL_NBR] = { MMS_RL_NBR_RATE, MMS_RL_NBR_BURST },
-				[MMS_RL_LINK] = { MMS_RL_LINK_RATE, MMS_RL_LINK_BURST },
-				[MMS_RL_NODE] = { MMS_RL_NODE_RATE, MMS_RL_NODE_BURST },
-			},
-		};
+		struct mms_cfg c = { .dscp = MMS_DSCP_KEEP };
+
+		mms_rl_defaults(&c);	/* and the default control-frame budgets */
 
 		err = cfg_write(dp, &c);
 		if (err)

@@ -9,13 +9,50 @@
 
 #include "ratelimit.h"
 
+static const char *const class_names[MMS_RL_CLASSES] = {
+	[MMS_RL_LINK_SCOPE] = "link-scope", [MMS_RL_ROUTED] = "routed",
+};
+
 static const char *const level_names[MMS_RL_LEVELS] = {
 	[MMS_RL_NBR] = "nbr", [MMS_RL_LINK] = "link", [MMS_RL_NODE] = "node",
 };
 
+/*
+ * Link scope: hellos every 15 ms and a beacon per MA every 100 ms (plus
+ * duplicates) per neighbour are well under 1000/s. Routed: an MA gets every
+ * node's beacon acks (one per node per beacon, 10/s by default) and LSAs
+ * through its few neighbours, so 5000/s per neighbour and 20000/s in all is
+ * an MA of about 2000 nodes; larger networks raise them (docs/datapath.md).
+ */
+static const struct mms_rl_limit defaults[MMS_RL_CLASSES][MMS_RL_LEVELS] = {
+	[MMS_RL_LINK_SCOPE] = {
+		[MMS_RL_NBR] = { 1000, 200 },
+		[MMS_RL_LINK] = { 2000, 400 },
+		[MMS_RL_NODE] = { 10000, 2000 },
+	},
+	[MMS_RL_ROUTED] = {
+		[MMS_RL_NBR] = { 5000, 1000 },
+		[MMS_RL_LINK] = { 5000, 1000 },
+		[MMS_RL_NODE] = { 20000, 4000 },
+	},
+};
+
+const char *mms_rl_class_name(enum mms_rl_class c)
+{
+	return (unsigned int)c < MMS_RL_CLASSES ? class_names[c] : NULL;
+}
+
 const char *mms_rl_level_name(enum mms_rl_level l)
 {
 	return (unsigned int)l < MMS_RL_LEVELS ? level_names[l] : NULL;
+}
+
+int mms_rl_class_parse(const char *s)
+{
+	for (int c = 0; c < MMS_RL_CLASSES; c++)
+		if (!strcmp(s, class_names[c]))
+			return c;
+	return -1;
 }
 
 int mms_rl_level_parse(const char *s)
@@ -26,16 +63,18 @@ int mms_rl_level_parse(const char *s)
 	return -1;
 }
 
-struct mms_rl_limit mms_rl_default(enum mms_rl_level l)
+struct mms_rl_limit mms_rl_default(enum mms_rl_class c, enum mms_rl_level l)
 {
-	static const struct mms_rl_limit d[MMS_RL_LEVELS] = {
-		[MMS_RL_NBR] = { MMS_RL_NBR_RATE, MMS_RL_NBR_BURST },
-		[MMS_RL_LINK] = { MMS_RL_LINK_RATE, MMS_RL_LINK_BURST },
-		[MMS_RL_NODE] = { MMS_RL_NODE_RATE, MMS_RL_NODE_BURST },
-	};
 	static const struct mms_rl_limit none;
 
-	return (unsigned int)l < MMS_RL_LEVELS ? d[l] : none;
+	if ((unsigned int)c >= MMS_RL_CLASSES || (unsigned int)l >= MMS_RL_LEVELS)
+		return none;
+	return defaults[c][l];
+}
+
+void mms_rl_defaults(struct mms_cfg *cfg)
+{
+	memcpy(cfg->rl, defaults, sizeof(cfg->rl));
 }
 
 /* Decimal digits only, up to the next `stop` (or the end), in 1..max. */
@@ -55,17 +94,18 @@ static bool parse_u32(const char *s, char stop, unsigned long max, __u32 *out, c
 	return true;
 }
 
-bool mms_rl_limit_parse(const char *s, enum mms_rl_level l, struct mms_rl_limit *out)
+bool mms_rl_limit_parse(const char *s, enum mms_rl_class c, enum mms_rl_level l,
+			struct mms_rl_limit *out)
 {
 	struct mms_rl_limit v;
 	const char *e;
 
-	if (!s || (unsigned int)l >= MMS_RL_LEVELS)
+	if (!s || (unsigned int)c >= MMS_RL_CLASSES || (unsigned int)l >= MMS_RL_LEVELS)
 		return false;
 	if (!strcmp(s, "off")) {
 		v.rate = v.burst = 0;
 	} else if (!strcmp(s, "default")) {
-		v = mms_rl_default(l);
+		v = mms_rl_default(c, l);
 	} else if (!parse_u32(s, '/', MMS_RL_RATE_MAX, &v.rate, &e) ||
 		   !parse_u32(e + 1, '\0', MMS_RL_BURST_MAX, &v.burst, &e)) {
 		return false;

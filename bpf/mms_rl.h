@@ -4,15 +4,25 @@
  * (LINK_AGENT, DELIVER_AGENT), so that one neighbour flooding hellos,
  * beacons, challenges or routed control frames can neither starve the agent
  * nor crowd out the other neighbours' control frames. A frame is charged to
- * three token buckets in turn (limits in mms_cfg.rl, rate 0 = level off):
+ * three token buckets in turn (limits in mms_cfg.rl[class], rate 0 = level
+ * off), each kept per class (link scope, routed):
  *
- *   sender  mms_rl_nbr[(ingress ifindex, source MAC)]   LRU hash
- *   link    mms_rl_link[ingress ifindex]                hash
- *   node    mms_rl_node[0]                              array
+ *   sender  mms_rl_nbr[(ingress ifindex, source MAC, class)]   LRU hash
+ *   link    mms_rl_link[(ingress ifindex, class)]              hash
+ *   node    mms_rl_node[class]                                 array
  *
  * and is DROP_RATELIMIT as soon as one refuses it (tokens taken at earlier
  * levels stay taken). Each bucket counts what it passed and refused, so
  * `mmsctl ratelimit show` names the sender and the level that dropped.
+ *
+ * Why two classes. Link-scope frames reach the agent with no check at all,
+ * cost it a signature check each (hellos and beacons carry authenticators)
+ * and legitimately come at a few per second per neighbour; routed control
+ * frames carry a verified hop field, and at an MA every node's beacon acks
+ * and LSAs arrive through its few neighbours, so their budget must be far
+ * larger. One budget for both would have to be the larger one, open to the
+ * cheapest flood; and a link-scope flood would crowd out the routed control
+ * a neighbour relays for the nodes behind it.
  *
  * Why three levels. A routed control frame's source MAC is verified (it is
  * the ingress port's neighbour, DROP_INGRESS otherwise), a link-scope frame's
@@ -71,19 +81,19 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } mms_rl_nbr SEC(".maps");
 
-/* One entry per interface the program runs on; when full (more interfaces
- * than ports), a new interface has no link level. */
+/* Two entries (classes) per interface the program runs on; when full (more
+ * interfaces than ports), a new interface has no link level. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MMS_MAX_PORTS);
-	__type(key, __u32);
+	__uint(max_entries, MMS_RL_CLASSES * MMS_MAX_PORTS);
+	__type(key, struct mms_rl_link_key);
 	__type(value, struct mms_rl_bucket);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } mms_rl_link SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, MMS_RL_CLASSES);
 	__type(key, __u32);
 	__type(value, struct mms_rl_bucket);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
@@ -129,47 +139,49 @@ static __always_inline struct mms_rl_bucket *mms_rl_get(void *map, const void *k
 }
 
 /*
- * Charge a control frame from (ifindex, MAC `src`: the six bytes of the
- * source address as loaded from the frame) to the budgets. Returns true if
- * it may go to the agent. A subprogram: both agent exits of mms_xdp call it.
+ * Charge a control frame of class cls (enum mms_rl_class) from (ifindex,
+ * MAC `src`: the six bytes of the source address as loaded from the frame)
+ * to its budgets. Returns true if it may go to the agent. A subprogram: both
+ * agent exits of mms_xdp call it.
  */
-static __noinline bool mms_rl_admit(__u32 ifindex, __u64 src)
+static __noinline bool mms_rl_admit(__u32 ifindex, __u64 src, __u32 cls)
 {
 	const struct mms_cfg *cfg = mms_cfg_get();
+	struct mms_rl_link_key lkey = { .ifindex = ifindex, .cls = cls };
+	struct mms_rl_key key = { .ifindex = ifindex, .cls = (__u8)cls };
 	struct mms_rl_bucket *nb = NULL, *b;
-	struct mms_rl_key key = { .ifindex = ifindex };
-	__u32 zero = 0;
+	const struct mms_rl_limit *l;
 	__u64 now;
 
-	if (!cfg)
-		return true;	/* cannot happen: mms_cfg is a one-entry array */
-	if (!cfg->rl[MMS_RL_NBR].rate && !cfg->rl[MMS_RL_LINK].rate &&
-	    !cfg->rl[MMS_RL_NODE].rate)
+	if (!cfg || cls >= MMS_RL_CLASSES)
+		return true;	/* cannot happen: a one-entry array, our own constants */
+	l = cfg->rl[cls];
+	if (!l[MMS_RL_NBR].rate && !l[MMS_RL_LINK].rate && !l[MMS_RL_NODE].rate)
 		return true;
 	now = mms_now_ns(cfg);
 	st32(key.mac, (__u32)src);
 	st16(key.mac + 4, (__u16)(src >> 32));
 
-	if (cfg->rl[MMS_RL_NBR].rate) {
+	if (l[MMS_RL_NBR].rate) {
 		nb = bpf_map_lookup_elem(&mms_rl_nbr, &key);
-		if (nb && !mms_rl_take(nb, &cfg->rl[MMS_RL_NBR], now))
+		if (nb && !mms_rl_take(nb, &l[MMS_RL_NBR], now))
 			return false;
 	}
-	if (cfg->rl[MMS_RL_LINK].rate) {
-		b = mms_rl_get(&mms_rl_link, &ifindex);
-		if (b && !mms_rl_take(b, &cfg->rl[MMS_RL_LINK], now))
+	if (l[MMS_RL_LINK].rate) {
+		b = mms_rl_get(&mms_rl_link, &lkey);
+		if (b && !mms_rl_take(b, &l[MMS_RL_LINK], now))
 			return false;
 	}
-	if (cfg->rl[MMS_RL_NODE].rate) {
-		b = bpf_map_lookup_elem(&mms_rl_node, &zero);
-		if (b && !mms_rl_take(b, &cfg->rl[MMS_RL_NODE], now))
+	if (l[MMS_RL_NODE].rate) {
+		b = bpf_map_lookup_elem(&mms_rl_node, &cls);
+		if (b && !mms_rl_take(b, &l[MMS_RL_NODE], now))
 			return false;
 	}
-	if (cfg->rl[MMS_RL_NBR].rate && !nb) {
+	if (l[MMS_RL_NBR].rate && !nb) {
 		/* A sender new to the table, admitted by the link and the
 		 * node: its bucket starts full, less this frame. */
 		b = mms_rl_get(&mms_rl_nbr, &key);
-		if (b && !mms_rl_take(b, &cfg->rl[MMS_RL_NBR], now))
+		if (b && !mms_rl_take(b, &l[MMS_RL_NBR], now))
 			return false;	/* only if another CPU filled it meanwhile */
 	}
 	return true;

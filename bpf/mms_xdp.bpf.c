@@ -16,7 +16,7 @@
  * bpf_redirect_map() fail, counted as DROP_REDIRECT (the loader fills mms_tx
  * together with mms_nbrs, so it means a half-configured port); and a frame
  * for the agent (LINK_AGENT, DELIVER_AGENT) over its sender's, link's or
- * node's budget is DROP_RATELIMIT (bpf/mms_rl.h). Data and forwarded frames
+ * node's budget for its class is DROP_RATELIMIT (bpf/mms_rl.h). Data and forwarded frames
  * are never charged, so the management data path is never throttled by it.
  */
 #define MMS_CTX_XDP
@@ -44,7 +44,7 @@ static __always_inline int mms_deliver(struct xdp_md *ctx, struct mms_hdr *h,
 		/* Charged to the neighbour the frame came from (its MAC was
 		 * verified against the ingress port): a relay's budget covers
 		 * everything it delivers to us. */
-		if (!mms_rl_admit(ctx->ingress_ifindex, src))
+		if (!mms_rl_admit(ctx->ingress_ifindex, src, MMS_RL_ROUTED))
 			return mms_drop(len, MMS_S_DROP_RATELIMIT);
 		/* The agent trusts this mark: the frame arrived without it
 		 * (DROP_FLAGS otherwise) and its hop verified here. */
@@ -162,7 +162,7 @@ int mms_xdp(struct xdp_md *ctx)
 		return mms_drop(len, MMS_S_DROP_TRUNCATED);
 	src = ld32(data + 6) | (__u64)ld16(data + 10) << 32;
 	if (h->scope == MMS_SCOPE_LINK) {
-		if (!mms_rl_admit(ctx->ingress_ifindex, src))
+		if (!mms_rl_admit(ctx->ingress_ifindex, src, MMS_RL_LINK_SCOPE))
 			return mms_drop(len, MMS_S_DROP_RATELIMIT);
 		return mms_exit(len, MMS_S_LINK_AGENT, XDP_PASS);
 	}

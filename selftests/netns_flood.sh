@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #
 # One neighbour floods b with control frames at full speed; b's control-frame
-# budgets (bpf/mms_rl.h, defaults: 1000/s burst 200 per sender, 2000/s burst
-# 400 per link, 10000/s burst 2000 per node) keep what reaches b's agent
-# bounded and leave the other neighbours' control frames and the management
-# traffic crossing b alone:
+# budgets (bpf/mms_rl.h; defaults for link-scope frames 1000/s burst 200 per
+# sender, 2000/s burst 400 per link, 10000/s burst 2000 per node; for routed
+# control 5000/1000 per sender and per link, 20000/4000 per node) keep what
+# reaches b's agent bounded and leave the other neighbours' control frames
+# and the management traffic crossing b alone:
 #
 #            a (10.77.0.1)
 #            |
@@ -48,10 +49,9 @@ fmac=$(netns_mac f b)
 amac=$(netns_mac a b)
 limits_are_defaults() {
 	mmsctl_at b ratelimit show | awk '
-		$1 == "nbr" && $2 == 1000 && $3 == 200 { n++ }
-		$1 == "link" && $2 == 2000 && $3 == 400 { n++ }
-		$1 == "node" && $2 == 10000 && $3 == 2000 { n++ }
-		END { exit n != 3 }'
+		NF == 4 && $1 != "CLASS" { got = got " " $1 "/" $2 "/" $3 "/" $4 }
+		END { exit got != " link-scope/nbr/1000/200 link-scope/link/2000/400 link-scope/node/10000/2000" \
+			" routed/nbr/5000/1000 routed/link/5000/1000 routed/node/20000/4000" }'
 }
 tap_ok "b runs with the default budgets" limits_are_defaults
 tap_ok "ping $A -> $C over mm0 before any flood" in_ns a ping -c 2 -i 0.2 -W 2 -I "$A" "$C"
@@ -60,17 +60,17 @@ inject() {	# NODE ARGS...: mms-inject with NODE's pins
 	local n=$1; shift
 	nsx "$n" "$MMS_BUILD/mms-inject" --pin "$(netns_pin "$n")" "$@"
 }
-# bucket LEVEL DEV [MAC]: "passed dropped" of one of b's buckets (0 0 if none)
+# bucket CLASS LEVEL DEV [MAC]: "passed dropped" of one of b's buckets (0 0 if none)
 bucket() {
-	mmsctl_at b ratelimit show | awk -v l="$1" -v d="$2" -v m="${3:--}" '
-		$1 == l && $2 == d && $3 == m { print $5, $6; f = 1 }
+	mmsctl_at b ratelimit show | awk -v c="$1" -v l="$2" -v d="$3" -v m="${4:--}" '
+		NF == 7 && $1 == c && $2 == l && $3 == d && $4 == m { print $6, $7; f = 1 }
 		END { if (!f) print 0, 0 }'
 }
-# snap: the numbers every flood is judged by, as one line
+# snap CLASS: the numbers every flood of that class is judged by, as one line
 snap() {
 	local fb ab lb nb
-	fb=$(bucket nbr to-f "$fmac"); ab=$(bucket nbr to-a "$amac")
-	lb=$(bucket link to-f); nb=$(bucket node -)
+	fb=$(bucket "$1" nbr to-f "$fmac"); ab=$(bucket "$1" nbr to-a "$amac")
+	lb=$(bucket "$1" link to-f); nb=$(bucket "$1" node -)
 	echo "$(mms_stat b drop_ratelimit) $(mms_stat b link_agent) $(mms_stat b deliver_agent)" \
 	     "$(mms_stat b forward) $fb $ab $lb $nb"
 }
@@ -80,14 +80,14 @@ S_DRL=0 S_LA=1 S_DA=2 S_FWD=3 S_FP=4 S_FD=5 S_AP=6 S_AD=7 S_LP=8 S_LD=9 S_NP=10 
 ratelimit_moved() { [ "$(mms_stat b drop_ratelimit)" -gt "$1" ]; }
 gone() { ! kill -0 "$1" 2>/dev/null; }
 
-# flood NAME A_CMD F_ARGS...: start f's flood (F_ARGS to mms-inject); once
+# flood NAME CLASS A_CMD F_ARGS...: start f's flood (F_ARGS to mms-inject); once
 # b drops its frames, a's own frames (A_CMD: mms-inject arguments for a, in
 # one word) and a's ping to c; when both are done, stop the flood. Leaves
 # s0/s1 (snap before/after), sent, rate, secs (the flood's, rounded up),
 # loss (ping: lost, sent) and on (the flood was still on at the end).
 flood() {
-	local name=$1 a_args=$2 log=$tmp/flood.log apid fpid out t0 t1; shift 2
-	read -ra s0 <<<"$(snap)"
+	local name=$1 cls=$2 a_args=$3 log=$tmp/flood.log apid fpid out t0 t1; shift 3
+	read -ra s0 <<<"$(snap "$cls")"
 	t0=$(date +%s%N)
 	netns_bg f "$log" "$MMS_BUILD/mms-inject" --pin "$(netns_pin f)" --gap-us 0 \
 		--seconds "$FLOOD_MAX_S" --count 100000000 -v "$@"
@@ -108,7 +108,7 @@ flood() {
 	sent=$(tail -n1 "$log")
 	rate=$(sed -n 's/.*(\([0-9]*\) frames\/s).*/\1/p' "$log")
 	a_sent=$(tail -n1 "$tmp/a.log")
-	read -ra s1 <<<"$(snap)"
+	read -ra s1 <<<"$(snap "$cls")"
 	tap_diag "$name: f sent ${sent:-?} frames at ${rate:-?} frames/s;" \
 		"ping: ${loss[0]} of ${loss[1]} lost; b: $(mmsctl_at b stats | awk '$1 == "drop_ratelimit"')"
 }
@@ -129,7 +129,7 @@ common_checks() {	# NAME: what holds for every flood
 }
 
 # ---- 1. link scope, f's own MAC ----
-flood "link flood" "--link hello --port $(netns_port a b) --count $A_FRAMES --gap-us 10000" \
+flood "link flood" link-scope "--link hello --port $(netns_port a b) --count $A_FRAMES --gap-us 10000" \
 	--link hello,beacon,auth --port "$(netns_port f b)"
 common_checks "link flood"
 tap_cmp "link flood: a's $A_FRAMES hellos all reached b's agent" "$(d S_AP)" -eq "${a_sent:-0}"
@@ -142,7 +142,7 @@ tap_cmp "link flood: f's frames to b's agent <= 200 + 1000/s x ${secs}s" \
 	$(($(d S_LA) - a_sent)) -le $((200 + 1000 * secs))
 
 # ---- 2. link scope, a made-up MAC per frame ----
-flood "made-up MACs" "--link beacon --port $(netns_port a b) --count $A_FRAMES --gap-us 10000" \
+flood "made-up MACs" link-scope "--link beacon --port $(netns_port a b) --count $A_FRAMES --gap-us 10000" \
 	--link hello,beacon,auth --port "$(netns_port f b)" --random-src
 common_checks "made-up MACs"
 tap_cmp "made-up MACs: a's $A_FRAMES beacons all reached b's agent" "$(d S_AP)" -eq "${a_sent:-0}"
@@ -151,11 +151,11 @@ tap_cmp "made-up MACs: f's link bucket accounts for every frame" \
 tap_cmp "made-up MACs: DROP_RATELIMIT = the link's drops" "$(d S_DRL)" -eq "$(d S_LD)"
 tap_cmp "made-up MACs: f's frames to b's agent <= 400 + 2000/s x ${secs}s" \
 	$(($(d S_LA) - a_sent)) -le $((400 + 2000 * secs))
-senders=$(mmsctl_at b ratelimit show | awk '$1 == "nbr" && $2 == "to-f"' | wc -l)
+senders=$(mmsctl_at b ratelimit show | awk '$2 == "nbr" && $3 == "to-f"' | wc -l)
 tap_cmp "made-up MACs: b's sender table stays bounded ($senders from f)" "$senders" -le 4096
 
 # ---- 3. routed challenges from f to b ----
-flood "routed flood" "--src $A --dst $B --type lsa --count $A_FRAMES --gap-us 10000" \
+flood "routed flood" routed "--src $A --dst $B --type lsa --count $A_FRAMES --gap-us 10000" \
 	--src "$F" --dst "$B" --type auth
 common_checks "routed flood"
 tap_cmp "routed flood: a's $A_FRAMES routed LSAs all reached b's agent" "$(d S_AP)" -eq "${a_sent:-0}"
@@ -163,9 +163,9 @@ tap_cmp "routed flood: f's bucket accounts for every frame" \
 	$(($(d S_FP) + $(d S_FD))) -eq "${sent:-0}"
 tap_cmp "routed flood: DROP_RATELIMIT = f's drops" "$(d S_DRL)" -eq "$(d S_FD)"
 tap_cmp "routed flood: DELIVER_AGENT = f's passed + a's LSAs" "$(d S_DA)" -eq $(($(d S_FP) + a_sent))
-tap_cmp "routed flood: f's frames to b's agent <= 200 + 1000/s x ${secs}s" \
-	$(($(d S_DA) - a_sent)) -le $((200 + 1000 * secs))
-mmsctl_at b ratelimit show | awk '$1 != "nbr" || $2 != "to-f" || $3 == "'"$fmac"'"' |
+tap_cmp "routed flood: f's frames to b's agent <= 1000 + 5000/s x ${secs}s" \
+	$(($(d S_DA) - a_sent)) -le $((1000 + 5000 * secs))
+mmsctl_at b ratelimit show | awk '$2 != "nbr" || $3 != "to-f" || $4 == "'"$fmac"'"' |
 	sed 's/^/# b: /'
 
 # ---- after the floods ----

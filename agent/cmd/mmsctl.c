@@ -1069,16 +1069,25 @@ static int cmd_rl_set(struct ctx *c, int argc, char **argv)
 	struct mms_rl_limit want[MMS_RL_LEVELS];
 	bool given[MMS_RL_LEVELS] = { false };
 	struct mms_cfg cfg;
-	int ch, fd, rc = 0, n = 0;
+	int ch, fd, cls, rc = 0, n = 0;
 	__u32 k = 0;
 
 	getopt_reset();
+	/* CLASS first: the options' "default" depends on it */
+	if (argc < 2 || argv[1][0] == '-')
+		return misuse("give the CLASS first: link-scope or routed");
+	cls = mms_rl_class_parse(argv[1]);
+	if (cls < 0)
+		return misuse("unknown class '%s' (link-scope or routed)", argv[1]);
+	argc--;
+	argv++;
 	while ((ch = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
 		int l = ch - 1;
 
 		if (l < 0 || l >= MMS_RL_LEVELS)
 			return bad_option(ch, argv);
-		if (!mms_rl_limit_parse(optarg, (enum mms_rl_level)l, &want[l]))
+		if (!mms_rl_limit_parse(optarg, (enum mms_rl_class)cls, (enum mms_rl_level)l,
+					&want[l]))
 			return misuse("--%s: want RATE/BURST (1..%u frames/s, 1..%u), off or "
 				      "default, not '%s'", mms_rl_level_name((enum mms_rl_level)l),
 				      MMS_RL_RATE_MAX, MMS_RL_BURST_MAX, optarg);
@@ -1101,7 +1110,7 @@ static int cmd_rl_set(struct ctx *c, int argc, char **argv)
 	}
 	for (int l = 0; l < MMS_RL_LEVELS; l++)
 		if (given[l])
-			cfg.rl[l] = want[l];
+			cfg.rl[cls][l] = want[l];
 	if (bpf_map_update_elem(fd, &k, &cfg, BPF_ANY))
 		rc = fail("writing mms_cfg: %s", strerror(errno));
 out:
@@ -1109,8 +1118,10 @@ out:
 	return rc;
 }
 
+/* One bucket, whatever its level: link buckets leave the MAC zero, the node
+ * bucket the ifindex too. */
 struct rl_row {
-	struct mms_rl_key key;	/* link: ifindex only; node: zero */
+	struct mms_rl_key key;
 	struct mms_rl_bucket b;
 };
 
@@ -1118,17 +1129,24 @@ static int rl_row_cmp(const void *a, const void *b)
 {
 	const struct rl_row *x = a, *y = b;
 
+	if (x->key.cls != y->key.cls)
+		return x->key.cls < y->key.cls ? -1 : 1;
 	if (x->key.ifindex != y->key.ifindex)
 		return x->key.ifindex < y->key.ifindex ? -1 : 1;
 	return memcmp(x->key.mac, y->key.mac, 6);
 }
 
-/* Every bucket of a hash map (key_size 4: link, keyed by ifindex), sorted.
- * Returns the rows (caller frees) or NULL with *n = -errno. */
-static struct rl_row *rl_rows(int fd, __u32 key_size, int *n)
+/* Every bucket of one level, sorted by class, interface, MAC. Returns the
+ * rows (caller frees) or NULL with *n = -errno. */
+static struct rl_row *rl_rows(int fd, enum mms_rl_level l, int *n)
 {
-	struct rl_row *rows = calloc(MMS_RL_SENDERS, sizeof(*rows));
-	__u8 k[sizeof(struct mms_rl_key)], prev[sizeof(k)];
+	int cap = l == MMS_RL_NBR ? MMS_RL_SENDERS : MMS_RL_CLASSES * MMS_MAX_PORTS;
+	struct rl_row *rows = calloc((size_t)cap, sizeof(*rows));
+	union {
+		struct mms_rl_key nbr;
+		struct mms_rl_link_key link;
+		__u32 node;
+	} k, prev;
 	bool first = true;
 
 	*n = 0;
@@ -1136,17 +1154,21 @@ static struct rl_row *rl_rows(int fd, __u32 key_size, int *n)
 		*n = -ENOMEM;
 		return NULL;
 	}
-	while (*n < MMS_RL_SENDERS && !bpf_map_get_next_key(fd, first ? NULL : prev, k)) {
+	while (*n < cap && !bpf_map_get_next_key(fd, first ? NULL : &prev, &k)) {
 		struct rl_row *r = &rows[*n];
 
 		first = false;
-		memcpy(prev, k, key_size);
-		if (bpf_map_lookup_elem(fd, k, &r->b))
+		prev = k;
+		if (bpf_map_lookup_elem(fd, &k, &r->b))
 			continue;	/* gone meanwhile */
-		if (key_size == sizeof(__u32))
-			memcpy(&r->key.ifindex, k, sizeof(__u32));
-		else
-			memcpy(&r->key, k, sizeof(r->key));
+		if (l == MMS_RL_NBR) {
+			r->key = k.nbr;
+		} else if (l == MMS_RL_LINK) {
+			r->key.ifindex = k.link.ifindex;
+			r->key.cls = (__u8)k.link.cls;
+		} else {
+			r->key.cls = (__u8)k.node;
+		}
 		(*n)++;
 	}
 	qsort(rows, (size_t)*n, sizeof(*rows), rl_row_cmp);
@@ -1156,9 +1178,13 @@ static struct rl_row *rl_rows(int fd, __u32 key_size, int *n)
 static void show_bucket(const struct ctx *c, enum mms_rl_level l, const struct rl_row *r,
 			const struct mms_cfg *cfg, __u64 now, bool first)
 {
-	long long tok = mms_rl_tokens(&r->b, &cfg->rl[l], now);
+	const char *cls = mms_rl_class_name((enum mms_rl_class)r->key.cls);
 	char dev[IF_NAMESIZE] = "-", mac[18] = "-", tokens[24] = "-";
+	long long tok = -1;
 
+	if (!cls)
+		return;	/* not a class of ours: nothing the datapath makes */
+	tok = mms_rl_tokens(&r->b, &cfg->rl[r->key.cls][l], now);
 	if (l != MMS_RL_NODE && !if_indextoname(r->key.ifindex, dev))
 		snprintf(dev, sizeof(dev), "#%u", r->key.ifindex);
 	if (l == MMS_RL_NBR)
@@ -1166,16 +1192,47 @@ static void show_bucket(const struct ctx *c, enum mms_rl_level l, const struct r
 	if (tok >= 0)
 		snprintf(tokens, sizeof(tokens), "%lld", tok);
 	if (c->json) {
-		printf("%s{\"level\":\"%s\",\"ifindex\":%u,\"dev\":", first ? "" : ",",
-		       mms_rl_level_name(l), l == MMS_RL_NODE ? 0 : r->key.ifindex);
+		printf("%s{\"class\":\"%s\",\"level\":\"%s\",\"ifindex\":%u,\"dev\":",
+		       first ? "" : ",", cls, mms_rl_level_name(l), r->key.ifindex);
 		json_str(dev);
 		printf(",\"mac\":\"%s\",\"tokens\":%s,\"passed\":%llu,\"dropped\":%llu}", mac,
 		       tok >= 0 ? tokens : "null", (unsigned long long)r->b.passed,
 		       (unsigned long long)r->b.dropped);
 	} else {
-		printf("%-5s %-15s %-17s %8s %12llu %12llu\n", mms_rl_level_name(l), dev, mac,
-		       tokens, (unsigned long long)r->b.passed, (unsigned long long)r->b.dropped);
+		printf("%-10s %-5s %-15s %-17s %8s %12llu %12llu\n", cls, mms_rl_level_name(l), dev,
+		       mac, tokens, (unsigned long long)r->b.passed,
+		       (unsigned long long)r->b.dropped);
 	}
+}
+
+static void show_limits(const struct ctx *c, const struct mms_cfg *cfg)
+{
+	if (c->json)
+		printf("\"limits\":{");
+	else
+		printf("%-10s %-5s %10s %8s\n", "CLASS", "LEVEL", "RATE/S", "BURST");
+	for (int k = 0; k < MMS_RL_CLASSES; k++) {
+		const char *cls = mms_rl_class_name((enum mms_rl_class)k);
+
+		if (c->json)
+			printf("%s\"%s\":{", k ? "," : "", cls);
+		for (int l = 0; l < MMS_RL_LEVELS; l++) {
+			const struct mms_rl_limit *lim = &cfg->rl[k][l];
+			const char *lvl = mms_rl_level_name((enum mms_rl_level)l);
+
+			if (c->json)
+				printf("%s\"%s\":{\"rate\":%u,\"burst\":%u}", l ? "," : "", lvl,
+				       lim->rate, lim->burst);
+			else if (lim->rate)
+				printf("%-10s %-5s %10u %8u\n", cls, lvl, lim->rate, lim->burst);
+			else
+				printf("%-10s %-5s %10s %8s\n", cls, lvl, "off", "-");
+		}
+		if (c->json)
+			printf("}");
+	}
+	if (c->json)
+		printf("},");
 }
 
 static int cmd_rl_show(struct ctx *c, int argc, char **argv)
@@ -1201,28 +1258,16 @@ static int cmd_rl_show(struct ctx *c, int argc, char **argv)
 	clock_gettime(CLOCK_BOOTTIME, &ts);
 	now = (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec + cfg.unix_minus_boot_ns;
 
-	if (c->json) {
-		printf("{\"limits\":{");
-		for (int l = 0; l < MMS_RL_LEVELS; l++)
-			printf("%s\"%s\":{\"rate\":%u,\"burst\":%u}", l ? "," : "",
-			       mms_rl_level_name((enum mms_rl_level)l), cfg.rl[l].rate,
-			       cfg.rl[l].burst);
-		printf("},\"buckets\":[");
-	} else {
-		printf("%-5s %10s %8s\n", "LEVEL", "RATE/S", "BURST");
-		for (int l = 0; l < MMS_RL_LEVELS; l++) {
-			if (cfg.rl[l].rate)
-				printf("%-5s %10u %8u\n", mms_rl_level_name((enum mms_rl_level)l),
-				       cfg.rl[l].rate, cfg.rl[l].burst);
-			else
-				printf("%-5s %10s %8s\n", mms_rl_level_name((enum mms_rl_level)l),
-				       "off", "-");
-		}
-		printf("\n%-5s %-15s %-17s %8s %12s %12s\n", "LEVEL", "DEV", "MAC", "TOKENS",
-		       "PASSED", "DROPPED");
-	}
+	if (c->json)
+		printf("{");
+	show_limits(c, &cfg);
+	if (c->json)
+		printf("\"buckets\":[");
+	else
+		printf("\n%-10s %-5s %-15s %-17s %8s %12s %12s\n", "CLASS", "LEVEL", "DEV", "MAC",
+		       "TOKENS", "PASSED", "DROPPED");
 	for (int l = 0; l < MMS_RL_LEVELS && !rc; l++) {
-		struct rl_row *rows, node;
+		struct rl_row *rows;
 		int n;
 
 		fd = map_open(c, maps[l]);
@@ -1230,15 +1275,7 @@ static int cmd_rl_show(struct ctx *c, int argc, char **argv)
 			rc = EXIT_FAILURE;
 			break;
 		}
-		if (l == MMS_RL_NODE) {
-			__u32 k = 0;
-
-			memset(&node, 0, sizeof(node));
-			n = bpf_map_lookup_elem(fd, &k, &node.b) ? -errno : 1;
-			rows = &node;
-		} else {
-			rows = rl_rows(fd, l == MMS_RL_NBR ? sizeof(struct mms_rl_key) : 4, &n);
-		}
+		rows = rl_rows(fd, (enum mms_rl_level)l, &n);
 		close(fd);
 		if (n < 0) {
 			rc = fail("reading %s: %s", mms_dp_map_name(maps[l]), strerror(-n));
@@ -1246,8 +1283,7 @@ static int cmd_rl_show(struct ctx *c, int argc, char **argv)
 		}
 		for (int i = 0; i < n; i++, first = false)
 			show_bucket(c, (enum mms_rl_level)l, &rows[i], &cfg, now, first);
-		if (rows != &node)
-			free(rows);
+		free(rows);
 	}
 	if (c->json)
 		printf("]}\n");
@@ -1408,7 +1444,7 @@ static const struct cmd cmds[] = {
 	{ "events", NULL, cmd_events, "[--count N] [--timeout S]",
 	  "print datapath events until interrupted" },
 	{ "ratelimit", "set", cmd_rl_set,
-	  "[--nbr RATE/BURST|off|default] [--link ...] [--node ...]",
+	  "link-scope|routed [--nbr RATE/BURST|off|default] [--link ...] [--node ...]",
 	  "budgets (frames/s, burst) for control frames to the agent: per sender, link, node" },
 	{ "ratelimit", "show", cmd_rl_show, "",
 	  "the budgets, and every bucket: tokens left, frames passed and dropped" },

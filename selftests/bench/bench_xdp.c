@@ -248,8 +248,8 @@ out:
 
 /*
  * A link-scope hello from neighbour 1, `repeat` times per run, with every
- * budget level at rate/burst (rate 0: off), checked to have ended every
- * iteration as `want`.
+ * link-scope budget level at rate/burst (rate 0: off), checked to have ended
+ * every iteration as `want`.
  */
 static double link_frame(__u32 rate, __u32 burst, enum mms_stat want)
 {
@@ -265,7 +265,7 @@ static double link_frame(__u32 rate, __u32 burst, enum mms_stat want)
 	double t;
 
 	for (int l = 0; l < MMS_RL_LEVELS; l++)
-		F.cfg.rl[l] = (struct mms_rl_limit){ rate, burst };
+		F.cfg.rl[MMS_RL_LINK_SCOPE][l] = (struct mms_rl_limit){ rate, burst };
 	if (n <= 0 || fix_sync(&F) || fix_stats(&F, a))
 		return -1;
 	/* over budget: spend the burst first */

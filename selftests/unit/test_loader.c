@@ -20,6 +20,7 @@
 
 #include "tap.h"
 #include "dp_fixture.h"
+#include "ratelimit.h"
 #include "rtnl.h"
 
 static char root[128];
@@ -131,7 +132,7 @@ static __u32 pinned_id(const char *name)
 
 static void check_mm0(struct mms_dp *dp)
 {
-	struct mms_cfg c;
+	struct mms_cfg c, d;
 	struct ifreq ifr;
 	__u32 k = 0, tx = 0;
 	__s64 skew;
@@ -154,11 +155,9 @@ static void check_mm0(struct mms_dp *dp)
 	   c.mm0_ifindex == if_nametoindex("mm0") && c.mm0_peer_ifindex == if_nametoindex("mm0p") &&
 	   !memcmp(c.mm0_mac, mac, 6) && c.prio == 3 && c.pcp == 5 && c.dscp == MMS_DSCP_KEEP,
 	   "mms_cfg names mm0, its peer, its MAC, prio 3, pcp 5, DSCP kept");
-	ok(c.rl[MMS_RL_NBR].rate == MMS_RL_NBR_RATE && c.rl[MMS_RL_NBR].burst == MMS_RL_NBR_BURST &&
-	   c.rl[MMS_RL_LINK].rate == MMS_RL_LINK_RATE &&
-	   c.rl[MMS_RL_LINK].burst == MMS_RL_LINK_BURST &&
-	   c.rl[MMS_RL_NODE].rate == MMS_RL_NODE_RATE &&
-	   c.rl[MMS_RL_NODE].burst == MMS_RL_NODE_BURST,
+	memset(&d, 0, sizeof(d));
+	mms_rl_defaults(&d);
+	ok(!memcmp(c.rl, d.rl, sizeof(d.rl)) && c.rl[MMS_RL_LINK_SCOPE][MMS_RL_NBR].rate == 1000,
 	   "mms_cfg holds the default control-frame budgets");
 	skew = (__s64)(c.unix_minus_boot_ns + fix_clock_ns(CLOCK_BOOTTIME) -
 		       fix_clock_ns(CLOCK_REALTIME));

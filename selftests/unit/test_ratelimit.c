@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * The userspace side of the control-frame budgets (agent/ratelimit.c): the
- * RATE/BURST syntax, level names, defaults, and the tokens a bucket holds,
+ * RATE/BURST syntax, class and level names, defaults, and the tokens a bucket holds,
  * which must read as the XDP program decides (test_xdp_rl.c checks the two
  * against each other on real buckets).
  */
@@ -45,22 +45,52 @@ static void parsing(void)
 		bool got;
 
 		l.rate = l.burst = 77;
-		got = mms_rl_limit_parse(t[i].s, MMS_RL_NBR, &l);
+		got = mms_rl_limit_parse(t[i].s, MMS_RL_LINK_SCOPE, MMS_RL_NBR, &l);
 		ok(got == t[i].ok && (got ? l.rate == t[i].rate && l.burst == t[i].burst
 					  : l.rate == 77 && l.burst == 77),
 		   "'%s' %s", t[i].s, t[i].ok ? "parses" : "is refused, the limit left alone");
 	}
-	ok(mms_rl_limit_parse("default", MMS_RL_LINK, &d) && d.rate == MMS_RL_LINK_RATE &&
-	   d.burst == MMS_RL_LINK_BURST, "'default' is the level's default");
-	ok(!mms_rl_limit_parse("1/1", MMS_RL_LEVELS, &l) && !mms_rl_limit_parse(NULL, 0, &l),
-	   "no level, no string: refused");
+	ok(mms_rl_limit_parse("default", MMS_RL_ROUTED, MMS_RL_LINK, &d) && d.rate == 5000 &&
+	   d.burst == 1000, "'default' is the class's and level's default");
+	ok(!mms_rl_limit_parse("1/1", MMS_RL_ROUTED, MMS_RL_LEVELS, &l) &&
+	   !mms_rl_limit_parse("1/1", MMS_RL_CLASSES, MMS_RL_NBR, &l) &&
+	   !mms_rl_limit_parse(NULL, MMS_RL_ROUTED, MMS_RL_NBR, &l),
+	   "no class, no level, no string: refused");
 	for (int i = 0; i < MMS_RL_LEVELS; i++)
 		ok(mms_rl_level_parse(mms_rl_level_name((enum mms_rl_level)i)) == i,
 		   "level %s round-trips", mms_rl_level_name((enum mms_rl_level)i));
-	ok(mms_rl_level_parse("sender") == -1 && mms_rl_level_name(MMS_RL_LEVELS) == NULL,
-	   "unknown levels");
-	d = mms_rl_default(MMS_RL_NBR);
-	ok(d.rate == 1000 && d.burst == 200, "sender default 1000/s, burst 200");
+	for (int i = 0; i < MMS_RL_CLASSES; i++)
+		ok(mms_rl_class_parse(mms_rl_class_name((enum mms_rl_class)i)) == i,
+		   "class %s round-trips", mms_rl_class_name((enum mms_rl_class)i));
+	ok(mms_rl_level_parse("sender") == -1 && mms_rl_level_name(MMS_RL_LEVELS) == NULL &&
+	   mms_rl_class_parse("link") == -1 && mms_rl_class_name(MMS_RL_CLASSES) == NULL,
+	   "unknown levels and classes");
+}
+
+/* The defaults, written out: changing one is a decision, not an accident. */
+static void defaults(void)
+{
+	static const __u32 want[MMS_RL_CLASSES][MMS_RL_LEVELS][2] = {
+		[MMS_RL_LINK_SCOPE] = { { 1000, 200 }, { 2000, 400 }, { 10000, 2000 } },
+		[MMS_RL_ROUTED] = { { 5000, 1000 }, { 5000, 1000 }, { 20000, 4000 } },
+	};
+	struct mms_cfg cfg;
+	bool same = true;
+
+	memset(&cfg, 0, sizeof(cfg));
+	mms_rl_defaults(&cfg);
+	for (int c = 0; c < MMS_RL_CLASSES; c++)
+		for (int l = 0; l < MMS_RL_LEVELS; l++) {
+			struct mms_rl_limit d = mms_rl_default((enum mms_rl_class)c,
+							      (enum mms_rl_level)l);
+
+			same &= d.rate == want[c][l][0] && d.burst == want[c][l][1] &&
+				cfg.rl[c][l].rate == d.rate && cfg.rl[c][l].burst == d.burst;
+		}
+	ok(same, "defaults: link scope 1000/200, 2000/400, 10000/2000; "
+	   "routed 5000/1000, 5000/1000, 20000/4000");
+	ok(mms_rl_default(MMS_RL_CLASSES, MMS_RL_NBR).rate == 0 &&
+	   mms_rl_default(MMS_RL_ROUTED, MMS_RL_LEVELS).rate == 0, "no default out of range");
 }
 
 static void tokens(void)
@@ -99,6 +129,7 @@ static void tokens(void)
 int main(void)
 {
 	parsing();
+	defaults();
 	tokens();
 	return tap_done();
 }

@@ -116,14 +116,16 @@ static bool run_n(const struct frame *f, int n, __u32 act, int stat, const char 
 	return ok(1, "%s: %d x action %u, %s", what, n, act, mms_stat_name(stat));
 }
 
-/* New limits; the clock runs on. */
+/* New limits, the same for both classes; the clock runs on. */
 static void limits(__u32 nr, __u32 nb, __u32 lr, __u32 lb, __u32 dr, __u32 db)
 {
 	__u32 k = 0;
 
-	F.cfg.rl[MMS_RL_NBR] = (struct mms_rl_limit){ nr, nb };
-	F.cfg.rl[MMS_RL_LINK] = (struct mms_rl_limit){ lr, lb };
-	F.cfg.rl[MMS_RL_NODE] = (struct mms_rl_limit){ dr, db };
+	for (int c = 0; c < MMS_RL_CLASSES; c++) {
+		F.cfg.rl[c][MMS_RL_NBR] = (struct mms_rl_limit){ nr, nb };
+		F.cfg.rl[c][MMS_RL_LINK] = (struct mms_rl_limit){ lr, lb };
+		F.cfg.rl[c][MMS_RL_NODE] = (struct mms_rl_limit){ dr, db };
+	}
 	if (bpf_map_update_elem(F.map[MMS_MAP_CFG], &k, &F.cfg, BPF_ANY))
 		diag("writing mms_cfg: %s", strerror(errno));
 }
@@ -162,31 +164,33 @@ static void rl_reset(void)
 	for (int i = 0; i < 2; i++)
 		for (int n = 0; n < MMS_RL_SENDERS * 2 && !bpf_map_get_next_key(fds[i], NULL, k); n++)
 			bpf_map_delete_elem(fds[i], k);
-	bpf_map_update_elem(F.map[MMS_MAP_RL_NODE], &k0, &zero, BPF_ANY);
+	for (k0 = 0; k0 < MMS_RL_CLASSES; k0++)
+		bpf_map_update_elem(F.map[MMS_MAP_RL_NODE], &k0, &zero, BPF_ANY);
 }
 
-static struct mms_rl_bucket sender(const __u8 *mac, __u32 ifindex)
+static struct mms_rl_bucket sender(const __u8 *mac, __u32 ifindex, enum mms_rl_class cls)
 {
 	struct mms_rl_bucket b = { 0 };
-	struct mms_rl_key k = { .ifindex = ifindex };
+	struct mms_rl_key k = { .ifindex = ifindex, .cls = (__u8)cls };
 
 	memcpy(k.mac, mac, 6);
 	bpf_map_lookup_elem(F.map[MMS_MAP_RL_NBR], &k, &b);
 	return b;
 }
 
-static struct mms_rl_bucket link_bucket(__u32 ifindex)
+static struct mms_rl_bucket link_bucket(__u32 ifindex, enum mms_rl_class cls)
 {
 	struct mms_rl_bucket b = { 0 };
+	struct mms_rl_link_key k = { .ifindex = ifindex, .cls = cls };
 
-	bpf_map_lookup_elem(F.map[MMS_MAP_RL_LINK], &ifindex, &b);
+	bpf_map_lookup_elem(F.map[MMS_MAP_RL_LINK], &k, &b);
 	return b;
 }
 
-static struct mms_rl_bucket node_bucket(void)
+static struct mms_rl_bucket node_bucket(enum mms_rl_class cls)
 {
 	struct mms_rl_bucket b = { 0 };
-	__u32 k = 0;
+	__u32 k = cls;
 
 	bpf_map_lookup_elem(F.map[MMS_MAP_RL_NODE], &k, &b);
 	return b;
@@ -204,7 +208,7 @@ static __u64 bucket_drops(void)
 {
 	struct mms_rl_bucket b;
 	__u8 k[16], prev[16];
-	__u64 sum = node_bucket().dropped;
+	__u64 sum = node_bucket(MMS_RL_LINK_SCOPE).dropped + node_bucket(MMS_RL_ROUTED).dropped;
 	int fds[2] = { F.map[MMS_MAP_RL_NBR], F.map[MMS_MAP_RL_LINK] };
 
 	for (int i = 0; i < 2; i++) {
@@ -243,14 +247,15 @@ static void limits_off(void)
 	link_frame(&h, mac_a, FIX_LO, MMS_T_HELLO);
 	run_n(&h, 300, XDP_PASS, MMS_S_LINK_AGENT, "limits off: hellos from a");
 	ok(count_entries(F.map[MMS_MAP_RL_NBR], sizeof(struct mms_rl_key)) == 0 &&
-	   count_entries(F.map[MMS_MAP_RL_LINK], 4) == 0 && node_bucket().passed == 0,
+	   count_entries(F.map[MMS_MAP_RL_LINK], sizeof(struct mms_rl_link_key)) == 0 &&
+	   node_bucket(MMS_RL_LINK_SCOPE).passed == 0 && node_bucket(MMS_RL_ROUTED).passed == 0,
 	   "limits off: no bucket made or charged");
 }
 
 static void sender_level(void)
 {
-	struct frame h, lsa, data, fwd, hc, lsac, hr, beacon, auth;
-	struct mms_rl_bucket b;
+	struct frame h, lsa, data, fwd, hc, ctlc, hr, beacon, auth;
+	struct mms_rl_bucket b, br;
 	__u64 d0 = stat_packets(MMS_S_DROP_RATELIMIT);
 
 	rl_reset();
@@ -263,26 +268,32 @@ static void sender_level(void)
 	routed_frame(&data, mac_a, 1, 1, MMS_T_DATA);
 	routed_frame(&fwd, mac_a, 1, 2, MMS_T_DATA);
 	link_frame(&hc, mac_c, FIX_LO, MMS_T_HELLO);
-	routed_frame(&lsac, mac_c, 2, 1, MMS_T_CONTROL);
+	routed_frame(&ctlc, mac_c, 2, 1, MMS_T_CONTROL);
 	link_frame(&hr, mac_a, if_r, MMS_T_HELLO);
 
 	run_n(&h, 3, XDP_PASS, MMS_S_LINK_AGENT, "sender 1/s burst 5: hellos from a within budget");
 	run(&beacon, XDP_PASS, MMS_S_LINK_AGENT, "a's beacon: the 4th frame");
-	run(&lsa, XDP_PASS, MMS_S_DELIVER_AGENT, "a's routed LSA: the 5th frame, same bucket");
-	run(&auth, XDP_DROP, MMS_S_DROP_RATELIMIT, "a's challenge over budget: dropped, unchanged");
-	run(&h, XDP_DROP, MMS_S_DROP_RATELIMIT, "a's hello over budget");
-	run(&lsa, XDP_DROP, MMS_S_DROP_RATELIMIT, "a's routed LSA over budget");
+	run(&auth, XDP_PASS, MMS_S_LINK_AGENT, "a's challenge: the 5th frame");
+	run(&h, XDP_DROP, MMS_S_DROP_RATELIMIT, "a's hello over budget: dropped, unchanged");
+	run(&beacon, XDP_DROP, MMS_S_DROP_RATELIMIT, "a's beacon over budget");
+	run_n(&lsa, 5, XDP_PASS, MMS_S_DELIVER_AGENT,
+	      "a's routed LSAs: a budget of their own, not crowded out by a's link-scope frames");
+	run(&lsa, XDP_DROP, MMS_S_DROP_RATELIMIT, "a's 6th routed LSA: over that budget");
 	run(&data, XDP_REDIRECT, MMS_S_DELIVER_MM0, "a's data for mm0 is never charged");
 	run(&fwd, XDP_REDIRECT, MMS_S_FORWARD, "a's frame to forward is never charged");
 	run_n(&hc, 5, XDP_PASS, MMS_S_LINK_AGENT, "c on the same link: its own budget");
-	run(&lsac, XDP_DROP, MMS_S_DROP_RATELIMIT, "c's routed control after 5 frames: over");
+	run(&hc, XDP_DROP, MMS_S_DROP_RATELIMIT, "  ... of 5");
+	run(&ctlc, XDP_PASS, MMS_S_DELIVER_AGENT, "c's routed control: its own routed budget");
 	run_n(&hr, 5, XDP_PASS, MMS_S_LINK_AGENT, "a's MAC on another link: another sender");
 	run(&hr, XDP_DROP, MMS_S_DROP_RATELIMIT, "  ... with a budget of its own");
 
-	b = sender(mac_a, FIX_LO);
-	ok(b.passed == 5 && b.dropped == 3, "a's bucket: passed %llu (want 5), dropped %llu (want 3)",
-	   (unsigned long long)b.passed, (unsigned long long)b.dropped);
-	b = sender(mac_c, FIX_LO);
+	b = sender(mac_a, FIX_LO, MMS_RL_LINK_SCOPE);
+	br = sender(mac_a, FIX_LO, MMS_RL_ROUTED);
+	ok(b.passed == 5 && b.dropped == 2 && br.passed == 5 && br.dropped == 1,
+	   "a's buckets: link scope passed %llu dropped %llu (want 5, 2), routed %llu, %llu "
+	   "(want 5, 1)", (unsigned long long)b.passed, (unsigned long long)b.dropped,
+	   (unsigned long long)br.passed, (unsigned long long)br.dropped);
+	b = sender(mac_c, FIX_LO, MMS_RL_LINK_SCOPE);
 	ok(b.passed == 5 && b.dropped == 1, "c's bucket: passed %llu (want 5), dropped %llu (want 1)",
 	   (unsigned long long)b.passed, (unsigned long long)b.dropped);
 	ok(stat_packets(MMS_S_DROP_RATELIMIT) - d0 == 5 && bucket_drops() == 5,
@@ -291,15 +302,17 @@ static void sender_level(void)
 
 	/* 1.5 s later: one and a half tokens, so one frame; what `mmsctl
 	 * ratelimit show` computes from the bucket says the same */
-	b = sender(mac_a, FIX_LO);
-	ok(mms_rl_tokens(&b, &F.cfg.rl[MMS_RL_NBR], (FIX_NOW + 2) * NS) == 1,
+	b = sender(mac_a, FIX_LO, MMS_RL_LINK_SCOPE);
+	ok(mms_rl_tokens(&b, &F.cfg.rl[MMS_RL_LINK_SCOPE][MMS_RL_NBR], (FIX_NOW + 2) * NS) == 1,
 	   "userspace reads one token in a's bucket 1.5 s on (%lld)",
-	   mms_rl_tokens(&b, &F.cfg.rl[MMS_RL_NBR], (FIX_NOW + 2) * NS));
+	   mms_rl_tokens(&b, &F.cfg.rl[MMS_RL_LINK_SCOPE][MMS_RL_NBR], (FIX_NOW + 2) * NS));
 	at(FIX_NOW + 2, 0);
 	run(&h, XDP_PASS, MMS_S_LINK_AGENT, "1.5 s later: one token back");
 	run(&h, XDP_DROP, MMS_S_DROP_RATELIMIT, "  ... and only one");
+	run(&lsa, XDP_PASS, MMS_S_DELIVER_AGENT, "  ... and one for a's routed LSAs");
+	run(&lsa, XDP_DROP, MMS_S_DROP_RATELIMIT, "  ... and only one");
 	at(FIX_NOW + 3, 0);
-	run(&lsa, XDP_PASS, MMS_S_DELIVER_AGENT, "another second: one more (a routed LSA)");
+	run(&auth, XDP_PASS, MMS_S_LINK_AGENT, "another second: one more");
 	run(&h, XDP_DROP, MMS_S_DROP_RATELIMIT, "  ... and again only one");
 	/* an hour idle: the bucket holds its burst, not 3600 tokens */
 	at(FIX_NOW + 3603, 0);
@@ -324,7 +337,7 @@ static void sender_level(void)
 
 static void link_level(void)
 {
-	struct frame f, hr, ha;
+	struct frame f, hr, ha, lsa;
 	__u8 mac[6];
 	struct mms_rl_bucket lb;
 	int n;
@@ -344,12 +357,15 @@ static void link_level(void)
 	run(&ha, XDP_DROP, MMS_S_DROP_RATELIMIT, "a on that link shares its budget");
 	link_frame(&hr, mac_r, if_r, MMS_T_HELLO);
 	run_n(&hr, 5, XDP_PASS, MMS_S_LINK_AGENT, "r on another link is untouched");
+	routed_frame(&lsa, mac_a, 1, 1, MMS_T_LSA);
+	run(&lsa, XDP_PASS, MMS_S_DELIVER_AGENT, "a's routed LSA on that link: the routed budget");
 	n = count_entries(F.map[MMS_MAP_RL_NBR], sizeof(struct mms_rl_key));
-	ok(n == 9, "senders refused by the link got no entry: %d entries (want 8 + r)", n);
-	lb = link_bucket(FIX_LO);
+	ok(n == 10, "senders refused by the link got no entry: %d entries (want 8 + r + a's routed)",
+	   n);
+	lb = link_bucket(FIX_LO, MMS_RL_LINK_SCOPE);
 	ok(lb.passed == 8 && lb.dropped == 2, "lo's link bucket: passed %llu dropped %llu (want 8, 2)",
 	   (unsigned long long)lb.passed, (unsigned long long)lb.dropped);
-	lb = link_bucket(if_r);
+	lb = link_bucket(if_r, MMS_RL_LINK_SCOPE);
 	ok(lb.passed == 5 && lb.dropped == 0, "rl0's link bucket: passed %llu dropped %llu (want 5, 0)",
 	   (unsigned long long)lb.passed, (unsigned long long)lb.dropped);
 	/* the link refills at its own rate: 1.5 s -> one frame, whoever sends */
@@ -363,7 +379,7 @@ static void link_level(void)
 
 static void node_level(void)
 {
-	struct frame fa, fc, fr;
+	struct frame fa, fc, fr, lsa;
 	struct mms_rl_bucket nb;
 
 	rl_reset();
@@ -375,7 +391,10 @@ static void node_level(void)
 	run(&fc, XDP_PASS, MMS_S_LINK_AGENT, "node: c");
 	run(&fr, XDP_PASS, MMS_S_LINK_AGENT, "node: r on another link");
 	run(&fr, XDP_DROP, MMS_S_DROP_RATELIMIT, "node: a 4th frame from anyone is over");
-	nb = node_bucket();
+	routed_frame(&lsa, mac_a, 1, 1, MMS_T_LSA);
+	run_n(&lsa, 3, XDP_PASS, MMS_S_DELIVER_AGENT, "node: routed control has its own budget");
+	run(&lsa, XDP_DROP, MMS_S_DROP_RATELIMIT, "  ... of 3");
+	nb = node_bucket(MMS_RL_LINK_SCOPE);
 	ok(nb.passed == 3 && nb.dropped == 1, "node bucket: passed %llu dropped %llu (want 3, 1)",
 	   (unsigned long long)nb.passed, (unsigned long long)nb.dropped);
 	ok(count_entries(F.map[MMS_MAP_RL_NBR], sizeof(struct mms_rl_key)) == 0,
@@ -465,7 +484,7 @@ static void two_cpus(void)
 	el = fix_clock_ns(CLOCK_BOOTTIME) - t0;
 	if (!ok(started == 2 && !rc[0].err && !rc[1].err, "two CPUs ran %u hellos each", repeat))
 		return;
-	b = sender(mac_a, FIX_LO);
+	b = sender(mac_a, FIX_LO, MMS_RL_LINK_SCOPE);
 	/* The clock runs during the race: 1 token per second of it, and the
 	 * CPUs' samples may differ by a jiffy: 1 token at most. */
 	ok(b.passed >= burst - 1 && b.passed <= burst + el / NS,
