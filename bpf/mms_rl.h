@@ -40,7 +40,7 @@
  * make a legitimate neighbour's frames drop by evicting its entry. The one
  * who gains from eviction is a flooder that churns the table to refill its
  * own bucket, and what it gains is capped by its link bucket, which lives in
- * a table no frame can grow (one entry per interface) and is never evicted.
+ * a table no frame can grow (an entry per interface and class), never evicted.
  * A sender new to the table enters through the link and node buckets before
  * it gets an entry, so a made-up-MAC flood inserts at most its link's rate of
  * entries. A plain hash instead would fill up once and then refuse every new
