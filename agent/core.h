@@ -261,6 +261,9 @@ int core_nbr_up(const struct mms_core *c, __u16 port, struct mms_id *id);
 __u32 core_lsa_seq(const struct mms_core *c);
 /* MAs this node holds routes to. */
 unsigned core_ma_count(const struct mms_core *c);
+/* MA only: the management address a node announced under name (its own
+ * name included); 0, or -ENOENT. Case-insensitive. For the MA's DNS. */
+int core_lookup_name(const struct mms_core *c, const char *name, struct mms_addr *a);
 /* MA only: nodes with a live LSA (itself included). */
 unsigned core_topo_nodes(const struct mms_core *c);
 

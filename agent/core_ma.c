@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core_priv.h"
 
@@ -195,6 +196,7 @@ void ma_rx_lsa(struct mms_core *c, const struct msg_lsa *m, const __u8 *body, si
 	n->lsa_seq = m->seq;
 	n->lsa_rx = c->now;
 	n->addr = m->addr;
+	memcpy(n->name, m->name, sizeof(n->name));
 	n->role = m->role;
 	n->need_control = c->owed = true;
 	core_count(c, CORE_S_LSA_RX);
@@ -703,4 +705,21 @@ __u64 ma_next_event(const struct mms_core *c)
 	if (!c->topo_dirty && c->owed)
 		t = c->now;
 	return t;
+}
+
+int core_lookup_name(const struct mms_core *c, const char *name, struct mms_addr *a)
+{
+	if (!strcasecmp(name, c->cfg.name)) {
+		*a = c->cfg.addr;
+		return 0;
+	}
+	for (__u32 i = 0; c->nodes && i < c->cfg.max_nodes; i++) {
+		const struct topo_node *n = &c->nodes[i];
+
+		if (n->used && n->has_lsa && n->name[0] && !strcasecmp(n->name, name)) {
+			*a = n->addr;
+			return 0;
+		}
+	}
+	return -ENOENT;
 }

@@ -65,6 +65,7 @@ struct topo_node {
 	bool used, joined, has_lsa;
 	struct mms_id id;
 	struct mms_addr addr;
+	char name[MMS_NAME_MAX + 1];	/* from its LSA, for DNS */
 	__u8 role;
 	__u32 lsa_seq;
 	__u64 lsa_rx;

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * mms-agent's event loop: one thread, epoll over the control sockets, the
+ * carrier watch, the datapath's event ring, the metrics and DNS sockets, a
+ * timerfd armed for the protocol core's next deadline, and a signalfd.
+ * Signal handlers never run: signals arrive as readable fds.
+ */
+#ifndef MMS_DAEMON_H
+#define MMS_DAEMON_H
+
+#include <stdbool.h>
+
+#define AGENT_MAX_IFS 64
+
+struct agent_opts {
+	bool ma;			/* role: MA (true) or CM */
+	const char *name;		/* management name, [A-Za-z0-9-], <= 63 */
+	const char *state_dir;		/* identity and keys */
+	const char *addr;		/* management address with prefix, e.g. 10.77.0.5/16 */
+	const char *pin_root;		/* BPF pins, default MMS_PIN_ROOT */
+	const char *metrics;		/* ADDR:PORT for /metrics, or NULL */
+	const char *dns_zone;		/* MA: zone answered on mm0:53, "" to disable */
+	const char *ifs[AGENT_MAX_IFS];	/* interfaces; none = every eligible one */
+	int n_ifs;
+	unsigned hello_ms, dead_mult, beacon_ms;
+	bool xdp_generic;
+	bool detach_on_exit;		/* SIGTERM removes the datapath too */
+};
+
+/* Runs until SIGTERM/SIGINT. Returns the process exit status. */
+int agent_run(const struct agent_opts *o);
+
+#endif

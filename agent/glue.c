@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Glue between mms-agent's event loop and the protocol core: ports are the
+ * agent's interfaces (port i+1 = interface i, one neighbour per link), the
+ * core's map updates become BPF map writes, its frames AF_PACKET sends, and
+ * the security layer supplies hooks and hop keys.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <openssl/rand.h>
+
+#include "core.h"
+#include "glue.h"
+#include "loader.h"
+#include "log.h"
+#include "metrics.h"
+#include "secglue.h"
+
+struct glue {
+	void *agent;
+	struct mms_core *core;
+	struct secglue *sec;
+	int ifindex[MMS_MAX_PORTS];	/* port -> ifindex, 0 = unused */
+	__u16 nports;
+	bool started;
+	__u64 map_errors;
+};
+
+static __u16 port_of(const struct glue *g, int ifindex)
+{
+	for (__u16 p = 1; p <= g->nports; p++)
+		if (g->ifindex[p] == ifindex)
+			return p;
+	return 0;
+}
+
+static void op_send(void *ctx, __u16 port, const __u8 *frame, size_t len)
+{
+	struct glue *g = ctx;
+	int rc;
+
+	if (port == 0 || port > g->nports)
+		return;
+	rc = agent_send(g->agent, g->ifindex[port], frame, len);
+	if (rc)
+		mms_log(MMS_LOG_DEBUG, "port %u: send: %s", port, strerror(-rc));
+}
+
+static void map_err(struct glue *g, const char *what)
+{
+	g->map_errors++;
+	pr_warn("%s: %s", what, strerror(errno));
+}
+
+static void op_set_nbr(void *ctx, __u16 port, const struct mms_nbr *n)
+{
+	struct glue *g = ctx;
+
+	if (mms_dp_set_port(agent_dp(g->agent), port, n))
+		map_err(g, "mms_nbrs update");
+}
+
+static void op_set_route(void *ctx, const struct mms_addr *dst, const struct mms_route_set *rs)
+{
+	struct glue *g = ctx;
+	int fd = agent_map_fd(g->agent, MMS_MAP_ROUTES);
+
+	if (rs) {
+		if (bpf_map_update_elem(fd, dst, rs, BPF_ANY))
+			map_err(g, "mms_routes update");
+	} else if (bpf_map_delete_elem(fd, dst) && errno != ENOENT) {
+		map_err(g, "mms_routes delete");
+	}
+}
+
+static void op_set_key(void *ctx, __u32 slot, const struct mms_key *k)
+{
+	struct glue *g = ctx;
+
+	if (bpf_map_update_elem(agent_map_fd(g->agent, MMS_MAP_KEYS), &slot, k, BPF_ANY))
+		map_err(g, "mms_keys update");
+}
+
+static int op_hop_key(void *ctx, const struct mms_id *node, __u8 epoch, __u8 key[MMS_KEY_LEN])
+{
+	return secglue_hop_key(((struct glue *)ctx)->sec, node, epoch, key);
+}
+
+static void op_log(void *ctx, enum mms_log_level l, const char *line)
+{
+	(void)ctx;
+	mms_log(l, "%s", line);
+}
+
+struct glue *glue_new(void *agent, const struct agent_opts *o, __u32 mgmt_v4)
+{
+	struct glue *g = calloc(1, sizeof(*g));
+	struct core_ops ops = {
+		.send = op_send, .set_nbr = op_set_nbr, .set_route = op_set_route,
+		.set_key = op_set_key, .log = op_log, .hop_key = op_hop_key,
+	};
+	struct core_cfg cfg;
+	struct timespec rt, mono;
+	__u64 seed;
+
+	if (!g)
+		return NULL;
+	g->agent = agent;
+	RAND_bytes((unsigned char *)&seed, sizeof(seed));
+	g->sec = secglue_new(o->state_dir, o->ma, seed);
+	if (!g->sec) {
+		free(g);
+		return NULL;
+	}
+	core_cfg_defaults(&cfg);
+	cfg.id = *secglue_id(g->sec);
+	cfg.role = o->ma ? MMS_ROLE_MA : MMS_ROLE_CM;
+	mms_addr_v4(&cfg.addr, mgmt_v4);
+	snprintf(cfg.name, sizeof(cfg.name), "%s", o->name);
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	cfg.wall_offset_ns = ((__s64)rt.tv_sec - (__s64)mono.tv_sec) * 1000000000ll +
+			     (rt.tv_nsec - mono.tv_nsec);
+	/* sequence numbers grow across restarts: start from the wall clock, and
+	 * an MA never below what an earlier run may have signed */
+	cfg.seq0 = (__u32)rt.tv_sec;
+	if (cfg.seq0 < secglue_seq0(g->sec))
+		cfg.seq0 = secglue_seq0(g->sec);
+	cfg.seed = seed;
+	cfg.hello_ms = o->hello_ms;
+	cfg.dead_mult = o->dead_mult;
+	cfg.beacon_ms = o->beacon_ms;
+	ops.ctx = g;
+	ops.auth = secglue_auth(g->sec);
+	g->core = core_new(&cfg, &ops);
+	if (!g->core) {
+		secglue_free(g->sec);
+		free(g);
+		return NULL;
+	}
+	secglue_bind(g->sec, g->core);
+	return g;
+}
+
+void glue_free(struct glue *g)
+{
+	if (!g)
+		return;
+	core_free(g->core);
+	secglue_free(g->sec);
+	free(g);
+}
+
+void glue_add_if(struct glue *g, int ifindex, const __u8 mac[6], bool running, __u64 now_ns)
+{
+	(void)now_ns;
+	if (g->nports + 1 >= MMS_MAX_PORTS)
+		return;
+	g->nports++;
+	g->ifindex[g->nports] = ifindex;
+	if (core_port_add(g->core, g->nports, (__u32)ifindex, mac, 0, running))
+		pr_warn("port %u (ifindex %d) refused by the core", g->nports, ifindex);
+}
+
+void glue_rx(struct glue *g, int ifindex, const __u8 *frame, size_t len, __u64 now_ns)
+{
+	__u16 port = port_of(g, ifindex);
+
+	if (port)
+		core_rx(g->core, port, frame, len, now_ns);
+}
+
+void glue_link(struct glue *g, int ifindex, bool running, __u64 now_ns)
+{
+	__u16 port = port_of(g, ifindex);
+
+	if (port)
+		core_link_event(g->core, port, running, now_ns);
+}
+
+void glue_dp_event(struct glue *g, const struct mms_event *ev, __u64 now_ns)
+{
+	core_dp_event(g->core, ev, now_ns);
+}
+
+__u64 glue_tick(struct glue *g, __u64 now_ns)
+{
+	__u64 next, s;
+
+	if (!g->started) {
+		core_start(g->core, now_ns);
+		g->started = true;
+	}
+	core_tick(g->core, now_ns);
+	/* the core's hooks may have moved the security layer's deadline */
+	if (secglue_next_event(g->sec) <= now_ns)
+		secglue_tick(g->sec, now_ns);
+	next = core_next_event(g->core);
+	s = secglue_next_event(g->sec);
+	if (s && s < next)
+		next = s;
+	return next;
+}
+
+void glue_metrics(struct glue *g, FILE *f)
+{
+	struct mms_metric m[CORE_S_MAX + 2];
+	char lab[CORE_S_MAX][80];
+	int n = 0;
+
+	for (int s = 0; s < CORE_S_MAX; s++) {
+		const char *src = core_stat_name((enum core_stat)s);
+		int k = snprintf(lab[s], sizeof(lab[s]), "kind=\"");
+
+		for (size_t i = 0; src[i] && k + 3 < (int)sizeof(lab[s]); i++)
+			lab[s][k++] = (char)(src[i] >= 'A' && src[i] <= 'Z' ? src[i] + 32 : src[i]);
+		snprintf(lab[s] + k, sizeof(lab[s]) - (size_t)k, "\"");
+		m[n++] = (struct mms_metric){ "core_events_total", "Control-plane events by kind.",
+					      0, lab[s], (double)core_stat(g->core, (enum core_stat)s) };
+	}
+	m[n] = (struct mms_metric){ "neighbours_up", "Neighbours up (two-way).", 1, NULL, 0 };
+	for (__u16 p = 1; p <= g->nports; p++)
+		m[n].value += core_nbr_up(g->core, p, NULL) == 1;
+	n++;
+	m[n++] = (struct mms_metric){ "map_errors_total", "Failed BPF map writes.", 0, NULL,
+				      (double)g->map_errors };
+	mms_metrics_write(f, m, n);
+	secglue_metrics(g->sec, f);
+}
+
+void glue_reload(struct glue *g)
+{
+	if (secglue_reload(g->sec))
+		pr_warn("reload: keeping the previous registry and trust store");
+	else
+		pr_info("reloaded the registry and trust store");
+}
+
+int glue_dns_lookup(struct glue *g, const char *name, __u8 v4[4], __u8 v6[16])
+{
+	struct mms_addr a;
+
+	if (core_lookup_name(g->core, name, &a))
+		return 0;
+	if (a.a[10] == 0xff && a.a[11] == 0xff && !memcmp(a.a, "\0\0\0\0\0\0\0\0\0\0", 10)) {
+		memcpy(v4, a.a + 12, 4);
+		return 1;
+	}
+	memcpy(v6, a.a, 16);
+	return 2;
+}
