@@ -83,6 +83,7 @@ agent_start() {
 	netns_bg "$n" "$(agent_log "$n")" "$MMS_BUILD/mms-agent" --role "$role" --name "$n" \
 		--addr "$(netns_mgmt "$n")/16" --state "$(agent_state "$n")" --pin "$(netns_pin "$n")" "$@"
 	AGENT_PID[$n]=$NETNS_LAST_PID
+	disown "$NETNS_LAST_PID"	# no "Killed" job notices when a test kills it
 }
 
 # agents_start [OPTION...]: an agent on every node.
@@ -91,16 +92,28 @@ agents_start() {
 	for n in $(netns_nodes); do agent_start "$n" "$@"; done
 }
 
-agent_alive() { [ -n "${AGENT_PID[$1]:-}" ] && kill -0 "${AGENT_PID[$1]}" 2>/dev/null; }
+# agent_alive NODE: its agent runs (a zombie, exited but not yet reaped,
+# does not count).
+agent_alive() {
+	local st
+	[ -n "${AGENT_PID[$1]:-}" ] || return 1
+	st=$(awk '{ print $3 }' "/proc/${AGENT_PID[$1]}/stat" 2>/dev/null)
+	[ -n "$st" ] && [ "$st" != Z ]
+}
 agent_dead() { ! agent_alive "$1"; }
 
 # agent_kill NODE [SIGNAL]: signal NODE's agent (TERM by default) and wait
-# (bounded) until it is gone.
+# until it is gone, polling every 5 ms for at most 5 s, so that what follows
+# starts right after its death.
 agent_kill() {
-	local pid=${AGENT_PID[$1]:-}
+	local pid=${AGENT_PID[$1]:-} i
 	[ -n "$pid" ] || return 1
 	kill -"${2:-TERM}" "$pid" 2>/dev/null
-	wait_until 5 agent_dead "$1"
+	for ((i = 0; i < 1000; i++)); do
+		agent_dead "$1" && return 0
+		sleep 0.005
+	done
+	return 1
 }
 
 # agent_ready NODE: the agent finished its set-up (datapath loaded, ports
@@ -160,4 +173,36 @@ agent_scrape() {
 agent_metric() {
 	agent_scrape "$1" |
 		awk -v m="$2" '$1 == m || index($1, m "{") == 1 { s += $2; f = 1 } END { print s + 0; exit !f }'
+}
+
+# ---- continuous probing (icmp_probe log) ----
+
+# probe_start FROM DST_NODE [INTERVAL_MS]: ping DST_NODE over mm0 from FROM
+# every INTERVAL_MS (default 10) in the background, every probe's send and
+# reply time kept (CLOCK_REALTIME ns) until probe_stop; the file is
+# $PROBE_LOG.
+probe_start() {
+	PROBE_LOG=$NETNS_STATE/probe.$RANDOM
+	netns_bg "$1" "$PROBE_LOG" "$MMS_BUILD/bench/icmp_probe" log -i "${3:-10}" "$(netns_mgmt "$2")"
+	PROBE_PID=$NETNS_LAST_PID
+}
+probe_gone() { ! kill -0 "$PROBE_PID" 2>/dev/null; }
+probe_stop() {
+	kill -INT "$PROBE_PID" 2>/dev/null
+	wait_until 5 probe_gone
+}
+
+# probe_outage SINCE_NS [UNTIL_NS]: of the probes sent in [SINCE, UNTIL):
+# "OUTAGE_MS LOST SENT", the outage from the send time of the first lost
+# probe to the first reply after it (0 when none was lost).
+probe_outage() {
+	awk -v t="$1" -v u="${2:-0}" '
+		$2 < t || (u > 0 && $2 >= u) { next }
+		{ sent++ }
+		$3 == 0 { lost++; if (!s0) s0 = $2; next }
+		s0 && (!r1 || $3 < r1) { r1 = $3 }
+		END {
+			o = !s0 ? 0 : r1 ? (r1 - s0) / 1e6 : -1
+			printf "%.1f %d %d\n", o, lost, sent
+		}' "$PROBE_LOG"
 }
