@@ -24,7 +24,7 @@ declare -A AGENT_RUNS=()
 agents_is_ma() { [[ " $AGENTS_MAS " == *" $1 "* ]]; }
 # netns_farthest NODE: a node farthest from NODE in hops.
 netns_farthest() {
-	local n best= bd=-1 d
+	local n best="" bd=-1 d
 	for n in $(netns_nodes); do
 		d=$(netns_path "$1" "$n" | wc -w)
 		[ "$d" -gt "$bd" ] && { bd=$d; best=$n; }
@@ -193,16 +193,19 @@ probe_stop() {
 }
 
 # probe_outage SINCE_NS [UNTIL_NS]: of the probes sent in [SINCE, UNTIL):
-# "OUTAGE_MS LOST SENT", the outage from the send time of the first lost
-# probe to the first reply after it (0 when none was lost).
+# "OUTAGE_MS LOST SENT RUNS", the outage from the send time of the first
+# lost probe to the first reply after it (0 when none was lost; -1 when no
+# reply came after it), the probes lost, sent, and the runs of consecutive
+# lost probes (more than one: service came back and went again).
 probe_outage() {
 	awk -v t="$1" -v u="${2:-0}" '
 		$2 < t || (u > 0 && $2 >= u) { next }
 		{ sent++ }
-		$3 == 0 { lost++; if (!s0) s0 = $2; next }
+		$3 == 0 { lost++; if (!s0) s0 = $2; if (!in_run) runs++; in_run = 1; next }
+		{ in_run = 0 }
 		s0 && (!r1 || $3 < r1) { r1 = $3 }
 		END {
 			o = !s0 ? 0 : r1 ? (r1 - s0) / 1e6 : -1
-			printf "%.1f %d %d\n", o, lost, sent
+			printf "%.1f %d %d %d\n", o, lost, sent, runs
 		}' "$PROBE_LOG"
 }

@@ -27,8 +27,9 @@
 #                            forwarding the probes); outage = send time of
 #                            the first lost probe to the first reply after
 #                            it (0 when no probe is lost). down: `ip link set
-#                            down` at the end nearer the MA (the other end
-#                            loses carrier); silent: every link goes through
+#                            down` at one end, nearer the MA and farther on
+#                            alternate cuts (the other end loses carrier);
+#                            silent: every link goes through
 #                            a Linux bridge (netns_switch_link), whose ports
 #                            stop forwarding while both ends keep carrier
 #   failover_{down,silent}_lost
@@ -42,7 +43,7 @@
 #
 # The machine's two cores are shared: figures are noisy, medians help.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 B=${B:-build}
 case $B in /*) ;; *) B=$PWD/$B ;; esac
 export MMS_BUILD=${MMS_BUILD:-$B}
@@ -123,7 +124,7 @@ cms_ready() { local c; for c in $(agents_cms); do agent_ready "$c" || return 1; 
 # MA's start-up line until every CM answers, the whole protocol (beacon
 # flood, acks, LSAs, route computation, CONTROL to every CM) on its own.
 boot_ma_last() {
-	local out n first pid cms_ready
+	local out n first pid
 	BOOT=-1
 	for n in $(agents_cms); do agent_start "$n" --detach-on-exit; done
 	wait_until 30 cms_ready || return 1
@@ -258,7 +259,7 @@ settled() {
 # failover MODE: CUTS cuts on the active path, each restored and settled
 # before the next; prints the figures.
 bench_failover() {
-	local mode=$1 i links n a b u v t_cut t_back cuts=() outs=() lost=0 o l s
+	local mode=$1 i links n a b u v t_cut t_back cuts=() outs=() lost=0 o l s r
 	if [ "$mode" = down ]; then abilene down || return 1; else abilene silent switched || return 1; fi
 	AGENTS_METRICS=1 agents_start
 	wait_until 30 agents_reach_all "$MA" || { note "$mode: not converged"; agents_logs 3; return 1; }
@@ -269,8 +270,10 @@ bench_failover() {
 		n=${#links[@]}
 		[ "$n" -gt 0 ] || { note "$mode cut $i: no path found"; continue; }
 		read -r a b <<<"${links[i % n]}"
-		# u: the end nearer the MA, where the link is taken down
+		# u: where the link is taken down: the end nearer the MA on even
+		# cuts, the farther one on odd cuts
 		if [ "$(hops "$a")" -le "$(hops "$b")" ]; then u=$a v=$b; else u=$b v=$a; fi
+		[ $((i % 2)) = 1 ] && { n=$u; u=$v; v=$n; }
 		t_cut=$(now_ns)
 		if [ "$mode" = down ]; then
 			ip -n "$(netns_ns "$u")" link set "$(netns_if "$u" "$v")" down
@@ -285,18 +288,19 @@ bench_failover() {
 		else
 			netns_switch_pass "$u" "$v"
 		fi
-		wait_until 10 nbrs_all_up "$u" && wait_until 10 nbrs_all_up "$v" ||
+		if ! wait_until 10 nbrs_all_up "$u" || ! wait_until 10 nbrs_all_up "$v"; then
 			note "$mode cut $i ($u-$v): neighbours not back"
+		fi
 		wait_until 10 settled
 		cuts+=("$t_cut $t_back $u-$v")
 	done
 	probe_stop
 	for c in "${cuts[@]}"; do
 		read -r t_cut t_back n <<<"$c"
-		read -r o l s <<<"$(probe_outage "$t_cut" "$t_back")"
+		read -r o l s r <<<"$(probe_outage "$t_cut" "$t_back")"
 		outs+=("$o")
 		lost=$((lost + l))
-		note "$mode cut $n: outage $o ms, $l of $s probes lost"
+		note "$mode cut $n (taken down at the first): outage $o ms, $l of $s probes lost in $r run(s)"
 	done
 	[ ${#outs[@]} -gt 0 ] || return 1
 	if printf '%s\n' "${outs[@]}" | grep -q '^-'; then

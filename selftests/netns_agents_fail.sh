@@ -53,7 +53,9 @@ ring() {
 	netns_cleanup
 	netns_init "mms-af$$-$name-" || tap_bail "no registry"
 	netns_build "$(netns_topo ring8)" || tap_bail "building ring8"
-	netns_switch_link r3 r4 && netns_switch_link r6 r7 || tap_bail "switches on r3-r4, r6-r7"
+	if ! netns_switch_link r3 r4 || ! netns_switch_link r6 r7; then
+		tap_bail "switches on r3-r4, r6-r7"
+	fi
 	agents_enroll "$@" 2>"$NETNS_STATE/enroll.err"	# not in a subshell: sets globals
 	tap_ok "$name: ring8 enrolled with mms-enroll (MA $*)" test ! -s "$NETNS_STATE/enroll.err" ||
 		{ sed 's/^/# /' "$NETNS_STATE/enroll.err"; tap_bail "enrollment"; }
@@ -144,7 +146,7 @@ tap_ok "cut $NEAR-$MID (down at $NEAR): r1 reaches r5 again" wait_until 10 agent
 tap_ok "cut $NEAR-$MID: every CM reachable from r1" wait_until 10 agents_reach_all r1
 tap_ok "cut $NEAR-$MID: r1 reachable from every CM" wait_until 10 agents_reach_ma r1
 probe_stop
-tap_diag "  ping r1 -> r5 every 10 ms: outage, lost, sent: $(probe_outage "$t0")"
+tap_diag "  ping r1 -> r5 every 10 ms: outage ms, lost, sent, loss runs: $(probe_outage "$t0")"
 ip -n "$(netns_ns "$NEAR")" link set "$(netns_if "$NEAR" "$MID")" up
 tap_ok "link back: the ring is whole again" ring_whole
 
@@ -157,7 +159,7 @@ netns_switch_block "${SW[0]}" "${SW[1]}"
 tap_ok "silent ${SW[0]}-${SW[1]}: r1 reaches r5 again" wait_until 10 agents_reach r1 r5
 tap_ok "silent ${SW[0]}-${SW[1]}: every CM reachable from r1" wait_until 10 agents_reach_all r1
 probe_stop
-tap_diag "  ping r1 -> r5 every 10 ms: outage, lost, sent: $(probe_outage "$t0")"
+tap_diag "  ping r1 -> r5 every 10 ms: outage ms, lost, sent, loss runs: $(probe_outage "$t0")"
 tap_ok "silent ${SW[0]}-${SW[1]}: both ends kept carrier" \
 	test "$(netns_carrier "${SW[0]}" "${SW[1]}")$(netns_carrier "${SW[1]}" "${SW[0]}")" = 11
 tap_ok "silent ${SW[0]}-${SW[1]}: both ends declared the neighbour down on silence" \
@@ -183,7 +185,7 @@ tap_ok "$MID's neighbours declare it down after the hold time" wait_until 5 decl
 tap_ok "r1 reaches r5 after that" wait_until 10 agents_reach r1 r5
 in_ns r1 ping -q -c 25 -i 0.01 -W 1 "$(netns_mgmt r5)" >/dev/null	# probes after the reroute
 probe_stop
-read -r out lost sent <<<"$(probe_outage "$t0")"
+read -r out lost sent _ <<<"$(probe_outage "$t0")"
 tap_diag "  ping r1 -> r5 every 5 ms from the kill: outage $out ms, $lost of $sent lost"
 fwd2=$(mms_stat "$MID" forward)
 if [ "$pre_dead" = no ]; then
@@ -227,7 +229,7 @@ tap_ok "every CM reachable from MA r5" wait_until 10 agents_reach r5 $cms
 cms_reach_r5() { local n; for n in $cms; do agents_reach "$n" r5 || return 1; done; }
 tap_ok "MA r5 reachable from every CM" wait_until 10 cms_reach_r5
 probe_stop
-tap_diag "  ping r5 -> r2 every 10 ms from the kill: outage, lost, sent: $(probe_outage "$t0")"
+tap_diag "  ping r5 -> r2 every 10 ms from the kill: outage ms, lost, sent, loss runs: $(probe_outage "$t0")"
 tap_ok "the ping r5 -> r2 went on: the last 20 probes answered" \
 	sh -c "tail -n 20 '$PROBE_LOG' | awk '\$3 == 0 { exit 1 }'"
 
