@@ -390,10 +390,18 @@ void core_link_event(struct mms_core *c, __u16 port, bool up, __u64 now)
 	if (p->carrier == up)
 		return;
 	p->carrier = up;
-	if (!up)
+	if (!up) {
 		nbr_down(c, port, "carrier lost");
-	else
-		p->next_hello = now;	/* say hello at once */
+		return;
+	}
+	p->next_hello = now;	/* say hello at once */
+	/* Hellos can arrive before the kernel reports carrier (the operstate
+	 * lags it): a neighbour already two-way becomes usable only now, so
+	 * the datapath and the MAs must hear of it now. */
+	if (p->state == NBR_UP) {
+		nbr_publish(c, port);
+		cm_nbr_changed(c, port, true);
+	}
 }
 
 void core_dp_event(struct mms_core *c, const struct mms_event *ev, __u64 now)

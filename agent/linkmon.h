@@ -13,7 +13,7 @@ int linkmon_open(void);
 /* Drain pending events, calling cb(ifindex, running, ctx) for each link
  * message. Returns the number handled or -errno. */
 int linkmon_read(int fd, void (*cb)(int ifindex, bool running, void *ctx), void *ctx);
-/* Current operational state of one link: 1 running, 0 not, -errno. */
+/* Carrier of one link now (up and IFF_LOWER_UP): 1 yes, 0 no, -errno. */
 int linkmon_is_running(int ifindex);
 
 #endif

@@ -104,6 +104,26 @@ int mms_metrics_listen(const char *spec)
 	return fd;
 }
 
+/* The request head, up to its blank line (clients may send it in pieces),
+ * NUL-terminated; at most cap - 1 bytes. Bytes read, 0 or -1. */
+static ssize_t read_request(int fd, char *req, size_t cap)
+{
+	size_t len = 0;
+
+	while (len < cap - 1) {
+		ssize_t n = recv(fd, req + len, cap - 1 - len, 0);
+
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		req[len] = 0;
+		if (strstr(req, "\r\n\r\n") || strstr(req, "\n\n"))
+			break;
+	}
+	req[len] = 0;
+	return (ssize_t)len;
+}
+
 void mms_metrics_serve(int lfd, void (*body)(FILE *f, void *ctx), void *ctx)
 {
 	for (int budget = 0; budget < 16; budget++) {
@@ -118,12 +138,11 @@ void mms_metrics_serve(int lfd, void (*body)(FILE *f, void *ctx), void *ctx)
 			return;
 		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-		n = recv(fd, req, sizeof(req) - 1, 0);
+		n = read_request(fd, req, sizeof(req));
 		if (n <= 0) {
 			close(fd);
 			continue;
 		}
-		req[n] = 0;
 		mf = open_memstream(&text, &tlen);
 		if (!mf) {
 			close(fd);
@@ -155,6 +174,12 @@ void mms_metrics_serve(int lfd, void (*body)(FILE *f, void *ctx), void *ctx)
 			off += (size_t)w;
 		}
 		free(text);
+		/* Unread request bytes would make close() send a reset, and the
+		 * client's kernel drop the answer it had not read yet: say we are
+		 * done, then take what is left. */
+		shutdown(fd, SHUT_WR);
+		for (int k = 0; k < 16 && recv(fd, req, sizeof(req), 0) > 0; k++)
+			;
 		close(fd);
 	}
 }

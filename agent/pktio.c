@@ -23,7 +23,11 @@ int pktio_open(int ifindex)
 	};
 	int one = 1, prio = 7 /* TC_PRIO_CONTROL */, fd;
 
-	fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(MMS_ETH_P));
+	/* Protocol 0: the socket takes nothing until bind() hooks it to its one
+	 * interface. Created with the protocol, it would be hooked to every
+	 * interface at once, and the bind's re-hook waits for an RCU grace
+	 * period (10-20 ms per interface at start-up). */
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	/* Our own transmissions would otherwise loop back into the receive path. */

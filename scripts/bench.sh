@@ -34,3 +34,4 @@ part chain	scripts/bench-chain.sh
 part flood	scripts/bench-flood.sh
 part spf	"$B/mms-spfbench"
 part cp		scripts/bench-cp.sh
+part agents	scripts/bench-agents.sh

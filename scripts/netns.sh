@@ -157,6 +157,71 @@ netns_add_link() {
 	ip -n "${NETNS_PREFIX}$b" link set "to-$a" up
 }
 
+# ---- switched links (silent failures) ----
+
+# netns_switch_link A B: put a switch in the middle of link A-B: a Linux
+# bridge in the namespace ${NETNS_PREFIX}_sw (made on first use; "_" is never
+# in a node name). A and B keep their interface names, MACs and data
+# addresses, so call it before starting anything that holds the interfaces.
+# netns_switch_block then stops the frames while both ends keep carrier: a
+# silent failure, which a veth pair alone cannot give (taking one end down
+# drops the other's carrier too).
+netns_switch_link() {
+	local a=$1 b=$2 sw=${NETNS_PREFIX}_sw n ia ib
+	ia=$(netns_ip "$a" "$b") && ib=$(netns_ip "$b" "$a") || return 1
+	if ! grep -qx "$sw" "$NETNS_STATE/namespaces"; then
+		ip netns add "$sw" || return 1
+		echo "$sw" >>"$NETNS_STATE/namespaces"
+		: >"$NETNS_STATE/switch"
+	fi
+	n=$(($(wc -l <"$NETNS_STATE/switch") + 1))
+	ip -n "${NETNS_PREFIX}$a" link del "to-$b" || return 1
+	ip link add "to-$b" netns "${NETNS_PREFIX}$a" address "$(netns_mac "$a" "$b")" type veth \
+		peer name "s$n-a" netns "$sw" &&
+	ip link add "to-$a" netns "${NETNS_PREFIX}$b" address "$(netns_mac "$b" "$a")" type veth \
+		peer name "s$n-b" netns "$sw" &&
+	ip -n "$sw" link add "br$n" type bridge stp_state 0 forward_delay 0 || return 1
+	echo "$a $b $n" >>"$NETNS_STATE/switch"
+	local p
+	for p in "s$n-a" "s$n-b"; do
+		# GRO gives the switch side a NAPI context, which a veth needs to
+		# take frames that XDP redirects into its peer.
+		ip -n "$sw" link set "$p" master "br$n" &&
+		ip netns exec "$sw" ethtool -K "$p" gro on >/dev/null &&
+		ip -n "$sw" link set "$p" up || return 1
+	done
+	ip -n "$sw" link set "br$n" up &&
+	ip -n "${NETNS_PREFIX}$a" addr add "$ia/24" dev "to-$b" &&
+	ip -n "${NETNS_PREFIX}$b" addr add "$ib/24" dev "to-$a" &&
+	ip -n "${NETNS_PREFIX}$a" link set "to-$b" up &&
+	ip -n "${NETNS_PREFIX}$b" link set "to-$a" up
+}
+
+# The switch number of link A-B (either order).
+netns_switch_of() {
+	[ -f "$NETNS_STATE/switch" ] &&
+	awk -v a="$1" -v b="$2" '($1 == a && $2 == b) || ($1 == b && $2 == a) { print $3; f = 1 }
+		END { exit !f }' "$NETNS_STATE/switch"
+}
+
+# netns_switch_block A B / netns_switch_pass A B: the switch of link A-B
+# stops (bridge ports disabled: every frame dropped) or resumes forwarding.
+netns_switch_state() {
+	local n p
+	n=$(netns_switch_of "$1" "$2") || { echo "netns_switch: no switch on $1-$2" >&2; return 1; }
+	for p in "s$n-a" "s$n-b"; do
+		# `bridge link`: ip-link's bridge_slave state is silently ignored
+		ip netns exec "${NETNS_PREFIX}_sw" bridge link set dev "$p" state "$3" || return 1
+	done
+}
+netns_switch_block() { netns_switch_state "$1" "$2" 0; }
+netns_switch_pass() { netns_switch_state "$1" "$2" 3; }
+
+# netns_carrier NODE PEER: 1 when NODE's interface to PEER has carrier.
+netns_carrier() {
+	in_ns "$1" cat "/sys/class/net/$(netns_if "$1" "$2")/carrier" 2>/dev/null || echo 0
+}
+
 # ---- lookups ----
 
 netns_nodes() { awk '{ print $1 }' "$NETNS_STATE/nodes"; }
@@ -217,11 +282,13 @@ netns_bg() {
 }
 
 # wait_until TIMEOUT_S CMD...: poll CMD every 0.1 s until it succeeds;
-# 1 when TIMEOUT_S passes first.
+# 1 when TIMEOUT_S (whole seconds) passes first, however long CMD takes.
 wait_until() {
-	local t=$1 i; shift
+	local t=$1 i end; shift
+	end=$(($(date +%s%N) + t * 1000000000))
 	for ((i = 0; i <= t * 10; i++)); do
 		"$@" && return 0
+		[ "$(date +%s%N)" -lt "$end" ] || return 1
 		sleep 0.1
 	done
 	return 1
