@@ -43,6 +43,7 @@
 	X(RX_NOT_MINE,	  "routed message addressed to another node")	\
 	X(HELLO_SELF,	  "own hello heard back")			\
 	X(HELLO_SECOND,	  "second neighbour on a point-to-point port")	\
+	X(HELLO_NO_CARRIER, "hello on a port without carrier (taken once it is back)") \
 	X(NBR_UP,	  "neighbour came up (two-way)")		\
 	X(NBR_DOWN,	  "neighbour went down")			\
 	X(BEACON_SENT,	  "beacons originated (per port)")		\

@@ -259,6 +259,15 @@ static int setup(struct agent *a)
 	rc = pick_ifaces(a);
 	if (rc)
 		return rc;
+	/* Listen for carrier changes before reading the first carrier states:
+	 * a change in between (a neighbour attaching XDP to a veth flaps our
+	 * end) would otherwise be lost and the port stay wrong until the
+	 * next one. Events queued meanwhile are read in the loop. */
+	a->lfd = linkmon_open();
+	if (a->lfd < 0) {
+		pr_err("carrier watch: %s", strerror(-a->lfd));
+		return a->lfd;
+	}
 	mms_log_libbpf();
 	rc = mms_dp_open(&a->dp, &dpo);
 	if (rc)
@@ -288,8 +297,7 @@ static int setup(struct agent *a)
 	sigprocmask(SIG_BLOCK, &ss, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	a->sfd = signalfd(-1, &ss, SFD_NONBLOCK | SFD_CLOEXEC);
-	a->lfd = linkmon_open();
-	if (a->epfd < 0 || a->tfd < 0 || a->sfd < 0 || a->lfd < 0) {
+	if (a->epfd < 0 || a->tfd < 0 || a->sfd < 0) {
 		pr_err("event loop setup: %s", strerror(errno));
 		return -errno;
 	}
