@@ -138,6 +138,12 @@ struct core_auth {
 	/* Optional, MA: a newer LSA was applied (it passed verify and its
 	 * origin has joined); the security layer learns who lies further out. */
 	void (*lsa)(void *ctx, const struct msg_lsa *m);
+	/* Optional: routes appeared. At an MA after each route computation
+	 * (to = NULL: core_send_auth() may now reach nodes it could not); at
+	 * a CM when a beacon of MA `to` was taken (a reverse route to it).
+	 * What could not be sent for lack of a route can go now, instead of
+	 * on a retry timer. */
+	void (*routes)(void *ctx, const struct mms_id *to);
 };
 
 /* What the core produces. Every callback may be NULL (ignored). */
