@@ -177,7 +177,7 @@ int mms_xdp(struct xdp_md *ctx)
 	hop = data + hops_off;
 	if (hop + MMS_HOP_LEN > end)
 		return mms_drop(len, MMS_S_DROP_TRUNCATED);
-	if (!mms_hop_open_check(key, hop, h, nhops, mms_chain_after(hop, end, nhops), w))
+	if (!mms_hop_open_check(key, hop, h, nhops, mms_hop_chain(ctx, hops_off, nhops), w))
 		return mms_drop(len, MMS_S_DROP_HOP);
 
 	nbr = mms_nbr_get(w[0] & 0xffff);
