@@ -242,6 +242,16 @@ static int ep_add(struct agent *a, int fd, __u64 tag)
 	return epoll_ctl(a->epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
 }
 
+/* CPU time of the process so far (user + system, the verifier included). */
+static unsigned long long cpu_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts))
+		return 0;
+	return (unsigned long long)ts.tv_sec * 1000 + (unsigned long long)ts.tv_nsec / 1000000;
+}
+
 static int setup(struct agent *a)
 {
 	const struct agent_opts *o = a->o;
@@ -336,10 +346,11 @@ static int setup(struct agent *a)
 		glue_add_if(a->glue, a->ifs[i].ifindex, a->ifs[i].mac, a->ifs[i].running,
 			    agent_now_ns());
 	t[4] = agent_now_ns();
-	pr_info("%s on %d interface%s, mm0 %s; started in %llu ms (datapath %llu, attach %llu, "
-		"mm0 %llu, the rest %llu)", o->ma ? "MA" : "CM", a->n_ifs, a->n_ifs == 1 ? "" : "s",
-		o->addr, (t[4] - t[0]) / 1000000, (t[1] - t[0]) / 1000000,
-		(t[2] - t[1]) / 1000000, (t[3] - t[2]) / 1000000, (t[4] - t[3]) / 1000000);
+	pr_info("%s on %d interface%s, mm0 %s; started in %llu ms, %llu ms CPU (datapath %llu, "
+		"attach %llu, mm0 %llu, the rest %llu)", o->ma ? "MA" : "CM", a->n_ifs,
+		a->n_ifs == 1 ? "" : "s", o->addr, (t[4] - t[0]) / 1000000, cpu_ms(),
+		(t[1] - t[0]) / 1000000, (t[2] - t[1]) / 1000000, (t[3] - t[2]) / 1000000,
+		(t[4] - t[3]) / 1000000);
 	return 0;
 }
 
