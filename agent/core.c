@@ -189,6 +189,14 @@ void core_auth_nbr(struct mms_core *c, __u16 port, bool up)
 		a->nbr(a->ctx, port, &c->port[port].nid, c->port[port].nrole, up);
 }
 
+void core_auth_routes(struct mms_core *c, const struct mms_id *to)
+{
+	const struct core_auth *a = c->ops.auth;
+
+	if (a && a->routes)
+		a->routes(a->ctx, to);
+}
+
 int core_sign(struct mms_core *c, __u8 type, const struct mms_id *peer, __u8 *body,
 	      const struct msg_auth *where)
 {

@@ -43,6 +43,7 @@
 	X(RX_NOT_MINE,	  "routed message addressed to another node")	\
 	X(HELLO_SELF,	  "own hello heard back")			\
 	X(HELLO_SECOND,	  "second neighbour on a point-to-point port")	\
+	X(HELLO_NO_CARRIER, "hello on a port without carrier (taken once it is back)") \
 	X(NBR_UP,	  "neighbour came up (two-way)")		\
 	X(NBR_DOWN,	  "neighbour went down")			\
 	X(BEACON_SENT,	  "beacons originated (per port)")		\
@@ -137,6 +138,12 @@ struct core_auth {
 	/* Optional, MA: a newer LSA was applied (it passed verify and its
 	 * origin has joined); the security layer learns who lies further out. */
 	void (*lsa)(void *ctx, const struct msg_lsa *m);
+	/* Optional: routes appeared. At an MA after each route computation
+	 * (to = NULL: core_send_auth() may now reach nodes it could not); at
+	 * a CM when a beacon of MA `to` was taken (a reverse route to it).
+	 * What could not be sent for lack of a route can go now, instead of
+	 * on a retry timer. */
+	void (*routes)(void *ctx, const struct mms_id *to);
 };
 
 /* What the core produces. Every callback may be NULL (ignored). */

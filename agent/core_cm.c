@@ -391,6 +391,7 @@ void cm_rx_beacon(struct mms_core *c, __u16 port, const struct mms_hdr *h,
 	send_ack(c, m);
 	install(c, m);
 	reflood(c, port, h, hops, b);
+	core_auth_routes(c, &m->id);
 }
 
 void cm_rx_control(struct mms_core *c, const struct msg_control *k, const __u8 *body, size_t blen)

@@ -562,6 +562,7 @@ static void compute(struct mms_core *c)
 			c->spf_next_refresh = n->refresh_at;
 	}
 	free(gnode);
+	core_auth_routes(c, NULL);
 }
 
 /* The last computation's graph index -> table index (free it), or NULL. */

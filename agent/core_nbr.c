@@ -93,6 +93,16 @@ void nbr_rx_hello(struct mms_core *c, __u16 port, const __u8 *src_mac, const str
 		core_refuse(c, CORE_S_HELLO_SELF, port, &m->id, "looped hello");
 		return;
 	}
+	/* A port is usable only with carrier and a two-way neighbour, and
+	 * mms_nbrs[port] says so. A neighbour brought up while we believe
+	 * there is no carrier would be up here but not in the datapath, and
+	 * nothing would publish it when the carrier comes back: a hello
+	 * before the carrier event (same wake-up, or a stale carrier state)
+	 * waits for the next one. */
+	if (!p->carrier) {
+		core_refuse(c, CORE_S_HELLO_NO_CARRIER, port, &m->id, "hello");
+		return;
+	}
 	if (p->state != NBR_DOWN && !mms_id_eq(&p->nid, &m->id)) {
 		core_refuse(c, CORE_S_HELLO_SECOND, port, &m->id, "port already has a neighbour");
 		return;

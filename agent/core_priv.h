@@ -152,6 +152,7 @@ int core_sign(struct mms_core *c, __u8 type, const struct mms_id *peer, __u8 *bo
 void core_auth_init(const struct mms_core *c, __u8 type, struct msg_auth *a);
 /* Tell the security layer a neighbour came up or went down. */
 void core_auth_nbr(struct mms_core *c, __u16 port, bool up);
+void core_auth_routes(struct mms_core *c, const struct mms_id *to);
 int core_verify(struct mms_core *c, __u8 type, const struct mms_id *signer, const __u8 *body,
 		size_t len, const struct msg_auth *a);
 bool core_may_join(struct mms_core *c, const struct mms_id *id, __u8 role);

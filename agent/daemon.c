@@ -242,14 +242,26 @@ static int ep_add(struct agent *a, int fd, __u64 tag)
 	return epoll_ctl(a->epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
 }
 
+/* CPU time of the process so far (user + system, the verifier included). */
+static unsigned long long cpu_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts))
+		return 0;
+	return (unsigned long long)ts.tv_sec * 1000 + (unsigned long long)ts.tv_nsec / 1000000;
+}
+
 static int setup(struct agent *a)
 {
 	const struct agent_opts *o = a->o;
 	struct mms_dp_opts dpo = { .pin_root = o->pin_root, .xdp_generic = o->xdp_generic };
+	__u64 t[5];	/* start-up phases, reported once: where start-up time goes */
 	sigset_t ss;
 	char ip[64];
 	int rc;
 
+	t[0] = agent_now_ns();
 	snprintf(ip, sizeof(ip), "%s", o->addr);
 	*strchr(ip, '/') = 0;
 	if (inet_pton(AF_INET, ip, &a->mgmt_v4) != 1) {
@@ -259,10 +271,20 @@ static int setup(struct agent *a)
 	rc = pick_ifaces(a);
 	if (rc)
 		return rc;
+	/* Listen for carrier changes before reading the first carrier states:
+	 * a change in between (a neighbour attaching XDP to a veth flaps our
+	 * end) would otherwise be lost and the port stay wrong until the
+	 * next one. Events queued meanwhile are read in the loop. */
+	a->lfd = linkmon_open();
+	if (a->lfd < 0) {
+		pr_err("carrier watch: %s", strerror(-a->lfd));
+		return a->lfd;
+	}
 	mms_log_libbpf();
 	rc = mms_dp_open(&a->dp, &dpo);
 	if (rc)
 		return rc;
+	t[1] = agent_now_ns();
 	for (int i = 0; i < a->n_ifs; i++) {
 		rc = mms_dp_attach_nic(a->dp, a->ifs[i].name);
 		if (rc)
@@ -274,9 +296,11 @@ static int setup(struct agent *a)
 		}
 		a->ifs[i].running = linkmon_is_running(a->ifs[i].ifindex) == 1;
 	}
+	t[2] = agent_now_ns();
 	rc = mms_dp_setup_mm0(a->dp, o->addr, 7, 7, MMS_DSCP_KEEP);
 	if (rc)
 		return rc;
+	t[3] = agent_now_ns();
 	mms_dp_sync_clock(a->dp);
 
 	a->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -288,8 +312,7 @@ static int setup(struct agent *a)
 	sigprocmask(SIG_BLOCK, &ss, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	a->sfd = signalfd(-1, &ss, SFD_NONBLOCK | SFD_CLOEXEC);
-	a->lfd = linkmon_open();
-	if (a->epfd < 0 || a->tfd < 0 || a->sfd < 0 || a->lfd < 0) {
+	if (a->epfd < 0 || a->tfd < 0 || a->sfd < 0) {
 		pr_err("event loop setup: %s", strerror(errno));
 		return -errno;
 	}
@@ -322,8 +345,12 @@ static int setup(struct agent *a)
 	for (int i = 0; i < a->n_ifs; i++)
 		glue_add_if(a->glue, a->ifs[i].ifindex, a->ifs[i].mac, a->ifs[i].running,
 			    agent_now_ns());
-	pr_info("%s on %d interface%s, mm0 %s", o->ma ? "MA" : "CM", a->n_ifs,
-		a->n_ifs == 1 ? "" : "s", o->addr);
+	t[4] = agent_now_ns();
+	pr_info("%s on %d interface%s, mm0 %s; started in %llu ms, %llu ms CPU (datapath %llu, "
+		"attach %llu, mm0 %llu, the rest %llu)", o->ma ? "MA" : "CM", a->n_ifs,
+		a->n_ifs == 1 ? "" : "s", o->addr, (t[4] - t[0]) / 1000000, cpu_ms(),
+		(t[1] - t[0]) / 1000000, (t[2] - t[1]) / 1000000, (t[3] - t[2]) / 1000000,
+		(t[4] - t[3]) / 1000000);
 	return 0;
 }
 

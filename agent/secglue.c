@@ -609,7 +609,7 @@ struct secglue *secglue_new(const char *state_dir, bool ma, __u64 seed)
 	}
 	s->auth = (struct core_auth){
 		.ctx = s, .may_join = may_join, .sign = sign, .verify = verify, .rx = sg_rx,
-		.params = params, .nbr = sg_nbr, .lsa = sg_lsa,
+		.params = params, .nbr = sg_nbr, .lsa = sg_lsa, .routes = sg_routes,
 	};
 	pr_info("%s: security layer up as %s (%u trusted MAs%s)", s->self.pub.name,
 		ma ? "MA" : "CM", s->trust.n, ma ? ", registry loaded" : "");

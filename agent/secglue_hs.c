@@ -97,6 +97,7 @@ static void send_hopkey(struct secglue *s, struct sg_peer *p, __u64 now)
 	/* An MA next door may not have sent us a beacon yet. */
 	if (rc && p->port && core_nbr_up(s->core, p->port, &nid) && mms_id_eq(&nid, &p->id))
 		rc = core_send_auth(s->core, p->port, NULL, env, sizeof(env), now);
+	p->key_unsent = rc != 0;
 	if (rc) {
 		sg_refuse(s, SG_S_HS_UNSENT, rc, &p->id, "hop key");
 		return;
@@ -351,8 +352,15 @@ static void try_handshake(struct secglue *s, struct sg_peer *p, __u32 *port_load
 	}
 	p->how = how;
 	rc = send_hs(s, p, how, p->chal, sizeof(p->chal));
+	/* Relayed or routed, no route yet: the relay's LSA has just arrived
+	 * and the computation that includes it is still held (spf_hold_ms).
+	 * sg_routes() tries again right after it; the backoff is the fallback. */
+	p->no_route = rc == -ENETUNREACH && how != HOW_LINK;
 	if (rc) {
-		sg_refuse(s, SG_S_HS_UNSENT, rc, &p->id, "challenge (way %u)", how);
+		if (!p->no_route)
+			sg_refuse(s, SG_S_HS_UNSENT, rc, &p->id, "challenge (way %u)", how);
+		else
+			sg_count(s, SG_S_HS_UNSENT);
 		p->backoff_ms = backoff(p->backoff_ms, SG_UNSENT_MS, SG_RETRY_MS);
 	} else {
 		sg_count(s, SG_S_CHALLENGE_SENT);
@@ -481,10 +489,46 @@ void sg_lsa(void *ctx, const struct msg_lsa *m)
 		p->have_via = true;
 		p->via = m->origin;
 		p->via_port = m->nbr[i].port;
-		if (needs_hs(p, now) && p->next_try > now && !p->have_chal) {
-			p->next_try = now;
-			sg_due(s, now);
+		/* The relay can reach X only once we route to the relay, i.e.
+		 * after the computation this LSA triggers: sg_routes() starts
+		 * the handshake then. */
+		if (needs_hs(p, now) && p->next_try > now && !p->have_chal)
+			p->no_route = true;
+	}
+}
+
+/* Routes appeared: send what waited for them now. MA (to = NULL, after a
+ * computation): challenges that had no route to their relay or target. CM
+ * (a beacon of MA `to` was taken): a held response, an unsent hop key. */
+void sg_routes(void *ctx, const struct mms_id *to)
+{
+	struct secglue *s = ctx;
+	__u64 now = sg_now(s);
+	struct sg_peer *p;
+
+	if (!s->core)
+		return;
+	if (s->ma) {
+		for (__u32 x = 0; x < s->npeer; x++) {
+			p = s->peer[x];
+			if (p->no_route && needs_hs(p, now)) {
+				p->no_route = false;
+				p->next_try = now;
+				sg_due(s, now);
+			}
 		}
+		return;
+	}
+	p = to ? sg_peer_find(s, to) : NULL;
+	if (!p)
+		return;
+	if (p->have_resp) {
+		p->resp_next = now;
+		sg_due(s, now);
+	}
+	if (p->cur.s.established && p->key_unsent && !p->key_acked) {
+		p->key_next = now;
+		sg_due(s, now);
 	}
 }
 

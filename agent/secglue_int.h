@@ -68,6 +68,7 @@ struct sg_peer {
 	__u32 chal_via;
 	__u64 chal_at, next_try;
 	__u32 backoff_ms;
+	bool no_route;			/* last try had no route: again after the next SPF */
 	__u32 load;			/* challenges relayed through it (per tick) */
 	/* CM side: a response waiting for a route to the MA (a relayed
 	 * challenge can arrive before our first beacon of that MA) */
@@ -76,7 +77,7 @@ struct sg_peer {
 	__u64 resp_next, resp_until;
 	/* CM side: our hop key at this MA */
 	__u8 key_epoch;
-	bool key_sent, key_acked;
+	bool key_sent, key_acked, key_unsent;
 	__u64 key_next;
 	__u32 key_backoff_ms;
 };
@@ -127,6 +128,7 @@ bool sg_enrolled(const struct secglue *s, const struct mms_id *id);
 void sg_rx(void *ctx, __u16 port, bool routed, const __u8 *body, size_t len);
 void sg_nbr(void *ctx, __u16 port, const struct mms_id *id, __u8 role, bool up);
 void sg_lsa(void *ctx, const struct msg_lsa *m);
+void sg_routes(void *ctx, const struct mms_id *to);
 void sg_control_seen(struct secglue *s, struct sg_peer *p, const __u8 *body, size_t len);
 __u64 sg_hs_tick(struct secglue *s, __u64 now);
 

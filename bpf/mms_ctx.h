@@ -28,14 +28,27 @@
 #define CTX_ACT_REDIRECT 7	/* TC_ACT_REDIRECT */
 #endif
 
+/*
+ * Context fields by their UAPI offsets, not as ctx->field: vmlinux.h marks
+ * every struct preserve_access_index, so a member access is a CO-RE
+ * relocation, and one relocation makes libbpf parse the kernel's BTF
+ * (several MB, ~10 ms per object) at every load. struct xdp_md and
+ * struct __sk_buff are UAPI, their offsets never move, and the verifier
+ * checks (and rewrites) context loads by offset. No program here has a
+ * CO-RE relocation, so an agent starts without reading the kernel BTF.
+ */
+#define CTX_U32(ctx, type, field) \
+	(*(__u32 *)((void *)(ctx) + __builtin_offsetof(type, field)))
+#define ctx_field(ctx, field)	CTX_U32(ctx, struct mms_ctx_t, field)
+
 static __always_inline void *ctx_data(const struct mms_ctx_t *ctx)
 {
-	return (void *)(long)ctx->data;
+	return (void *)(long)ctx_field(ctx, data);
 }
 
 static __always_inline void *ctx_data_end(const struct mms_ctx_t *ctx)
 {
-	return (void *)(long)ctx->data_end;
+	return (void *)(long)ctx_field(ctx, data_end);
 }
 
 /* Bytes of the frame as the program received it: what the counters add up. */
@@ -44,7 +57,7 @@ static __always_inline __u32 ctx_len(const struct mms_ctx_t *ctx)
 #ifdef MMS_CTX_XDP
 	return (__u32)(ctx_data_end(ctx) - ctx_data(ctx));
 #else
-	return ctx->len;
+	return ctx_field(ctx, len);
 #endif
 }
 

@@ -141,10 +141,11 @@ static __always_inline struct mms_rl_bucket *mms_rl_get(void *map, const void *k
 /*
  * Charge a control frame of class cls (enum mms_rl_class) from (ifindex,
  * MAC `src`: the six bytes of the source address as loaded from the frame)
- * to its budgets. Returns true if it may go to the agent. A subprogram: both
- * agent exits of mms_xdp call it.
+ * to its budgets. Returns true if it may go to the agent. A global
+ * subprogram: both agent exits of mms_xdp call it, and it is verified once
+ * (bpf/mms_hop.h, "Verification cost").
  */
-static __noinline bool mms_rl_admit(__u32 ifindex, __u64 src, __u32 cls)
+__noinline bool mms_rl_admit(__u32 ifindex, __u64 src, __u32 cls)
 {
 	const struct mms_cfg *cfg = mms_cfg_get();
 	struct mms_rl_link_key lkey = { .ifindex = ifindex, .cls = cls };

@@ -201,7 +201,7 @@ int mms_tc(struct __sk_buff *skb)
 		return mms_drop(len, MMS_S_DROP_NO_ROUTE);
 	nl2 = mms_l2_len(nbr);
 	grow = nl2 - MMS_ETH_LEN + MMS_HDR_LEN + nhops * MMS_HOP_LEN + MMS_PL_LEN;
-	if (skb->gso_size)
+	if (ctx_field(skb, gso_size))
 		return mms_drop(len, MMS_S_DROP_TOO_BIG);
 	/* The link MTU bounds what follows the link header, tag excluded. */
 	rc = bpf_check_mtu(skb, nbr->ifindex, &mtu_len, (__s32)(grow - (nl2 - MMS_ETH_LEN)), 0);
@@ -233,7 +233,7 @@ int mms_tc(struct __sk_buff *skb)
 	((struct mms_pl *)pl)->type = MMS_T_DATA;
 	((struct mms_pl *)pl)->rsvd = 0;
 	((struct mms_pl *)pl)->len = bpf_htons((__u16)(len - MMS_ETH_LEN));
-	skb->priority = cfg->prio;
+	ctx_field(skb, priority) = cfg->prio;
 	return mms_exit(len, MMS_S_ENCAP, bpf_redirect(nbr->ifindex, 0));
 }
 

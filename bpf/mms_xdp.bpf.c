@@ -45,7 +45,7 @@ static __always_inline int mms_deliver(struct xdp_md *ctx, struct mms_hdr *h,
 		/* Charged to the neighbour the frame came from (its MAC was
 		 * verified against the ingress port): a relay's budget covers
 		 * everything it delivers to us. */
-		if (!mms_rl_admit(ctx->ingress_ifindex, src, MMS_RL_ROUTED))
+		if (!mms_rl_admit(ctx_field(ctx, ingress_ifindex), src, MMS_RL_ROUTED))
 			return mms_drop(len, MMS_S_DROP_RATELIMIT);
 		/* The agent trusts this mark: the frame arrived without it
 		 * (DROP_FLAGS otherwise) and its hop verified here. */
@@ -165,7 +165,7 @@ int mms_xdp(struct xdp_md *ctx)
 		return mms_drop(len, MMS_S_DROP_TRUNCATED);
 	src = ld32(data + 6) | (__u64)ld16(data + 10) << 32;
 	if (h->scope == MMS_SCOPE_LINK) {
-		if (!mms_rl_admit(ctx->ingress_ifindex, src, MMS_RL_LINK_SCOPE))
+		if (!mms_rl_admit(ctx_field(ctx, ingress_ifindex), src, MMS_RL_LINK_SCOPE))
 			return mms_drop(len, MMS_S_DROP_RATELIMIT);
 		return mms_exit(len, MMS_S_LINK_AGENT, XDP_PASS);
 	}
@@ -180,11 +180,11 @@ int mms_xdp(struct xdp_md *ctx)
 	hop = data + hops_off;
 	if (hop + MMS_HOP_LEN > end)
 		return mms_drop(len, MMS_S_DROP_TRUNCATED);
-	if (!mms_hop_open_check(key, hop, h, nhops, mms_chain_after(hop, end, nhops), w))
+	if (!mms_hop_open_check(key, hop, h, nhops, mms_hop_chain(ctx, hops_off, nhops), w))
 		return mms_drop(len, MMS_S_DROP_HOP);
 
 	nbr = mms_nbr_get(w[0] & 0xffff);
-	if (!nbr || nbr->ifindex != ctx->ingress_ifindex ||
+	if (!nbr || nbr->ifindex != ctx_field(ctx, ingress_ifindex) ||
 	    ld32(nbr->mac) != ld32(data + 6) || ld16(nbr->mac + 4) != ld16(data + 10))
 		return mms_drop(len, MMS_S_DROP_INGRESS);
 

@@ -291,10 +291,10 @@ static long converge(struct sim *s)
 {
 	uint32_t first;
 
-	for (unsigned t10 = 0; t10 <= 300; t10++) {
+	for (unsigned t10 = 0; t10 <= 3000; t10++) {
 		if (!served(s, &first))
 			return (long)(sim_now(s) / MS);
-		sim_run(s, sim_now(s) + 10 * MS);
+		sim_run(s, sim_now(s) + 1 * MS);
 	}
 	return -1;
 }
@@ -596,6 +596,11 @@ int main(void)
 	ok(far > 0 && gst(0, SG_S_RELAY_SENT) > 0 && relayed > 0,
 	   "%u CMs lie beyond MA 0's neighbours: reached through %llu relays by %u CMs", far,
 	   (unsigned long long)gst(0, SG_S_RELAY_SENT), relayed);
+	/* A relay is asked only once we route to it: after the computation
+	 * that took its LSA. */
+	ok(gst(0, SG_S_HS_UNSENT) == 0 && gst(1, SG_S_HS_UNSENT) == 0,
+	   "no challenge tried before a route to its relay existed (unsent: %llu, %llu)",
+	   (unsigned long long)gst(0, SG_S_HS_UNSENT), (unsigned long long)gst(1, SG_S_HS_UNSENT));
 	bad = 0;
 	for (uint32_t c = 2; c < N; c++) {
 		uint8_t k[3][16];

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Neighbour slots and carrier, on one bare core: what the datapath is told
+ * (mms_nbrs[port], through ops.set_nbr) must always match what the core
+ * itself uses (core_nbr_up: beacons, acks, LSAs and routes go out on such
+ * ports). A neighbour the core took for up while the datapath held the
+ * slot down would forward nothing through this node: relayed handshakes
+ * and replies towards the MA dropped as DROP_NO_NBR, mm0 traffic as
+ * DROP_NO_ROUTE, with every protocol counter looking healthy.
+ *
+ *   us (port 1) ---- N
+ *
+ *  - no carrier when the agent starts (a neighbour attaching XDP to its end
+ *    of a veth flaps ours), N's two-way hello arrives first: not up; the
+ *    carrier comes back: up at the next hello, in the core and the map;
+ *  - carrier lost while up: down in both at once; a hello in between is
+ *    not taken; back up with the carrier and a hello;
+ *  - with carrier from the start: up at the first two-way hello.
+ */
+#include <string.h>
+
+#include "codec.h"
+#include "core.h"
+#include "msg.h"
+#include "tap.h"
+
+#define MS 1000000ull
+
+struct rec {
+	struct mms_nbr nbr[MMS_MAX_PORTS];
+	unsigned nbr_writes;
+};
+
+static void rec_set_nbr(void *ctx, __u16 port, const struct mms_nbr *n)
+{
+	struct rec *r = ctx;
+
+	if (port < MMS_MAX_PORTS) {
+		r->nbr[port] = *n;
+		r->nbr_writes++;
+	}
+}
+
+static const __u8 our_mac[6] = { 2, 0, 0, 0, 0, 1 }, n_mac[6] = { 2, 0, 0, 0, 0, 2 };
+
+static void id_of(struct mms_id *id, __u8 v)
+{
+	memset(id, 0, sizeof(*id));
+	id->b[0] = v;
+	id->b[15] = 1;
+}
+
+/* N's hello on its port 7, naming us on our port 1 (two-way) or nobody. */
+static void hello_from_n(struct mms_core *c, bool twoway, __u64 now)
+{
+	__u8 body[256], frame[512];
+	struct msg_hello m;
+	struct msg_auth a;
+	struct mms_frame_spec fs;
+	int blen, len;
+
+	memset(&m, 0, sizeof(m));
+	id_of(&m.id, 0xbb);
+	if (twoway) {
+		id_of(&m.seen, 0xaa);
+		m.seen_port = 1;
+		m.flags = MMS_HELLO_F_TWOWAY;
+	}
+	m.port = 7;
+	m.hold_ms = 40;
+	m.role = MMS_ROLE_CM;
+	blen = msg_hello_build(body, sizeof(body), &m, &a);
+	memset(&fs, 0, sizeof(fs));
+	fs.dst_mac = our_mac;
+	fs.src_mac = n_mac;
+	fs.scope = MMS_SCOPE_LINK;
+	fs.type = MMS_T_HELLO;
+	fs.body = body;
+	fs.body_len = (__u16)blen;
+	len = mms_frame_build(frame, sizeof(frame), &fs);
+	if (blen > 0 && len > 0)
+		core_rx(c, 1, frame, (size_t)len, now);
+}
+
+/* Core and map agree on port 1; `up` is what both should say. */
+static void agree(struct mms_core *c, const struct rec *r, int up, const char *when)
+{
+	int core_up = core_nbr_up(c, 1, NULL) == 1;
+	int map_up = r->nbr[1].state == MMS_NBR_UP;
+
+	ok(core_up == up && map_up == up, "%s: core says %s, mms_nbrs[1] says %s (want %s)", when,
+	   core_up ? "up" : "down", map_up ? "up" : "down", up ? "up" : "down");
+}
+
+static struct mms_core *mk(struct rec *r, bool carrier, __u64 now)
+{
+	struct core_ops ops = { .ctx = r, .set_nbr = rec_set_nbr };
+	struct core_cfg cfg;
+	struct mms_core *c;
+
+	memset(r, 0, sizeof(*r));
+	core_cfg_defaults(&cfg);
+	id_of(&cfg.id, 0xaa);
+	cfg.hello_ms = 10;
+	c = core_new(&cfg, &ops);
+	if (c && (core_port_add(c, 1, 3, our_mac, 0, carrier) || (core_start(c, now), 0))) {
+		core_free(c);
+		c = NULL;
+	}
+	return c;
+}
+
+static void test_no_carrier_at_start(void)
+{
+	struct rec r;
+	__u64 t = 1000 * MS;
+	struct mms_core *c = mk(&r, false, t);
+
+	if (!ok(c != NULL, "core with port 1 without carrier"))
+		return;
+	hello_from_n(c, false, t += MS);
+	hello_from_n(c, true, t += MS);
+	agree(c, &r, 0, "two-way hello before the carrier");
+	ok(core_stat(c, CORE_S_HELLO_NO_CARRIER) == 2, "both hellos counted as HELLO_NO_CARRIER");
+	core_link_event(c, 1, true, t += MS);
+	core_tick(c, t);
+	agree(c, &r, 0, "carrier back, no hello yet");
+	hello_from_n(c, true, t += MS);
+	agree(c, &r, 1, "carrier back, two-way hello");
+	ok(!memcmp(r.nbr[1].mac, n_mac, 6) && r.nbr[1].ifindex == 3,
+	   "mms_nbrs[1] holds N's MAC and our ifindex");
+	core_free(c);
+}
+
+static void test_carrier_flap(void)
+{
+	struct rec r;
+	__u64 t = 1000 * MS;
+	struct mms_core *c = mk(&r, true, t);
+
+	if (!ok(c != NULL, "core with port 1 with carrier"))
+		return;
+	hello_from_n(c, true, t += MS);
+	agree(c, &r, 1, "two-way hello with carrier");
+	core_link_event(c, 1, false, t += MS);
+	agree(c, &r, 0, "carrier lost");
+	hello_from_n(c, true, t += MS);
+	agree(c, &r, 0, "hello while the carrier is down");
+	core_link_event(c, 1, true, t += MS);
+	hello_from_n(c, true, t += MS);
+	agree(c, &r, 1, "carrier back, two-way hello");
+	/* Silence: the hold time (40 ms in N's hellos) takes it down in both. */
+	core_tick(c, t += 50 * MS);
+	agree(c, &r, 0, "hold time passed");
+	core_free(c);
+}
+
+int main(void)
+{
+	test_no_carrier_at_start();
+	test_carrier_flap();
+	return tap_done();
+}
