@@ -37,7 +37,8 @@ static __always_inline __u32 mms_chain_after(const void *hop, const void *end, _
 	return mms_chain_of_word(bpf_ntohl((__u32)(y ^ (y >> 32))));
 }
 
-/* The plaintext checks of mms_process(): index, LAST, reserved bits, expiry,
+/* The plaintext checks of mms_process(): index, LAST (AGENT only with it),
+ * reserved bits, expiry,
  * tag and chain. True when the field is good. */
 static __always_inline bool mms_hop_ok(const __u32 w[4], const struct mms_hdr *h,
 				       __u32 nhops, __u32 chain)
@@ -45,6 +46,8 @@ static __always_inline bool mms_hop_ok(const __u32 w[4], const struct mms_hdr *h
 	__u32 ctl = w[1] >> 24;
 
 	if (ctl & MMS_HOP_RSVD_MASK)
+		return false;
+	if ((ctl & MMS_HOP_AGENT) && !(ctl & MMS_HOP_LAST))
 		return false;
 	if ((ctl & MMS_HOP_IDX_MASK) != nhops - 1)
 		return false;
