@@ -285,6 +285,7 @@ static int setup(struct agent *a)
 	sigaddset(&ss, SIGTERM);
 	sigaddset(&ss, SIGINT);
 	sigaddset(&ss, SIGHUP);
+	sigaddset(&ss, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &ss, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	a->sfd = signalfd(-1, &ss, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -382,6 +383,8 @@ int agent_run(const struct agent_opts *o)
 				while (read(a.sfd, &si, sizeof(si)) == sizeof(si)) {
 					if (si.ssi_signo == SIGHUP)
 						glue_reload(a.glue);
+					else if (si.ssi_signo == SIGUSR1)
+						glue_key_roll(a.glue, agent_now_ns());
 					else
 						a.stop = true;
 				}
