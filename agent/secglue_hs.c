@@ -437,6 +437,8 @@ static void ma_hopkey(struct secglue *s, const __u8 *in, size_t len)
 	 * key (it restarted) makes every route through it stale. */
 	if (fresh || replaced)
 		core_hop_keys_changed(s->core, replaced, sg_now(s));
+	if (fresh && s->roll)
+		sg_due(s, sg_now(s));	/* the key a roll waits for: switch now? */
 }
 
 void sg_nbr(void *ctx, __u16 port, const struct mms_id *id, __u8 role, bool up)
