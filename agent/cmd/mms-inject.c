@@ -18,7 +18,8 @@
  *     sent again on IF as they were (a replay), or only those of --type,
  *     only the --nth of them, with the first --pop fields removed (what a
  *     relay that forwarded them holds: the rest of the route), body bytes
- *     overwritten (--patch OFF:HEX, OFF from the start of the body) and new
+ *     overwritten (--patch OFF:HEX, OFF from the start of the body), the
+ *     payload replaced by our own IPv4 packet (--src, --dst) and new
  *     Ethernet addresses; --list prints what the file holds.
  *
  * --gap-us 0 sends as fast as the socket takes frames (a flood), bounded by
@@ -164,12 +165,14 @@ static void usage(FILE *f)
 		   "  MMS header); or link-scope frames of the TYPEs in turn to the neighbour\n"
 		   "  on port P\n"
 		   "       mms-inject --pcap FILE --iface IF [--type TYPE] [--nth N] [--pop N]\n"
-		   "                  [--patch OFF:HEX]... [--src-mac MAC|own] [--dst-mac MAC] [SENDING]\n"
-		   "       mms-inject --pcap FILE --list\n"
+		   "                  [--src IPV4 --dst IPV4] [--patch OFF:HEX]...\n"
+		   "                  [--src-mac MAC|own] [--dst-mac MAC] [SENDING]\n"
+		   "       mms-inject --pcap FILE --list [--type TYPE] [-v]\n"
 		   "  MMS frames captured by tcpdump -w, sent again on IF: those of TYPE, the\n"
-		   "  Nth of them (from 0), their first N hop fields removed, body bytes at\n"
+		   "  Nth of them (from 0), their first N hop fields removed, the payload\n"
+		   "  replaced by this tool's IPv4 packet from SRC to DST, body bytes at\n"
 		   "  OFF (-OFF: from the body's end) overwritten, new Ethernet addresses;\n"
-		   "  --count defaults to each once\n"
+		   "  --count defaults to each once; --list -v prints the bodies in hex\n"
 		   "SENDING: [--count N] [--seconds S] [--gap-us N] [--random-src] [-v]\n"
 		   "  N frames (default 1), for at most S seconds, N us apart (default 200,\n"
 		   "  0: as fast as the socket takes them), each from a made-up source MAC\n"
@@ -372,8 +375,10 @@ static int parse(int argc, char **argv, struct opts *o)
 	if (optind < argc)
 		return die(2, "unexpected argument '%s'", argv[optind]);
 	if (o->pcap) {
-		if (o->pin || o->nlink || o->src.s_addr || o->dst.s_addr || o->flip || o->alt)
-			return die(2, "--pcap takes no --pin, --link, --src, --dst, --flip or --alt");
+		if (o->pin || o->nlink || o->flip || o->alt)
+			return die(2, "--pcap takes no --pin, --link, --flip or --alt");
+		if (!o->src.s_addr != !o->dst.s_addr)
+			return die(2, "--pcap: --src and --dst go together");
 		if (!o->list && !o->iface)
 			return die(2, "--pcap wants --iface IF (or --list)");
 		if (!have_count)
@@ -498,6 +503,13 @@ static int edit(const struct opts *o, __u8 *f, int len, const __u8 own[6])
 	if (len < 0)
 		return die(1, "--pop %lu: the frame is not routed or has too few fields", o->pop);
 	body = pl_off(f, len) + MMS_PL_LEN;
+	if (o->src.s_addr) {	/* our own packet on the captured route */
+		f[body - MMS_PL_LEN] = MMS_T_DATA;
+		f[body - 2] = 0;
+		f[body - 1] = BODY_LEN;
+		build_body(f + body, o->src, o->dst, 1);
+		len = (int)body + BODY_LEN;
+	}
 	blen = body_len(f, body - MMS_PL_LEN);
 	if (body + blen > (size_t)len)
 		return die(1, "captured frame shorter than its payload header says");
@@ -517,9 +529,9 @@ static int edit(const struct opts *o, __u8 *f, int len, const __u8 own[6])
 	return len;
 }
 
-static void list_frame(unsigned long i, const __u8 *f, int len)
+static void list_frame(unsigned long i, const __u8 *f, int len, bool hex)
 {
-	size_t off = pl_off(f, len);
+	size_t off = pl_off(f, len), blen = body_len(f, off);
 	__u8 type = f[off], scope = f[MMS_ETH_LEN + 1];
 
 	printf("%lu %s %s nhops %u body %zu", i, mms_type_name(type),
@@ -527,6 +539,11 @@ static void list_frame(unsigned long i, const __u8 *f, int len)
 	       f[MMS_ETH_LEN + 3], body_len(f, off));
 	if (type == MMS_T_AUTH && off + MMS_PL_LEN + 2 <= (size_t)len)
 		printf(" kind %#x", f[off + MMS_PL_LEN + 1]);	/* handshake kind / envelope type */
+	if (hex && off + MMS_PL_LEN + blen <= (size_t)len) {
+		printf(" hex ");
+		for (size_t k = 0; k < blen; k++)
+			printf("%02x", f[off + MMS_PL_LEN + k]);
+	}
 	putchar('\n');
 }
 
@@ -552,7 +569,7 @@ static int load_pcap(const struct opts *o, struct captured *c, const __u8 own[6]
 		if (!off || (o->have_type && c->b[c->n][off] != o->type))
 			continue;
 		if (o->list) {
-			list_frame(match++, c->b[c->n], len);
+			list_frame(match++, c->b[c->n], len, o->verbose);
 			continue;
 		}
 		if (o->have_nth && match++ != o->nth)

@@ -89,7 +89,7 @@ sec_stop() { kill "${SEC_PID[$1]}" 2>/dev/null; wait_until 5 sec_dead "$1"; }
 sec_pcap() { echo "$NETNS_TMP/cap-$1-$2.pcap"; }
 sec_capture() {
 	local n=$1 p=$2 log="$NETNS_TMP/cap-$1-$2.log"
-	netns_bg "$n" "$log" tcpdump -n -U -Q out -i "$(netns_if "$n" "$p")" \
+	netns_bg "$n" "$log" tcpdump -n -U --immediate-mode -Q out -i "$(netns_if "$n" "$p")" \
 		-w "$(sec_pcap "$n" "$p")" ether proto 0x88b5
 	SEC_CAP[$n-$p]=$NETNS_LAST_PID
 	wait_until 10 grep -q "listening on" "$log"
