@@ -632,6 +632,19 @@ int core_set_epoch(struct mms_core *c, __u8 epoch, __u64 now)
 	return 0;
 }
 
+int core_drop_epoch(struct mms_core *c, __u8 epoch, __u64 now)
+{
+	struct mms_key k;
+
+	c->now = now;
+	if (epoch % MMS_EPOCH_SLOTS == c->cfg.epoch % MMS_EPOCH_SLOTS)
+		return -EBUSY;
+	memset(&k, 0, sizeof(k));	/* valid = 0: DROP_EPOCH from now on */
+	if (c->ops.set_key)
+		c->ops.set_key(c->ops.ctx, epoch % MMS_EPOCH_SLOTS, &k);
+	return 0;
+}
+
 /* ---- timers ---- */
 
 void core_tick(struct mms_core *c, __u64 now)

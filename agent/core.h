@@ -253,6 +253,12 @@ int core_forget(struct mms_core *c, const struct mms_id *id, __u64 now_ns);
  * expire) and an MA rebuilds every route.
  */
 int core_set_epoch(struct mms_core *c, __u8 epoch, __u64 now_ns);
+/*
+ * The end of a key roll: remove our key for an older epoch from mms_keys,
+ * so that every route sealed in it, captured copies included, stops at this
+ * node. 0, or -EBUSY for the slot of the epoch we seal in.
+ */
+int core_drop_epoch(struct mms_core *c, __u8 epoch, __u64 now_ns);
 /* Run every timer due at now_ns. */
 void core_tick(struct mms_core *c, __u64 now_ns);
 /* When core_tick must next run (absolute ns). */

@@ -15,7 +15,6 @@
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <sys/epoll.h>
-#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
@@ -63,23 +62,6 @@ __u64 agent_now_ns(void)
 	return (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
 }
 
-static int if_mac(const char *name, __u8 mac[6])
-{
-	struct ifreq ifr;
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc = 0;
-
-	if (fd < 0)
-		return -errno;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0)
-		rc = -errno;
-	else
-		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
-	close(fd);
-	return rc;
-}
-
 /* Interfaces to run on: the ones named, or every Ethernet-like one except
  * loopback and the mm0 pair. */
 static int pick_ifaces(struct agent *a)
@@ -96,7 +78,7 @@ static int pick_ifaces(struct agent *a)
 				pr_err("interface %s: %s", f->name, strerror(errno));
 				return -ENODEV;
 			}
-			if (if_mac(f->name, f->mac)) {
+			if (pktio_if_mac(f->name, f->mac)) {
 				pr_err("interface %s has no Ethernet address", f->name);
 				return -ENODEV;
 			}
@@ -115,7 +97,7 @@ static int pick_ifaces(struct agent *a)
 			continue;
 		snprintf(f->name, sizeof(f->name), "%s", p->if_name);
 		f->ifindex = (int)p->if_index;
-		if (if_mac(f->name, f->mac) || !memcmp(f->mac, "\0\0\0\0\0\0", 6))
+		if (pktio_if_mac(f->name, f->mac) || !memcmp(f->mac, "\0\0\0\0\0\0", 6))
 			continue;	/* not Ethernet */
 		a->n_ifs++;
 	}
@@ -309,6 +291,7 @@ static int setup(struct agent *a)
 	sigaddset(&ss, SIGTERM);
 	sigaddset(&ss, SIGINT);
 	sigaddset(&ss, SIGHUP);
+	sigaddset(&ss, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &ss, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	a->sfd = signalfd(-1, &ss, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -409,6 +392,8 @@ int agent_run(const struct agent_opts *o)
 				while (read(a.sfd, &si, sizeof(si)) == sizeof(si)) {
 					if (si.ssi_signo == SIGHUP)
 						glue_reload(a.glue);
+					else if (si.ssi_signo == SIGUSR1)
+						glue_key_roll(a.glue, agent_now_ns());
 					else
 						a.stop = true;
 				}

@@ -23,11 +23,13 @@ struct agent_opts {
 	const char *ifs[AGENT_MAX_IFS];	/* interfaces; none = every eligible one */
 	int n_ifs;
 	unsigned hello_ms, dead_mult, beacon_ms;
+	unsigned key_roll_s;		/* MA: roll hop keys this often, 0: on SIGUSR1 only */
 	bool xdp_generic;
 	bool detach_on_exit;		/* SIGTERM removes the datapath too */
 };
 
-/* Runs until SIGTERM/SIGINT. Returns the process exit status. */
+/* Runs until SIGTERM/SIGINT; SIGHUP re-reads the enrollment state, SIGUSR1
+ * (MA) rolls the hop keys. Returns the process exit status. */
 int agent_run(const struct agent_opts *o);
 
 #endif

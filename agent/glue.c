@@ -27,6 +27,7 @@ struct glue {
 	int ifindex[MMS_MAX_PORTS];	/* port -> ifindex, 0 = unused */
 	__u16 nports;
 	bool started;
+	__u64 roll_every, roll_next;	/* MA: periodic key rolls (ns), 0: none */
 	__u64 map_errors;
 };
 
@@ -134,6 +135,8 @@ struct glue *glue_new(void *agent, const struct agent_opts *o, __u32 mgmt_v4)
 	cfg.hello_ms = o->hello_ms;
 	cfg.dead_mult = o->dead_mult;
 	cfg.beacon_ms = o->beacon_ms;
+	if (o->ma)
+		g->roll_every = (__u64)o->key_roll_s * 1000000000ull;
 	ops.ctx = g;
 	ops.auth = secglue_auth(g->sec);
 	g->core = core_new(&cfg, &ops);
@@ -194,8 +197,11 @@ __u64 glue_tick(struct glue *g, __u64 now_ns)
 	if (!g->started) {
 		core_start(g->core, now_ns);
 		g->started = true;
+		g->roll_next = now_ns + g->roll_every;
 	}
 	core_tick(g->core, now_ns);
+	if (g->roll_every && now_ns >= g->roll_next)
+		glue_key_roll(g, now_ns);
 	/* the core's hooks may have moved the security layer's deadline */
 	if (secglue_next_event(g->sec) <= now_ns)
 		secglue_tick(g->sec, now_ns);
@@ -203,6 +209,8 @@ __u64 glue_tick(struct glue *g, __u64 now_ns)
 	s = secglue_next_event(g->sec);
 	if (s && s < next)
 		next = s;
+	if (g->roll_every && g->roll_next < next)
+		next = g->roll_next;
 	return next;
 }
 
@@ -238,6 +246,15 @@ void glue_reload(struct glue *g)
 		pr_warn("reload: keeping the previous registry and trust store");
 	else
 		pr_info("reloaded the registry and trust store");
+}
+
+void glue_key_roll(struct glue *g, __u64 now_ns)
+{
+	int rc = secglue_key_roll(g->sec);
+
+	g->roll_next = now_ns + g->roll_every;
+	if (rc)
+		pr_warn("key roll: %s (only an MA rolls keys)", strerror(-rc));
 }
 
 int glue_dns_lookup(struct glue *g, const char *name, __u8 v4[4], __u8 v6[16])

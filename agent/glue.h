@@ -28,6 +28,8 @@ __u64 glue_tick(struct glue *g, __u64 now_ns);
 void glue_metrics(struct glue *g, FILE *f);
 /* SIGHUP: re-read enrollment state (revocations take effect). */
 void glue_reload(struct glue *g);
+/* SIGUSR1 (MA): roll every node's hop key to the next epoch. */
+void glue_key_roll(struct glue *g, __u64 now_ns);
 int glue_dns_lookup(struct glue *g, const char *name, __u8 v4[4], __u8 v6[16]);
 
 /* Provided by daemon.c. */

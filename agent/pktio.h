@@ -18,5 +18,7 @@ int pktio_open(int ifindex);
 ssize_t pktio_recv(int fd, void *buf, size_t cap);
 /* Send one complete Ethernet frame on ifindex. Returns 0 or -errno. */
 int pktio_send(int fd, int ifindex, const void *frame, size_t len);
+/* The Ethernet address of interface name. 0 or -errno. */
+int pktio_if_mac(const char *name, unsigned char mac[6]);
 
 #endif

@@ -727,8 +727,12 @@ int secglue_reload(struct secglue *s)
 		if (s->ma && s->core)
 			core_forget(s->core, &p->id, sg_now(s));
 	}
-	if (dropped && s->ma && s->core)
+	if (dropped && s->ma && s->core) {
 		core_hop_keys_changed(s->core, true, sg_now(s));
+		/* Routes it holds and hop fields it copied as a relay stay valid
+		 * until they expire; a key roll ends them within seconds. */
+		secglue_key_roll(s);
+	}
 	pr_info("%s: lists reloaded (%u trusted MAs%s)", s->self.pub.name, s->trust.n,
 		s->ma ? ", registry" : "");
 	return 0;
@@ -739,7 +743,7 @@ int secglue_reload(struct secglue *s)
 void secglue_metrics(struct secglue *s, FILE *f)
 {
 	char labels[SG_S_MAX][64];
-	struct mms_metric m[SG_S_MAX + 4];
+	struct mms_metric m[SG_S_MAX + 5];
 	const struct mms_auth_stats *as = s->ama ? mms_auth_ma_stats(s->ama) :
 				      mms_auth_cm_stats(s->acm);
 	__u64 now_ms = sg_now(s) / NS_MS;
@@ -770,6 +774,8 @@ void secglue_metrics(struct secglue *s, FILE *f)
 					       mms_auth_cm_pending(s->acm, now_ms)) };
 	m[n++] = (struct mms_metric){ "auth_hop_keys", "MA: nodes whose hop key it holds.", 1,
 				      NULL, (double)secglue_hop_keys(s) };
+	m[n++] = (struct mms_metric){ "auth_epoch", "Key epoch in use.", 1, NULL,
+				      (double)secglue_epoch(s) };
 	m[n++] = (struct mms_metric){ "auth_signature_checks_total",
 				      "Ed25519 verifications (handshakes and beacons).", 0, NULL,
 				      (double)(as->sig_checks + s->sigc->st.verified) };

@@ -41,6 +41,11 @@
 	X(MAC_SIGNED,	   E, "messages MACed")					\
 	X(MAC_VERIFIED,	   E, "MACs checked and good")				\
 	X(SESSION_DROPPED, E, "sessions dropped: peer revoked or no longer trusted") \
+	X(ROLL_STARTED,	   E, "MA: key rolls started")				\
+	X(ROLL_SWITCHED,   E, "MA: key rolls done: routes sealed in the new epoch") \
+	X(EPOCH_SENT,	   E, "MA: epoch announcements sent")			\
+	X(EPOCH_TAKEN,	   E, "CM: newer epochs taken from an MA")		\
+	X(EPOCH_RETIRED,   E, "older epochs' hop keys removed from the datapath") \
 	X(JOIN_UNKNOWN,	   R, "join refused: component not enrolled, or MA not trusted") \
 	X(JOIN_REVOKED,	   R, "join refused: component revoked")		\
 	X(HS_MALFORMED,	   R, "handshake message malformed")			\
@@ -65,7 +70,8 @@
 	X(BEACON_CONFLICT, R, "another body under an already verified beacon number") \
 	X(BEACON_BAD_SIG,  R, "beacon signature did not verify")		\
 	X(AUTH_FORMAT,	   R, "authenticator of the wrong algorithm, length or cover") \
-	X(SEQ_REFUSED,	   R, "beacon number an earlier run may have signed")
+	X(SEQ_REFUSED,	   R, "beacon number an earlier run may have signed")	\
+	X(EPOCH_OLD,	   R, "epoch announcement older than ours, or not installed")
 
 enum secglue_stat {
 #define SECGLUE_STAT_ENUM(n, k, d) SG_S_##n,
@@ -104,6 +110,17 @@ __u64 secglue_next_event(const struct secglue *s);
  * components now revoked or unknown (MA) or MAs no longer trusted (CM) are
  * dropped, and an MA forgets those nodes. 0 or -errno (old lists kept). */
 int secglue_reload(struct secglue *s);
+/*
+ * MA: roll every node's hop key to the next epoch without losing a packet
+ * (secglue_roll.c; docs/security.md "Key roll"): nodes install the new key
+ * first, the MA then reseals every route, and older keys leave the
+ * datapath when the new routes are in place. A roll asked for while one is
+ * under way follows it. 0, or -EOPNOTSUPP at a CM. A reload that drops a
+ * revoked node starts one itself.
+ */
+int secglue_key_roll(struct secglue *s);
+/* The epoch this node seals in (MA) or holds its newest key for (CM). */
+__u8 secglue_epoch(const struct secglue *s);
 void secglue_metrics(struct secglue *s, FILE *f);
 
 /* ---- introspection (tests, mmsctl) ---- */

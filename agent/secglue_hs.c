@@ -40,8 +40,8 @@ static void id_at(struct mms_id *id, const __u8 *p)
 
 /* Open an envelope from a peer under its current session, or the one
  * before (a re-key in flight). */
-static int open_env(struct secglue *s, const __u8 *in, size_t len, struct sg_peer **pp,
-		    struct sg_sess **ssp, __u8 *type, const __u8 **body, size_t *blen)
+int sg_open_env(struct secglue *s, const __u8 *in, size_t len, struct sg_peer **pp,
+		struct sg_sess **ssp, __u8 *type, const __u8 **body, size_t *blen)
 {
 	struct mms_id who;
 	struct sg_peer *p;
@@ -110,17 +110,18 @@ static void send_hopkey(struct secglue *s, struct sg_peer *p, __u64 now)
 }
 
 /* A CONTROL whose routes are sealed in the epoch of the key we sent means
- * the MA holds that key (its forward route ends at us). */
+ * the MA holds that key (its forward route ends at us); and once every MA
+ * seals in our epoch, older keys can go (secglue_roll.c). */
 void sg_control_seen(struct secglue *s, struct sg_peer *p, const __u8 *body, size_t len)
 {
 	struct msg_control k;
 
-	(void)s;
-	if (!p || !p->key_sent || p->key_acked || msg_control_parse(body, len, &k))
+	if (!p || msg_control_parse(body, len, &k) || !k.nroutes)
 		return;
 	for (unsigned i = 0; i < k.nroutes; i++)
-		if (k.r[i].epoch == p->key_epoch)
+		if (p->key_sent && k.r[i].epoch == p->key_epoch)
 			p->key_acked = true;
+	sg_roll_control(s, p, k.r[0].epoch);
 }
 
 /* Send our response to the MA over our routes to it; held and retried
@@ -192,6 +193,7 @@ static void cm_confirm(struct secglue *s, __u16 port, bool routed, const __u8 *m
 		return;
 	}
 	sg_session_install(s, p, &ns);
+	sg_roll_session_up(s, p, now);	/* the MA's epoch, before our key goes */
 	p->have_resp = false;
 	p->port = !routed && core_nbr_up(s->core, port, &nid) && mms_id_eq(&nid, &ma) ? port : 0;
 	pr_info("%s: session with MA %s up", s->self.pub.name, mms_id_str(&ma, idb));
@@ -214,7 +216,7 @@ static void cm_relay(struct secglue *s, const __u8 *in, size_t len)
 	__u16 q;
 	int kind, rc;
 
-	if (open_env(s, in, len, &p, &ss, &type, &b, &blen))
+	if (sg_open_env(s, in, len, &p, &ss, &type, &b, &blen))
 		return;
 	if (type != SG_ENV_RELAY || blen < SG_RELAY_HDR) {
 		sg_refuse(s, SG_S_ENV_MALFORMED, -EBADMSG, &p->id, "type %#x, %zu bytes", type,
@@ -397,6 +399,7 @@ static void ma_response(struct secglue *s, const __u8 *m, size_t len)
 		return;
 	}
 	sg_session_install(s, p, &ns);
+	sg_roll_session_up(s, p, now);
 	p->have_chal = false;
 	p->backoff_ms = 0;
 	p->next_try = now;
@@ -418,7 +421,7 @@ static void ma_hopkey(struct secglue *s, const __u8 *in, size_t len)
 	bool fresh, replaced;
 	__u8 type;
 
-	if (open_env(s, in, len, &p, &ss, &type, &b, &blen))
+	if (sg_open_env(s, in, len, &p, &ss, &type, &b, &blen))
 		return;
 	if (type != SG_ENV_HOPKEY || blen != SG_HOPKEY_LEN || b[0] || b[1] || b[2]) {
 		sg_refuse(s, SG_S_ENV_MALFORMED, -EBADMSG, &p->id, "type %#x, %zu bytes", type,
@@ -442,6 +445,8 @@ static void ma_hopkey(struct secglue *s, const __u8 *in, size_t len)
 	 * key (it restarted) makes every route through it stale. */
 	if (fresh || replaced)
 		core_hop_keys_changed(s->core, replaced, sg_now(s));
+	if (fresh && s->roll)
+		sg_due(s, sg_now(s));	/* the key a roll waits for: switch now? */
 }
 
 void sg_nbr(void *ctx, __u16 port, const struct mms_id *id, __u8 role, bool up)
@@ -552,7 +557,10 @@ void sg_rx(void *ctx, __u16 port, bool routed, const __u8 *b, size_t len)
 		cm_relay(s, b, len);
 	else if (b[1] == SG_ENV_HOPKEY && s->ama)
 		ma_hopkey(s, b, len);
-	else if (b[1] > MMS_AUTH_CONFIRM && b[1] != SG_ENV_RELAY && b[1] != SG_ENV_HOPKEY)
+	else if (b[1] == SG_ENV_EPOCH && s->acm)
+		sg_epoch_rx(s, b, len);
+	else if (b[1] > MMS_AUTH_CONFIRM && b[1] != SG_ENV_RELAY && b[1] != SG_ENV_HOPKEY &&
+		 b[1] != SG_ENV_EPOCH)
 		sg_refuse(s, SG_S_ENV_MALFORMED, -EBADMSG, NULL, "kind %#x", b[1]);
 	else
 		sg_refuse(s, SG_S_HS_UNEXPECTED, -EBADMSG, NULL, "kind %#x, %zu bytes at a%s", b[1],
@@ -624,5 +632,7 @@ static __u64 cm_tick(struct secglue *s, __u64 now)
 
 __u64 sg_hs_tick(struct secglue *s, __u64 now)
 {
-	return s->ma ? ma_tick(s, now) : cm_tick(s, now);
+	__u64 a = s->ma ? ma_tick(s, now) : cm_tick(s, now), b = sg_roll_tick(s, now);
+
+	return a < b ? a : b;
 }

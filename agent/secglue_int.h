@@ -22,8 +22,10 @@
  * these. Both start with version 1 and two zero bytes. */
 #define SG_ENV_RELAY	0x10	/* MA -> N: target id, N's port to it, inner handshake */
 #define SG_ENV_HOPKEY	0x11	/* CM -> MA: be32 epoch, wrapped hop key */
+#define SG_ENV_EPOCH	0x12	/* MA -> CM: epoch, 3 zero bytes: install that epoch's key */
 #define SG_RELAY_HDR	(MMS_ID_LEN + 2)
 #define SG_HOPKEY_LEN	(4 + MMS_WRAPPED_KEY_LEN)
+#define SG_EPOCH_LEN	4
 
 #define NS_MS		1000000ull
 #define SG_IDLE_MS	1000	/* MA: re-key a peer silent this long (it acks every beacon) */
@@ -34,6 +36,11 @@
 #define SG_KEY_RETRY_MS	300	/* CM: resend a hop key the MA has not used yet */
 #define SG_RESP_HOLD_MS	2000	/* CM: keep trying to send a response this long */
 #define SG_SEQ_BLOCK	(1ull << 20)
+/* key rolls (secglue_roll.c) */
+#define SG_EPOCH_RETRY_MS 200	/* MA: resend an epoch announcement no key answered, doubling */
+#define SG_ROLL_WAIT_MS	3000	/* MA: switch after this even if some keys are missing */
+#define SG_RETIRE_MS	1000	/* CM: old keys go this long after our routes are renewed */
+#define SG_MA_RETIRE_MS	2000	/* MA: its old keys go this long after the switch */
 
 enum sg_how { HOW_NONE, HOW_LINK, HOW_RELAY, HOW_ROUTED };
 
@@ -80,6 +87,12 @@ struct sg_peer {
 	bool key_sent, key_acked, key_unsent;
 	__u64 key_next;
 	__u32 key_backoff_ms;
+	/* key roll. MA side: when to tell the node the epoch again; CM side:
+	 * the epoch of the routes in this MA's last CONTROL */
+	__u64 epoch_next;
+	__u32 epoch_backoff_ms;
+	bool have_ctl_epoch;
+	__u8 ctl_epoch;
 };
 
 struct secglue {
@@ -104,6 +117,11 @@ struct secglue {
 	/* MA: sequence numbers [seq_lo, seq_mark) are ours to sign */
 	uint64_t seq_lo, seq_mark;
 	__u64 next_due;
+	/* key roll (secglue_roll.c) */
+	__u8 roll, roll_epoch;		/* MA: the roll under way and its epoch */
+	bool roll_queued;		/* MA: another one asked meanwhile */
+	__u64 roll_deadline;		/* MA: switch at the latest */
+	__u64 retire_at;		/* our older epochs' keys go then (0: not due) */
 	__u64 stats[SG_S_MAX];
 	__u64 last_log[SG_S_MAX];
 };
@@ -125,11 +143,20 @@ void sg_peer_drop_keys(struct sg_peer *p);
 bool sg_enrolled(const struct secglue *s, const struct mms_id *id);
 
 /* secglue_hs.c */
+int sg_open_env(struct secglue *s, const __u8 *in, size_t len, struct sg_peer **pp,
+		struct sg_sess **ssp, __u8 *type, const __u8 **body, size_t *blen);
 void sg_rx(void *ctx, __u16 port, bool routed, const __u8 *body, size_t len);
 void sg_nbr(void *ctx, __u16 port, const struct mms_id *id, __u8 role, bool up);
 void sg_lsa(void *ctx, const struct msg_lsa *m);
 void sg_routes(void *ctx, const struct mms_id *to);
 void sg_control_seen(struct secglue *s, struct sg_peer *p, const __u8 *body, size_t len);
 __u64 sg_hs_tick(struct secglue *s, __u64 now);
+
+/* secglue_roll.c */
+bool sg_has_key(const struct sg_peer *p, __u8 epoch);
+void sg_epoch_rx(struct secglue *s, const __u8 *in, size_t len);
+void sg_roll_session_up(struct secglue *s, struct sg_peer *p, __u64 now);
+void sg_roll_control(struct secglue *s, struct sg_peer *p, __u8 epoch);
+__u64 sg_roll_tick(struct secglue *s, __u64 now);
 
 #endif

@@ -575,6 +575,13 @@ const struct mms_nbr *sim_nbr(const struct sim *s, uint32_t node, uint16_t port)
 	return &s->nodes[node].nbr[port];
 }
 
+const struct mms_key *sim_key(const struct sim *s, uint32_t node, uint8_t epoch)
+{
+	const struct mms_key *k = &s->nodes[node].keys[epoch % MMS_EPOCH_SLOTS];
+
+	return k->valid && k->epoch == epoch ? k : NULL;
+}
+
 /* ---- probing ---- */
 
 const char *sim_probe_str(enum sim_probe p)

@@ -82,6 +82,8 @@ void sim_hop_key(const struct mms_id *id, uint8_t epoch, uint8_t key[16]);
 /* The node's maps, as the core set them. */
 const struct mms_route_set *sim_route(const struct sim *s, uint32_t node, const struct mms_addr *dst);
 const struct mms_nbr *sim_nbr(const struct sim *s, uint32_t node, uint16_t port);
+/* The node's installed key for epoch (mms_keys), NULL when there is none. */
+const struct mms_key *sim_key(const struct sim *s, uint32_t node, uint8_t epoch);
 
 enum sim_probe {
 	SIM_OK,

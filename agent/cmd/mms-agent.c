@@ -25,6 +25,7 @@ static const struct option longopts[] = {
 	{ "hello-ms",	required_argument, NULL, 'H' },
 	{ "dead-mult",	required_argument, NULL, 'D' },
 	{ "beacon-ms",	required_argument, NULL, 'B' },
+	{ "key-roll-s",	required_argument, NULL, 'K' },
 	{ "xdp-generic", no_argument,	   NULL, 'g' },
 	{ "detach-on-exit", no_argument,   NULL, 'x' },
 	{ "verbose",	no_argument,	   NULL, 'v' },
@@ -44,9 +45,11 @@ static void usage(FILE *f)
 		"  --hello-ms N       hello interval (default 10)\n"
 		"  --dead-mult N      hellos missed before a neighbour is dead (default 4)\n"
 		"  --beacon-ms N      MA beacon interval (default 100)\n"
+		"  --key-roll-s N     MA: roll every node's hop key every N s (default 0: on SIGUSR1)\n"
 		"  --xdp-generic      force generic XDP\n"
 		"  --detach-on-exit   remove the datapath on SIGTERM (default: keep forwarding)\n"
-		"  -v, --verbose      debug logging\n");
+		"  -v, --verbose      debug logging\n"
+		"signals: SIGHUP re-reads the enrollment state (revocations), SIGUSR1 (MA) rolls the hop keys\n");
 }
 
 static int bad(const char *msg, const char *arg)
@@ -104,6 +107,10 @@ int main(int argc, char **argv)
 			if (num(optarg, 1, 600000, &o.beacon_ms))
 				return bad("--beacon-ms wants 1..600000", optarg);
 			break;
+		case 'K':
+			if (num(optarg, 0, 86400 * 365, &o.key_roll_s))
+				return bad("--key-roll-s wants 0..31536000", optarg);
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -117,6 +124,8 @@ int main(int argc, char **argv)
 	if (!role || (strcmp(role, "ma") && strcmp(role, "cm")))
 		return bad("--role ma|cm is required", role);
 	o.ma = !strcmp(role, "ma");
+	if (!o.ma && o.key_roll_s)
+		return bad("--key-roll-s is for an MA", NULL);
 	if (!o.name || !*o.name || strlen(o.name) > 63 || strspn(o.name,
 	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != strlen(o.name))
 		return bad("--name wants 1..63 letters, digits or '-'", o.name);

@@ -14,6 +14,14 @@
  *     (hello, beacon, auth, ...) in turn to the neighbour in slot P, as the
  *     node's agent would send them.
  *
+ *   captured (--pcap FILE --iface IF): MMS frames from a `tcpdump -w` file,
+ *     sent again on IF as they were (a replay), or only those of --type,
+ *     only the --nth of them, with the first --pop fields removed (what a
+ *     relay that forwarded them holds: the rest of the route), body bytes
+ *     overwritten (--patch OFF:HEX, OFF from the start of the body), the
+ *     payload replaced by our own IPv4 packet (--src, --dst) and new
+ *     Ethernet addresses; --list prints what the file holds.
+ *
  * --gap-us 0 sends as fast as the socket takes frames (a flood), bounded by
  * --count and --seconds; --random-src gives every frame a made-up source
  * MAC. SIGINT or SIGTERM ends the sending early. stdout: the number of
@@ -23,6 +31,7 @@
  * stack drops it without answering, so the only traffic a test sees is the
  * injected frames.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -37,15 +46,28 @@
 #include <arpa/inet.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
+#include <net/if.h>
 #include <sys/socket.h>
 #include <bpf/bpf.h>
 
 #include "codec.h"
 #include "loader.h"
+#include "pcapfile.h"
+#include "pktio.h"
 
 #define BODY_LEN	48	/* IPv4 20 + ICMP 8 + 20 bytes of pattern */
 #define COUNT_MAX	100000000ul
 #define HDR_BITS	(8 * (MMS_HDR_LEN + MMS_MAX_HOPS * MMS_HOP_LEN))
+#define PCAP_MAX	4096	/* frames kept from a capture */
+#define PATCH_MAX	8
+#define PATCH_LEN	64
+
+struct patch {
+	unsigned long off;
+	bool from_end;		/* OFF was -N: N bytes before the body's end */
+	__u8 b[PATCH_LEN];
+	size_t n;
+};
 
 struct opts {
 	const char *pin;
@@ -55,6 +77,13 @@ struct opts {
 	__u8 link_types[8];	/* link scope: types sent in turn */
 	int nlink;		/* 0: routed */
 	bool flip, random_src, verbose;
+	/* captured frames */
+	const char *pcap, *iface;
+	bool list, have_type, have_nth, own_src, have_src, have_dst;
+	unsigned long nth, pop;
+	struct patch patch[PATCH_MAX];
+	int npatch;
+	__u8 src_mac[6], dst_mac[6];
 };
 
 static volatile sig_atomic_t stop;
@@ -135,6 +164,15 @@ static void usage(FILE *f)
 		   "  TYPE, default data), once per bit FROM..TO-1 flipped (bit 0: MSB of the\n"
 		   "  MMS header); or link-scope frames of the TYPEs in turn to the neighbour\n"
 		   "  on port P\n"
+		   "       mms-inject --pcap FILE --iface IF [--type TYPE] [--nth N] [--pop N]\n"
+		   "                  [--src IPV4 --dst IPV4] [--patch OFF:HEX]...\n"
+		   "                  [--src-mac MAC|own] [--dst-mac MAC] [SENDING]\n"
+		   "       mms-inject --pcap FILE --list [--type TYPE] [-v]\n"
+		   "  MMS frames captured by tcpdump -w, sent again on IF: those of TYPE, the\n"
+		   "  Nth of them (from 0), their first N hop fields removed, the payload\n"
+		   "  replaced by this tool's IPv4 packet from SRC to DST, body bytes at\n"
+		   "  OFF (-OFF: from the body's end) overwritten, new Ethernet addresses;\n"
+		   "  --count defaults to each once; --list -v prints the bodies in hex\n"
 		   "SENDING: [--count N] [--seconds S] [--gap-us N] [--random-src] [-v]\n"
 		   "  N frames (default 1), for at most S seconds, N us apart (default 200,\n"
 		   "  0: as fast as the socket takes them), each from a made-up source MAC\n"
@@ -150,6 +188,47 @@ static bool num(const char *s, unsigned long max, unsigned long *out)
 	errno = 0;
 	*out = strtoul(s, &end, 10);
 	return !errno && !*end && *out <= max;
+}
+
+static bool mac_arg(const char *s, __u8 mac[6])
+{
+	unsigned v[6];
+	char end;
+
+	if (sscanf(s, "%x:%x:%x:%x:%x:%x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &end) != 6)
+		return false;
+	for (int i = 0; i < 6; i++) {
+		if (v[i] > 255)
+			return false;
+		mac[i] = (__u8)v[i];
+	}
+	return true;
+}
+
+/* [-]OFF:HEX, at most PATCH_LEN bytes; -OFF counts from the body's end. */
+static bool patch_arg(char *s, struct patch *p)
+{
+	char *colon = strchr(s, ':');
+	size_t n;
+
+	if (!colon)
+		return false;
+	*colon = '\0';
+	n = strlen(colon + 1);
+	p->from_end = *s == '-';
+	if (!num(s + p->from_end, 65535, &p->off) || (p->from_end && !p->off) || !n || n % 2 ||
+	    n / 2 > PATCH_LEN)
+		return false;
+	for (size_t i = 0; i < n / 2; i++) {
+		unsigned v;
+
+		if (sscanf(colon + 1 + 2 * i, "%2x", &v) != 1 || !isxdigit(colon[1 + 2 * i]) ||
+		    !isxdigit(colon[2 + 2 * i]))
+			return false;
+		p->b[i] = (__u8)v;
+	}
+	p->n = n / 2;
+	return true;
 }
 
 /* A payload type by name or number; -1 if neither. */
@@ -180,7 +259,16 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "random-src", no_argument, NULL, 'r' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "pcap", required_argument, NULL, 'c' },
+		{ "iface", required_argument, NULL, 'i' },
+		{ "list", no_argument, NULL, 'L' },
+		{ "nth", required_argument, NULL, 'N' },
+		{ "pop", required_argument, NULL, 'o' },
+		{ "patch", required_argument, NULL, 'x' },
+		{ "src-mac", required_argument, NULL, 'm' },
+		{ "dst-mac", required_argument, NULL, 'M' },
 		{ NULL, 0, NULL, 0 } };
+	bool have_count = false;
 	int ch;
 
 	memset(o, 0, sizeof(*o));
@@ -209,6 +297,36 @@ static int parse(int argc, char **argv, struct opts *o)
 			o->type = type_arg(optarg);
 			if (o->type < 0)
 				return die(2, "--type: unknown payload type '%s'", optarg);
+			o->have_type = true;
+			break;
+		case 'c': o->pcap = optarg; break;
+		case 'i': o->iface = optarg; break;
+		case 'L': o->list = true; break;
+		case 'N':
+			if (!num(optarg, PCAP_MAX - 1, &o->nth))
+				return die(2, "--nth: bad value '%s'", optarg);
+			o->have_nth = true;
+			break;
+		case 'o':
+			if (!num(optarg, MMS_MAX_HOPS - 1, &o->pop))
+				return die(2, "--pop: bad value '%s' (0..%d)", optarg, MMS_MAX_HOPS - 1);
+			break;
+		case 'x':
+			if (o->npatch == PATCH_MAX || !patch_arg(optarg, &o->patch[o->npatch]))
+				return die(2, "--patch: want OFF:HEX (up to %d, %d bytes each)",
+					   PATCH_MAX, PATCH_LEN);
+			o->npatch++;
+			break;
+		case 'm':
+			o->own_src = !strcmp(optarg, "own");
+			if (!o->own_src && !mac_arg(optarg, o->src_mac))
+				return die(2, "--src-mac: want a MAC address or 'own', not '%s'", optarg);
+			o->have_src = true;
+			break;
+		case 'M':
+			if (!mac_arg(optarg, o->dst_mac))
+				return die(2, "--dst-mac: '%s' is not a MAC address", optarg);
+			o->have_dst = true;
 			break;
 		case 'l':
 			for (char *t = strtok(optarg, ","); t; t = strtok(NULL, ",")) {
@@ -237,6 +355,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'n':
 			if (!num(optarg, COUNT_MAX, &o->count) || !o->count)
 				return die(2, "--count: bad value '%s' (1..%lu)", optarg, COUNT_MAX);
+			have_count = true;
 			break;
 		case 'S':
 			if (!num(optarg, 3600, &o->seconds) || !o->seconds)
@@ -255,6 +374,19 @@ static int parse(int argc, char **argv, struct opts *o)
 	}
 	if (optind < argc)
 		return die(2, "unexpected argument '%s'", argv[optind]);
+	if (o->pcap) {
+		if (o->pin || o->nlink || o->flip || o->alt)
+			return die(2, "--pcap takes no --pin, --link, --flip or --alt");
+		if (!o->src.s_addr != !o->dst.s_addr)
+			return die(2, "--pcap: --src and --dst go together");
+		if (!o->list && !o->iface)
+			return die(2, "--pcap wants --iface IF (or --list)");
+		if (!have_count)
+			o->count = 0;	/* each selected frame once */
+		return 0;
+	}
+	if (o->iface || o->list || o->have_nth || o->pop || o->npatch || o->have_src || o->have_dst)
+		return die(2, "--iface, --list, --nth, --pop, --patch and --*-mac go with --pcap");
 	if (!o->pin)
 		return die(2, "--pin is required");
 	if (o->nlink) {
@@ -324,6 +456,139 @@ out:
 	return rc;
 }
 
+/* ---- captured frames ---- */
+
+struct captured {
+	__u8 (*b)[PCAP_FRAME_MAX];
+	int *len;
+	unsigned long n;
+};
+
+/* Offset of the payload header of an MMS frame, 0 if it is not one. */
+static size_t pl_off(const __u8 *f, int len)
+{
+	size_t off;
+
+	if (len < MMS_ETH_LEN + MMS_HDR_LEN || f[12] != (MMS_ETH_P >> 8) ||
+	    f[13] != (MMS_ETH_P & 0xff) || f[MMS_ETH_LEN + 3] > MMS_MAX_HOPS)
+		return 0;
+	off = MMS_ETH_LEN + MMS_HDR_LEN + (size_t)f[MMS_ETH_LEN + 3] * MMS_HOP_LEN;
+	return off + MMS_PL_LEN <= (size_t)len ? off : 0;
+}
+
+/* What a relay that forwarded the frame k times holds: the route's rest. */
+static int pop_fields(__u8 *f, int len, unsigned long k)
+{
+	size_t cut = k * MMS_HOP_LEN, at = MMS_ETH_LEN + MMS_HDR_LEN;
+
+	if (!k)
+		return len;
+	if (f[MMS_ETH_LEN + 1] != MMS_SCOPE_ROUTE || f[MMS_ETH_LEN + 3] <= k)
+		return -1;
+	memmove(f + at, f + at + cut, (size_t)len - at - cut);
+	f[MMS_ETH_LEN + 3] -= (__u8)k;
+	return len - (int)cut;
+}
+
+static size_t body_len(const __u8 *f, size_t pl)
+{
+	return (size_t)f[pl + 2] << 8 | f[pl + 3];
+}
+
+static int edit(const struct opts *o, __u8 *f, int len, const __u8 own[6])
+{
+	size_t body, blen;
+
+	len = pop_fields(f, len, o->pop);
+	if (len < 0)
+		return die(1, "--pop %lu: the frame is not routed or has too few fields", o->pop);
+	body = pl_off(f, len) + MMS_PL_LEN;
+	if (o->src.s_addr) {	/* our own packet on the captured route */
+		f[body - MMS_PL_LEN] = MMS_T_DATA;
+		f[body - 2] = 0;
+		f[body - 1] = BODY_LEN;
+		build_body(f + body, o->src, o->dst, 1);
+		len = (int)body + BODY_LEN;
+	}
+	blen = body_len(f, body - MMS_PL_LEN);
+	if (body + blen > (size_t)len)
+		return die(1, "captured frame shorter than its payload header says");
+	for (int i = 0; i < o->npatch; i++) {
+		const struct patch *p = &o->patch[i];
+		size_t at = p->from_end ? blen - p->off : p->off;
+
+		if (p->off > blen || at + p->n > blen)
+			return die(1, "--patch %s%lu: the body has only %zu bytes",
+				   p->from_end ? "-" : "", p->off, blen);
+		memcpy(f + body + at, p->b, p->n);
+	}
+	if (o->have_dst)
+		memcpy(f, o->dst_mac, 6);
+	if (o->have_src)
+		memcpy(f + 6, o->own_src ? own : o->src_mac, 6);
+	return len;
+}
+
+static void list_frame(unsigned long i, const __u8 *f, int len, bool hex)
+{
+	size_t off = pl_off(f, len), blen = body_len(f, off);
+	__u8 type = f[off], scope = f[MMS_ETH_LEN + 1];
+
+	printf("%lu %s %s nhops %u body %zu", i, mms_type_name(type),
+	       scope == MMS_SCOPE_LINK ? "link" : scope == MMS_SCOPE_ROUTE ? "routed" : "?",
+	       f[MMS_ETH_LEN + 3], body_len(f, off));
+	if (type == MMS_T_AUTH && off + MMS_PL_LEN + 2 <= (size_t)len)
+		printf(" kind %#x", f[off + MMS_PL_LEN + 1]);	/* handshake kind / envelope type */
+	if (hex && off + MMS_PL_LEN + blen <= (size_t)len) {
+		printf(" hex ");
+		for (size_t k = 0; k < blen; k++)
+			printf("%02x", f[off + MMS_PL_LEN + k]);
+	}
+	putchar('\n');
+}
+
+/* The MMS frames of the capture that --type and --nth select, edited. */
+static int load_pcap(const struct opts *o, struct captured *c, const __u8 own[6])
+{
+	struct pcap_reader r;
+	unsigned long match = 0;
+	int len, rc = pcap_open(&r, o->pcap);
+
+	if (rc)
+		return die(1, "%s: %s", o->pcap, rc == -EBADMSG ? "not a classic Ethernet pcap file" :
+			   strerror(-rc));
+	c->b = malloc(PCAP_MAX * sizeof(*c->b));
+	c->len = malloc(PCAP_MAX * sizeof(*c->len));
+	if (!c->b || !c->len) {
+		pcap_close(&r);
+		return die(1, "out of memory");
+	}
+	while ((len = pcap_next(&r, c->b[c->n])) > 0 && c->n < PCAP_MAX) {
+		size_t off = pl_off(c->b[c->n], len);
+
+		if (!off || (o->have_type && c->b[c->n][off] != o->type))
+			continue;
+		if (o->list) {
+			list_frame(match++, c->b[c->n], len, o->verbose);
+			continue;
+		}
+		if (o->have_nth && match++ != o->nth)
+			continue;
+		len = edit(o, c->b[c->n], len, own);
+		if (len < 0) {
+			pcap_close(&r);
+			return 1;
+		}
+		c->len[c->n++] = len;
+	}
+	pcap_close(&r);
+	if (len < 0)
+		return die(1, "%s: truncated or oversized frame record", o->pcap);
+	if (!o->list && !c->n)
+		return die(1, "%s: no MMS frame matches", o->pcap);
+	return 0;
+}
+
 static double mono_s(void)
 {
 	struct timespec ts;
@@ -332,32 +597,67 @@ static double mono_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The i-th frame to send into copy; its length. */
+static int nth_frame(const struct opts *o, const __u8 *frame, int len, const struct captured *c,
+		     unsigned long i, __u8 *copy)
+{
+	unsigned long b = o->from + i;
+
+	if (c->n) {
+		memcpy(copy, c->b[i % c->n], (size_t)c->len[i % c->n]);
+		return c->len[i % c->n];
+	}
+	memcpy(copy, frame, (size_t)len);
+	if (o->flip)
+		copy[MMS_ETH_LEN + b / 8] ^= (__u8)(0x80 >> (b % 8));
+	if (o->nlink)	/* no hop fields: the payload header follows the route header */
+		copy[MMS_ETH_LEN + MMS_HDR_LEN] = o->link_types[i % (unsigned long)o->nlink];
+	return len;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
 	struct mms_nbr nbr;
 	struct sockaddr_ll sll;
-	__u8 frame[MMS_MAX_OVERHEAD + BODY_LEN], copy[sizeof(frame)];
+	struct captured cap = { 0 };
+	__u8 frame[MMS_MAX_OVERHEAD + BODY_LEN], copy[PCAP_FRAME_MAX];
 	unsigned long sent = 0, refused = 0, n;
 	__u64 rs = 0x9e3779b97f4a7c15ull ^ (__u64)getpid();
 	double t0, deadline;
-	int s, len = 0, rc;
+	int s = -1, len = 0, rc;
 
 	rc = parse(argc, argv, &o);
-	if (!rc)
+	if (!rc && o.pcap) {
+		memset(&nbr, 0, sizeof(nbr));
+		if (o.iface) {
+			nbr.ifindex = if_nametoindex(o.iface);
+			if (!nbr.ifindex)
+				return die(1, "--iface %s: %s", o.iface, strerror(errno));
+		}
+		if (o.own_src && pktio_if_mac(o.iface, nbr.smac))
+			return die(1, "--iface %s: no Ethernet address", o.iface);
+		rc = load_pcap(&o, &cap, nbr.smac);
+		if (!rc && o.list)
+			goto out;
+		n = o.count ? o.count : cap.n;
+	} else if (!rc) {
 		rc = build(&o, frame, sizeof(frame), &len, &nbr);
+		n = o.flip ? o.to - o.from : o.count;
+	}
 	if (rc)
-		return rc;
+		goto out;
 
 	s = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
-	if (s < 0)
-		return die(1, "AF_PACKET socket: %s", strerror(errno));
+	if (s < 0) {
+		rc = die(1, "AF_PACKET socket: %s", strerror(errno));
+		goto out;
+	}
 	memset(&sll, 0, sizeof(sll));
 	sll.sll_family = AF_PACKET;
 	sll.sll_ifindex = (int)nbr.ifindex;
 	sll.sll_halen = ETH_ALEN;
 	memcpy(sll.sll_addr, nbr.mac, ETH_ALEN);
-	n = o.flip ? o.to - o.from : o.count;
 	/* No SA_RESTART: a signal ends a blocked send at once. */
 	sigaction(SIGINT, &(struct sigaction){ .sa_handler = on_signal }, NULL);
 	sigaction(SIGTERM, &(struct sigaction){ .sa_handler = on_signal }, NULL);
@@ -365,13 +665,8 @@ int main(int argc, char **argv)
 	deadline = o.seconds ? t0 + (double)o.seconds : 0;
 	for (unsigned long i = 0; i < n && !stop; i++) {
 		struct timespec gap = { 0, (long)o.gap_us * 1000 };
-		unsigned long b = o.from + i;
+		int flen = nth_frame(&o, frame, len, &cap, i, copy);
 
-		memcpy(copy, frame, (size_t)len);
-		if (o.flip)
-			copy[MMS_ETH_LEN + b / 8] ^= (__u8)(0x80 >> (b % 8));
-		if (o.nlink)	/* no hop fields: the payload header follows the route header */
-			copy[MMS_ETH_LEN + MMS_HDR_LEN] = o.link_types[i % (unsigned long)o.nlink];
 		if (o.random_src) {
 			/* xorshift64: locally administered unicast, never ours */
 			rs ^= rs << 13;
@@ -380,7 +675,7 @@ int main(int argc, char **argv)
 			memcpy(copy + 6, &rs, 6);
 			copy[6] = (__u8)((copy[6] & 0xfc) | 0x02);
 		}
-		if (sendto(s, copy, (size_t)len, 0, (struct sockaddr *)&sll, sizeof(sll)) == len) {
+		if (sendto(s, copy, (size_t)flen, 0, (struct sockaddr *)&sll, sizeof(sll)) == flen) {
 			sent++;
 		} else if (o.gap_us == 0 && (errno == ENOBUFS || errno == EAGAIN)) {
 			refused++;	/* a flood outruns the device: not sent */
@@ -405,6 +700,10 @@ int main(int argc, char **argv)
 	}
 	printf("%lu\n", sent);
 	fflush(stdout);
-	close(s);
+out:
+	if (s >= 0)
+		close(s);
+	free(cap.b);
+	free(cap.len);
 	return rc;
 }

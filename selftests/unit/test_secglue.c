@@ -17,9 +17,13 @@
  *     refused (key id, then MAC), a replayed LSA too; nothing changes;
  *  5. beacons: replayed (refused as old), another body under a verified
  *     number, a moved signature, a beacon of an untrusted MA;
- *  6. a CM revoked while running: session, keys and routes gone at that MA
- *     at once, the rest still served; the other MA keeps it;
- *  7. metrics, and no frame failed hop verification.
+ *  6. a key roll by both MAs while every CM and both MAs probe each other
+ *     every 5 ms: nothing lost, every node in the new epoch, the old key
+ *     gone from every datapath;
+ *  7. a CM revoked while running: session, keys and routes gone at that MA
+ *     at once, the rest still served; the other MA keeps it; the key roll
+ *     the revocation starts ends the routes it held to that MA;
+ *  8. metrics, and no frame failed hop verification.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -458,12 +462,50 @@ static void test_beacons(struct sim *s, const struct mms_identity *rogue)
 	free(m);
 }
 
+/* Both MAs roll every node's hop key while every enrolled CM and both MAs
+ * probe each other every 5 ms (virtual): nothing may be lost, and at the
+ * end no node holds the old epoch's key in its datapath. */
+static void test_keyroll(struct sim *s)
+{
+	__u8 e0 = secglue_epoch(sg[0]);
+	unsigned lost = 0, probes = 0, moved = 0, old_left = 0;
+	uint32_t first = 0;
+	uint64_t t0 = sim_now(s);
+
+	ok(!secglue_key_roll(sg[0]) && !secglue_key_roll(sg[1]) &&
+	   secglue_key_roll(sg[2]) == -EOPNOTSUPP, "both MAs start a key roll from epoch %u (a CM cannot)",
+	   e0);
+	for (unsigned t5 = 0; t5 < 1000; t5++) {
+		sim_run(s, sim_now(s) + 5 * MS);
+		lost += served(s, &first);
+		probes += 2 * 2 * (N - 4);
+		old_left = 0;
+		for (uint32_t i = 0; i < N; i++)
+			old_left += enrolled(i) && sim_key(s, i, e0) != NULL;
+		if (!old_left)
+			break;
+	}
+	ok(!lost, "%u probes between every CM and both MAs across the roll: %u lost", probes, lost);
+	for (uint32_t i = 0; i < N; i++)
+		moved += enrolled(i) && secglue_epoch(sg[i]) == (__u8)(e0 + 1) &&
+			 sim_key(s, i, (__u8)(e0 + 1)) != NULL;
+	ok(moved == N - 2 && gst(0, SG_S_ROLL_SWITCHED) == 1 && gst(1, SG_S_ROLL_SWITCHED) == 1,
+	   "every node is in epoch %u with its key installed", e0 + 1);
+	ok(!old_left, "%.2f s after the start no node holds epoch %u's key any more",
+	   (double)(sim_now(s) - t0) / 1e9, e0);
+	if (lost)
+		diag("first failing node %u", first);
+}
+
 static void test_revoke(struct sim *s)
 {
 	struct mms_registry r = { 0 };
 	struct mms_err e;
 	uint32_t w = 0, bad = 0;
 	__u64 dropped = gst(0, SG_S_SESSION_DROPPED), nosess;
+	__u8 e0 = secglue_epoch(sg[0]);
+	enum sim_probe probe;
+	enum mms_stat why = MMS_S_PASS;
 	int rc;
 
 	/* A CM whose loss keeps the others connected to MA 0. */
@@ -499,6 +541,14 @@ static void test_revoke(struct sim *s)
 	ok(!bad, "every other enrolled CM still reaches MA 0 both ways");
 	ok(secglue_has_session(sg[1], secglue_id(sg[w])) && sim_probe(s, w, 1, NULL, NULL) == SIM_OK,
 	   "MA 1, whose registry still lists it, keeps serving it");
+	/* The routes it held to MA 0 end in MA 0's own field: the key roll the
+	 * revocation started removes the key they were sealed with. */
+	sim_run(s, sim_now(s) + 2500 * MS);
+	probe = sim_probe(s, w, 0, NULL, &why);
+	ok(gst(0, SG_S_ROLL_STARTED) == 2 && gst(0, SG_S_ROLL_SWITCHED) == 2 &&
+	   !sim_key(s, 0, e0) && probe == SIM_DROP,
+	   "the revocation rolled MA 0's keys: epoch %u's key gone, the revoked CM's traffic to MA 0 dropped (%s)",
+	   e0, probe == SIM_DROP ? mms_stat_name(why) : sim_probe_str(probe));
 }
 
 static void test_metrics(void)
@@ -625,6 +675,7 @@ int main(void)
 			test_beacons(s, &rogue);
 		mms_identity_wipe(&rogue);
 	}
+	test_keyroll(s);
 	test_revoke(s);
 	test_metrics();
 	{
