@@ -161,16 +161,32 @@ bool core_may_join(struct mms_core *c, const struct mms_id *id, __u8 role)
 	return !a || !a->may_join || a->may_join(a->ctx, id, role);
 }
 
-void core_auth_init(const struct mms_core *c, struct msg_auth *a)
+void core_auth_init(const struct mms_core *c, __u8 type, struct msg_auth *a)
 {
 	const struct core_auth *au = c->ops.auth;
 
 	memset(a, 0, sizeof(*a));
-	if (au && au->sign && au->len) {
+	if (!au || !au->sign)
+		return;
+	if (au->params) {
+		au->params(au->ctx, type, a);
+		if (a->len > MMS_AUTH_MAX)
+			a->len = MMS_AUTH_MAX;
+		if (!a->len)
+			a->alg = MMS_AUTH_NONE;
+	} else if (au->len) {
 		a->alg = au->alg;
 		a->len = au->len > MMS_AUTH_MAX ? MMS_AUTH_MAX : au->len;
 		a->key_id = au->key_id;
 	}
+}
+
+void core_auth_nbr(struct mms_core *c, __u16 port, bool up)
+{
+	const struct core_auth *a = c->ops.auth;
+
+	if (a && a->nbr)
+		a->nbr(a->ctx, port, &c->port[port].nid, c->port[port].nrole, up);
 }
 
 int core_sign(struct mms_core *c, __u8 type, const struct mms_id *peer, __u8 *body,
@@ -548,14 +564,39 @@ int core_send_auth(struct mms_core *c, __u16 port, const struct mms_id *to, cons
 	c->now = now;
 	if (len > MMS_BODY_MAX)
 		return -EINVAL;
-	if (to)
-		return cm_send_to_ma(c, to, MMS_T_AUTH, body, len);
+	if (to) {
+		int rc = cm_send_to_ma(c, to, MMS_T_AUTH, body, len);
+
+		if (rc == -EOPNOTSUPP && c->cfg.role == MMS_ROLE_MA)
+			rc = ma_send_to(c, to, MMS_T_AUTH, body, len);
+		return rc;
+	}
 	if (!port || port >= MMS_MAX_PORTS || !c->port[port].configured || !c->port[port].carrier)
 		return -EINVAL;
 	p = &c->port[port];
 	core_send_link(c, port, p->state != NBR_DOWN ? p->nmac : bcast, MMS_T_AUTH, NULL, 0, 0, 0,
 		       NULL, body, len);
 	return 0;
+}
+
+void core_auth_ready(struct mms_core *c, const struct mms_id *ma, __u64 now)
+{
+	c->now = now;
+	if (c->started)
+		cm_auth_ready(c, ma);
+}
+
+void core_hop_keys_changed(struct mms_core *c, bool all, __u64 now)
+{
+	c->now = now;
+	if (c->cfg.role == MMS_ROLE_MA)
+		ma_keys_changed(c, all);
+}
+
+int core_forget(struct mms_core *c, const struct mms_id *id, __u64 now)
+{
+	c->now = now;
+	return c->cfg.role == MMS_ROLE_MA ? ma_forget(c, id) : -EOPNOTSUPP;
 }
 
 int core_set_epoch(struct mms_core *c, __u8 epoch, __u64 now)
@@ -613,6 +654,11 @@ __u64 core_next_event(const struct mms_core *c)
 }
 
 /* ---- introspection ---- */
+
+__u64 core_now(const struct mms_core *c)
+{
+	return c->now;
+}
 
 __u64 core_stat(const struct mms_core *c, enum core_stat s)
 {

@@ -128,6 +128,15 @@ struct core_auth {
 	 * link scope or routed (and verified by the datapath). Answers go out
 	 * with core_send_auth(). */
 	void (*rx)(void *ctx, __u16 port, bool routed, const __u8 *body, size_t len);
+	/* Optional: the authenticator of one message type (alg, len, key_id
+	 * of *a; len 0: none) in place of alg/len/key_id above, for a layer
+	 * that signs beacons and MACs unicast messages with different sizes. */
+	void (*params)(void *ctx, __u8 type, struct msg_auth *a);
+	/* Optional: the neighbour on port came up (two-way) or went down. */
+	void (*nbr)(void *ctx, __u16 port, const struct mms_id *id, __u8 role, bool up);
+	/* Optional, MA: a newer LSA was applied (it passed verify and its
+	 * origin has joined); the security layer learns who lies further out. */
+	void (*lsa)(void *ctx, const struct msg_lsa *m);
 };
 
 /* What the core produces. Every callback may be NULL (ignored). */
@@ -214,12 +223,22 @@ void core_link_event(struct mms_core *c, __u16 port, bool up, __u64 now_ns);
 void core_dp_event(struct mms_core *c, const struct mms_event *ev, __u64 now_ns);
 /*
  * Send an MMS_T_AUTH body for the security layer: link scope on port (to
- * is NULL), or routed to the MA `to` over our routes to it. 0, -EINVAL,
- * -ENETUNREACH (no route with its first hop up), -EOPNOTSUPP (`to` is not
- * an MA we know: an MA reaching nodes behind its neighbours is not done).
+ * is NULL), or routed to `to`: an MA we know, over our routes to it, or, at
+ * an MA, a node of its topology, over routes sealed afresh along the last
+ * computation's paths. 0, -EINVAL, -ENETUNREACH (no route with its first
+ * hop up, or a hop key missing), -EOPNOTSUPP (`to` is neither).
  */
 int core_send_auth(struct mms_core *c, __u16 port, const struct mms_id *to, const __u8 *body,
 		   size_t len, __u64 now_ns);
+/* CM half: a session with MA `ma` was just established; ack its current
+ * beacon and send our LSA now rather than at the next beacon/retransmit. */
+void core_auth_ready(struct mms_core *c, const struct mms_id *ma, __u64 now_ns);
+/* MA: the key provider has new hop keys. Routes that could not be sealed
+ * for lack of a key are rebuilt; all: every route (a key was replaced). */
+void core_hop_keys_changed(struct mms_core *c, bool all, __u64 now_ns);
+/* MA: forget node id (revoked): its LSA, membership and routes. It joins
+ * again only by acking a beacon that may_join and verify accept. */
+int core_forget(struct mms_core *c, const struct mms_id *id, __u64 now_ns);
 /*
  * Key roll: seal from now on with `epoch`. Our own hop key for it is
  * installed (mms_keys[epoch % 4]; the slots of older epochs stay until the
@@ -233,6 +252,8 @@ void core_tick(struct mms_core *c, __u64 now_ns);
 __u64 core_next_event(const struct mms_core *c);
 
 /* ---- introspection (tests, mmsctl) ---- */
+/* The time of the call being served (for hooks, which get no clock). */
+__u64 core_now(const struct mms_core *c);
 __u64 core_stat(const struct mms_core *c, enum core_stat s);
 const struct core_cfg *core_config(const struct mms_core *c);
 /* 1 when the port's neighbour is up; its id in *id when not NULL. */

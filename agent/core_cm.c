@@ -46,6 +46,19 @@ int cm_send_to_ma(struct mms_core *c, const struct mms_id *id, __u8 type, const 
 	return core_send_routed(c, r, ma_routes(c, m, r), type, body, len, id);
 }
 
+static void send_ack(struct mms_core *c, const struct core_ma *m);
+
+void cm_auth_ready(struct mms_core *c, const struct mms_id *id)
+{
+	struct core_ma *m = ma_find(c, id);
+
+	if (!m)
+		return;
+	if (m->nrev)
+		send_ack(c, m);
+	m->lsa_next = c->now;
+}
+
 unsigned cm_ma_count(const struct mms_core *c)
 {
 	unsigned n = 0;
@@ -190,7 +203,7 @@ static void send_lsa(struct mms_core *c, struct core_ma *m)
 		l.nbr[l.nnbr].cost = 1;
 		l.nnbr++;
 	}
-	core_auth_init(c, &l.auth);
+	core_auth_init(c, MMS_T_LSA, &l.auth);
 	len = msg_lsa_build(body, sizeof(body), &l, &a);
 	m->lsa_next = c->now + (m->lsa_any_ack && m->lsa_acked == c->lsa_seq ?
 				c->cfg.lsa_refresh_ms : c->cfg.lsa_retx_ms) * NS_PER_MS;
@@ -214,7 +227,7 @@ static void send_ack(struct mms_core *c, const struct core_ma *m)
 	k.beacon_seq = m->seq;
 	k.lsa_seq = c->lsa_seq;
 	k.role = c->cfg.role;
-	core_auth_init(c, &k.auth);
+	core_auth_init(c, MMS_T_BEACON_ACK, &k.auth);
 	len = msg_ack_build(body, sizeof(body), &k, &a);
 	if (len < 0 || core_sign(c, MMS_T_BEACON_ACK, &m->id, body, &a))
 		return;
@@ -459,7 +472,7 @@ void cm_notify(struct mms_core *c, __u8 kind, __u16 port, const struct mms_id *n
 	k.seq = ++c->notify_seq;
 	k.port = port;
 	k.kind = kind;
-	core_auth_init(c, &k.auth);
+	core_auth_init(c, MMS_T_NOTIFY, &k.auth);
 	len = msg_notify_build(body, sizeof(body), &k, &a);
 	for (__u32 i = 0; len > 0 && i < c->cfg.max_mas; i++) {
 		struct core_ma *m = &c->mas[i];

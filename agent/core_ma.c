@@ -201,6 +201,8 @@ void ma_rx_lsa(struct mms_core *c, const struct msg_lsa *m, const __u8 *body, si
 	n->need_control = c->owed = true;
 	core_count(c, CORE_S_LSA_RX);
 	ma_topology_changed(c);
+	if (c->ops.auth && c->ops.auth->lsa)
+		c->ops.auth->lsa(c->ops.auth->ctx, m);
 }
 
 void ma_rx_notify(struct mms_core *c, const struct msg_notify *m, const __u8 *body, size_t blen)
@@ -256,7 +258,7 @@ static void send_beacons(struct mms_core *c)
 	b.seq = ++c->beacon_seq;
 	b.npath = 1;
 	b.path[0] = c->cfg.id;
-	core_auth_init(c, &b.auth);
+	core_auth_init(c, MMS_T_BEACON, &b.auth);
 	len = msg_beacon_build(body, sizeof(body), &b, &a);
 	if (len < 0 || core_sign(c, MMS_T_BEACON, NULL, body, &a))
 		return;
@@ -443,7 +445,7 @@ static void send_control(struct mms_core *c, struct topo_node *n, const struct m
 	k->flags = MMS_CTL_F_DEFAULT;
 	k->nroutes = (__u8)nr;
 	memcpy(k->r, rev, nr * sizeof(*rev));
-	core_auth_init(c, &k->auth);
+	core_auth_init(c, MMS_T_CONTROL, &k->auth);
 	len = msg_control_build(body, sizeof(body), k, &a);
 	if (len > 0 && !core_sign(c, MMS_T_CONTROL, &n->id, body, &a) &&
 	    !core_send_routed(c, fwd, nf, MMS_T_CONTROL, body, (size_t)len, &n->id))
@@ -470,7 +472,9 @@ static void build_routes(struct mms_core *c, const __u32 *gnode, struct topo_nod
 {
 	struct mms_route fwd[MMS_MAX_ALT], rev[MMS_MAX_ALT];
 	unsigned nf = 0, nr = 0;
+	int rc;
 
+	n->key_missing = false;
 	for (unsigned j = 0; j < c->alts.npaths[d]; j++) {
 		__u32 arcs[GRAPH_MAX_HOPS];
 		unsigned h = graph_alts_path(&c->g, &c->alts, d, j, arcs, GRAPH_MAX_HOPS);
@@ -479,12 +483,16 @@ static void build_routes(struct mms_core *c, const __u32 *gnode, struct topo_nod
 			core_count(c, CORE_S_ROUTE_TOO_LONG);
 			continue;
 		}
-		if (!port_taken(fwd, nf, c->g.port[arcs[0]]) &&
-		    !seal_path(c, gnode, arcs, h, false, &fwd[nf]))
-			nf++;
-		if (!port_taken(rev, nr, c->g.peer_port[arcs[h - 1]]) &&
-		    !seal_path(c, gnode, arcs, h, true, &rev[nr]))
-			nr++;
+		if (!port_taken(fwd, nf, c->g.port[arcs[0]])) {
+			rc = seal_path(c, gnode, arcs, h, false, &fwd[nf]);
+			nf += !rc;
+			n->key_missing |= rc == -ENOKEY;
+		}
+		if (!port_taken(rev, nr, c->g.peer_port[arcs[h - 1]])) {
+			rc = seal_path(c, gnode, arcs, h, true, &rev[nr]);
+			nr += !rc;
+			n->key_missing |= rc == -ENOKEY;
+		}
 	}
 	core_count(c, CORE_S_ROUTES_BUILT);
 	core_put_routes(c, &n->addr, nf ? fwd : NULL, nf);
@@ -556,6 +564,17 @@ static void compute(struct mms_core *c)
 	free(gnode);
 }
 
+/* The last computation's graph index -> table index (free it), or NULL. */
+static __u32 *gnode_map(const struct mms_core *c)
+{
+	__u32 *gnode = malloc(((size_t)c->g.n + 1) * sizeof(*gnode));
+
+	for (__u32 y = 0; gnode && y < c->nnodes; y++)
+		if (c->nodes[y].gidx != NODE_NONE && c->nodes[y].gidx < c->g.n)
+			gnode[c->nodes[y].gidx] = y;
+	return gnode;
+}
+
 /* CONTROLs owed without a topology change: rebuild from the last computation. */
 static void pending_controls(struct mms_core *c)
 {
@@ -571,17 +590,72 @@ static void pending_controls(struct mms_core *c)
 		n->need_control = false;
 		if (d == NODE_NONE || d >= c->g.n || !n->sig || !c->alts.npaths[d])
 			continue;
-		if (!gnode) {
-			gnode = malloc(((size_t)c->g.n + 1) * sizeof(*gnode));
-			if (!gnode)
-				return;
-			for (__u32 y = 0; y < c->nnodes; y++)
-				if (c->nodes[y].gidx != NODE_NONE && c->nodes[y].gidx < c->g.n)
-					gnode[c->nodes[y].gidx] = y;
-		}
+		if (!gnode && !(gnode = gnode_map(c)))
+			return;
 		build_routes(c, gnode, n, d);
 	}
 	free(gnode);
+}
+
+/* For the security layer: a message to a node behind other nodes. Routes
+ * are sealed afresh along the last computation's paths and not kept: this
+ * is rare (a handshake relay), and keeping every node's forward set would
+ * cost a kilobyte per node. */
+int ma_send_to(struct mms_core *c, const struct mms_id *id, __u8 type, const __u8 *body,
+	       size_t len)
+{
+	struct mms_route fwd[MMS_MAX_ALT];
+	__u32 x = node_find(c, id), d, *gnode;
+	unsigned nf = 0;
+
+	if (x == NODE_NONE || !c->nodes[x].joined)
+		return -EOPNOTSUPP;
+	d = c->nodes[x].gidx;
+	if (d == NODE_NONE || d >= c->g.n || !c->alts.npaths[d] || !(gnode = gnode_map(c))) {
+		core_refuse(c, CORE_S_NO_ROUTE, 0, id, "%s: not in the last computation",
+			    mms_type_name(type));
+		return -ENETUNREACH;
+	}
+	for (unsigned j = 0; j < c->alts.npaths[d] && nf < MMS_MAX_ALT; j++) {
+		__u32 arcs[GRAPH_MAX_HOPS];
+		unsigned h = graph_alts_path(&c->g, &c->alts, d, j, arcs, GRAPH_MAX_HOPS);
+
+		if (h && h <= MMS_MAX_HOPS && !port_taken(fwd, nf, c->g.port[arcs[0]]) &&
+		    !seal_path(c, gnode, arcs, h, false, &fwd[nf]))
+			nf++;
+	}
+	free(gnode);
+	return core_send_routed(c, fwd, nf, type, body, len, id);
+}
+
+void ma_keys_changed(struct mms_core *c, bool all)
+{
+	if (all) {
+		ma_rebuild_all(c);
+		return;
+	}
+	for (__u32 x = 0; x < c->nnodes; x++)
+		if (c->nodes[x].key_missing) {
+			c->nodes[x].refresh_at = 0;
+			c->topo_dirty = true;
+		}
+}
+
+int ma_forget(struct mms_core *c, const struct mms_id *id)
+{
+	__u32 x = node_find(c, id);
+	struct topo_node *n;
+
+	if (x == NODE_NONE || mms_id_eq(id, &c->cfg.id))
+		return -ENOENT;
+	n = &c->nodes[x];
+	if (n->sig)
+		core_put_routes(c, &n->addr, NULL, 0);
+	n->sig = 0;
+	n->joined = n->has_lsa = n->need_control = n->key_missing = false;
+	n->nnbr = 0;
+	ma_topology_changed(c);
+	return 0;
 }
 
 static void age_lsas(struct mms_core *c)

@@ -50,7 +50,7 @@ static void send_hello(struct mms_core *c, __u16 port)
 	m.hold_ms = (__u16)(hold > 65535 ? 65535 : hold);
 	m.role = c->cfg.role;
 	m.flags = p->state == NBR_UP ? MMS_HELLO_F_TWOWAY : 0;
-	core_auth_init(c, &m.auth);
+	core_auth_init(c, MMS_T_HELLO, &m.auth);
 	len = msg_hello_build(body, sizeof(body), &m, &a);
 	if (len < 0 || core_sign(c, MMS_T_HELLO, p->state != NBR_DOWN ? &p->nid : NULL, body, &a))
 		return;
@@ -80,6 +80,7 @@ void nbr_down(struct mms_core *c, __u16 port, const char *why)
 		  mms_id_str(&p->nid, id), why);
 	nbr_publish(c, port);
 	cm_nbr_changed(c, port, false);
+	core_auth_nbr(c, port, false);
 }
 
 void nbr_rx_hello(struct mms_core *c, __u16 port, const __u8 *src_mac, const struct msg_hello *m)
@@ -133,6 +134,7 @@ void nbr_rx_hello(struct mms_core *c, __u16 port, const __u8 *src_mac, const str
 	send_hello(c, port);
 	nbr_publish(c, port);
 	cm_nbr_changed(c, port, true);
+	core_auth_nbr(c, port, true);
 }
 
 void nbr_tick(struct mms_core *c)

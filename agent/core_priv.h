@@ -77,6 +77,7 @@ struct topo_node {
 	__u64 sig;			/* paths last built, 0: none installed */
 	__u64 refresh_at;		/* rebuild before they expire */
 	bool need_control;		/* resend CONTROL (lost ack, no-route report) */
+	bool key_missing;		/* a route was not sealed: a hop key was missing */
 	__u32 gidx;			/* index in the current graph */
 };
 
@@ -147,8 +148,10 @@ void core_put_routes(struct mms_core *c, const struct mms_addr *dst, const struc
 /* Put our authenticator on a body built with an empty one of a.len bytes. */
 int core_sign(struct mms_core *c, __u8 type, const struct mms_id *peer, __u8 *body,
 	      const struct msg_auth *where);
-/* Our authenticator settings for a message about to be built. */
-void core_auth_init(const struct mms_core *c, struct msg_auth *a);
+/* Our authenticator settings for a message of type about to be built. */
+void core_auth_init(const struct mms_core *c, __u8 type, struct msg_auth *a);
+/* Tell the security layer a neighbour came up or went down. */
+void core_auth_nbr(struct mms_core *c, __u16 port, bool up);
 int core_verify(struct mms_core *c, __u8 type, const struct mms_id *signer, const __u8 *body,
 		size_t len, const struct msg_auth *a);
 bool core_may_join(struct mms_core *c, const struct mms_id *id, __u8 role);
@@ -178,6 +181,7 @@ void cm_notify(struct mms_core *c, __u8 kind, __u16 port, const struct mms_id *n
 unsigned cm_ma_count(const struct mms_core *c);
 int cm_send_to_ma(struct mms_core *c, const struct mms_id *id, __u8 type, const __u8 *body,
 		  size_t len);
+void cm_auth_ready(struct mms_core *c, const struct mms_id *id);
 
 /* core_ma.c */
 int ma_init(struct mms_core *c);
@@ -190,5 +194,9 @@ void ma_rebuild_all(struct mms_core *c);
 void ma_tick(struct mms_core *c);
 __u64 ma_next_event(const struct mms_core *c);
 unsigned ma_topo_nodes(const struct mms_core *c);
+int ma_send_to(struct mms_core *c, const struct mms_id *id, __u8 type, const __u8 *body,
+	       size_t len);
+void ma_keys_changed(struct mms_core *c, bool all);
+int ma_forget(struct mms_core *c, const struct mms_id *id);
 
 #endif /* MMS_CORE_PRIV_H */

@@ -379,9 +379,12 @@ int agent_run(const struct agent_opts *o)
 			case TAG_SIGNAL: {
 				struct signalfd_siginfo si;
 
-				while (read(a.sfd, &si, sizeof(si)) == sizeof(si))
-					if (si.ssi_signo != SIGHUP)
+				while (read(a.sfd, &si, sizeof(si)) == sizeof(si)) {
+					if (si.ssi_signo == SIGHUP)
+						glue_reload(a.glue);
+					else
 						a.stop = true;
+				}
 				break;
 			}
 			case TAG_LINK:

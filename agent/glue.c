@@ -125,8 +125,11 @@ struct glue *glue_new(void *agent, const struct agent_opts *o, __u32 mgmt_v4)
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	cfg.wall_offset_ns = ((__s64)rt.tv_sec - (__s64)mono.tv_sec) * 1000000000ll +
 			     (rt.tv_nsec - mono.tv_nsec);
-	/* sequence numbers grow across restarts: start from the wall clock */
+	/* sequence numbers grow across restarts: start from the wall clock, and
+	 * an MA never below what an earlier run may have signed */
 	cfg.seq0 = (__u32)rt.tv_sec;
+	if (cfg.seq0 < secglue_seq0(g->sec))
+		cfg.seq0 = secglue_seq0(g->sec);
 	cfg.seed = seed;
 	cfg.hello_ms = o->hello_ms;
 	cfg.dead_mult = o->dead_mult;
@@ -193,8 +196,11 @@ __u64 glue_tick(struct glue *g, __u64 now_ns)
 		g->started = true;
 	}
 	core_tick(g->core, now_ns);
+	/* the core's hooks may have moved the security layer's deadline */
+	if (secglue_next_event(g->sec) <= now_ns)
+		secglue_tick(g->sec, now_ns);
 	next = core_next_event(g->core);
-	s = secglue_tick(g->sec, now_ns);
+	s = secglue_next_event(g->sec);
 	if (s && s < next)
 		next = s;
 	return next;
@@ -224,6 +230,14 @@ void glue_metrics(struct glue *g, FILE *f)
 				      (double)g->map_errors };
 	mms_metrics_write(f, m, n);
 	secglue_metrics(g->sec, f);
+}
+
+void glue_reload(struct glue *g)
+{
+	if (secglue_reload(g->sec))
+		pr_warn("reload: keeping the previous registry and trust store");
+	else
+		pr_info("reloaded the registry and trust store");
 }
 
 int glue_dns_lookup(struct glue *g, const char *name, __u8 v4[4], __u8 v6[16])

@@ -26,6 +26,8 @@ void glue_dp_event(struct glue *g, const struct mms_event *ev, __u64 now_ns);
 /* Run due timers; returns the next deadline (CLOCK_MONOTONIC ns). */
 __u64 glue_tick(struct glue *g, __u64 now_ns);
 void glue_metrics(struct glue *g, FILE *f);
+/* SIGHUP: re-read enrollment state (revocations take effect). */
+void glue_reload(struct glue *g);
 int glue_dns_lookup(struct glue *g, const char *name, __u8 v4[4], __u8 v6[16]);
 
 /* Provided by daemon.c. */

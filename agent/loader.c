@@ -35,6 +35,7 @@
 
 #include "loader.h"
 #include "log.h"
+#include "ratelimit.h"
 #include "rtnl.h"
 #include "mms_xdp.skel.h"
 #include "mms_tc.skel.h"
@@ -48,7 +49,8 @@ static const char *const map_names[MMS_MAP_MAX] = {
 	[MMS_MAP_KEYS] = "mms_keys",	 [MMS_MAP_NBRS] = "mms_nbrs",
 	[MMS_MAP_TX] = "mms_tx",	 [MMS_MAP_ROUTES] = "mms_routes",
 	[MMS_MAP_CFG] = "mms_cfg",	 [MMS_MAP_STATS] = "mms_stats",
-	[MMS_MAP_EVENTS] = "mms_events",
+	[MMS_MAP_EVENTS] = "mms_events", [MMS_MAP_RL_NBR] = "mms_rl_nbr",
+	[MMS_MAP_RL_LINK] = "mms_rl_link", [MMS_MAP_RL_NODE] = "mms_rl_node",
 };
 
 struct mms_dp {
@@ -319,6 +321,8 @@ int mms_dp_open(struct mms_dp **out, const struct mms_dp_opts *o)
 		goto fail;
 	if (fresh) {	/* a new node keeps the inner DSCP until told otherwise */
 		struct mms_cfg c = { .dscp = MMS_DSCP_KEEP };
+
+		mms_rl_defaults(&c);	/* and the default control-frame budgets */
 
 		err = cfg_write(dp, &c);
 		if (err)

@@ -35,6 +35,9 @@ enum mms_map {
 	MMS_MAP_CFG,		/* mms_cfg:    array[1] -> struct mms_cfg */
 	MMS_MAP_STATS,		/* mms_stats:  percpu array, enum mms_stat -> struct mms_counter */
 	MMS_MAP_EVENTS,		/* mms_events: ring buffer of struct mms_event */
+	MMS_MAP_RL_NBR,		/* mms_rl_nbr: LRU hash, struct mms_rl_key -> struct mms_rl_bucket */
+	MMS_MAP_RL_LINK,	/* mms_rl_link: hash, struct mms_rl_link_key -> struct mms_rl_bucket */
+	MMS_MAP_RL_NODE,	/* mms_rl_node: array, class -> struct mms_rl_bucket */
 	MMS_MAP_MAX
 };
 

@@ -262,6 +262,13 @@ static void resched(struct sim *s, struct sim_node *n)
 {
 	uint64_t t = n->alive ? core_next_event(n->core) : UINT64_MAX;
 
+	if (n->alive && s->cfg.next) {
+		uint64_t x = s->cfg.next(n->idx, s->cfg.ctx);
+
+		if (x < t)
+			t = x;
+	}
+
 	if (t <= s->now)
 		t = s->now;
 	if (t == n->sched || t == UINT64_MAX)
@@ -304,7 +311,10 @@ static void cb_log(void *ctx, enum mms_log_level l, const char *line)
 
 static int cb_key_of(void *ctx, const struct mms_id *id, __u8 epoch, __u8 key[MMS_KEY_LEN])
 {
-	(void)ctx;
+	struct sim_node *n = ctx;
+
+	if (n->s->cfg.hop_key)
+		return n->s->cfg.hop_key(n->idx, id, epoch, key, n->s->cfg.ctx);
 	sim_hop_key(id, epoch, key);
 	return 0;
 }
@@ -370,6 +380,8 @@ struct sim *sim_new(const struct sim_cfg *cfg)
 		n->core = core_new(&cc, &ops);
 		if (!n->core)
 			goto fail;
+		if (cfg->bind)
+			cfg->bind(i, n->core, cfg->ctx);
 		for (uint16_t p = 1; p < MMS_MAX_PORTS; p++) {
 			uint8_t mac[6];
 
@@ -470,6 +482,8 @@ void sim_run(struct sim *s, uint64_t until)
 			continue;	/* superseded */
 		s->nodes[e.node].sched = UINT64_MAX;
 		core_tick(s->nodes[e.node].core, s->now);
+		if (s->cfg.tick)
+			s->cfg.tick(e.node, s->now, s->cfg.ctx);
 		resched(s, &s->nodes[e.node]);
 		/* A core that still wants the same instant would spin: nudge it. */
 		if (s->nodes[e.node].sched == s->now) {

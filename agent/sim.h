@@ -32,6 +32,16 @@ struct sim_cfg {
 	const struct core_auth *(*auth)(uint32_t node, void *ctx);
 	/* Sees every frame the datapath hands to a node's core. */
 	void (*tap)(uint32_t node, uint16_t port, const uint8_t *frame, size_t len, void *ctx);
+	/* Optional, per node: the key provider (NULL: sim_hop_key for all). */
+	int (*hop_key)(uint32_t node, const struct mms_id *id, uint8_t epoch, uint8_t key[16],
+		       void *ctx);
+	/* Optional: told each node's core once it exists, before core_start. */
+	void (*bind)(uint32_t node, struct mms_core *core, void *ctx);
+	/* Optional: a layer beside each core with timers of its own (the
+	 * security layer): next() says when, tick() runs them, after the
+	 * core's timers of the same instant. */
+	uint64_t (*next)(uint32_t node, void *ctx);
+	void (*tick)(uint32_t node, uint64_t now, void *ctx);
 	int verbose;			/* print core log lines up to this level, -1: none */
 };
 

@@ -50,6 +50,8 @@ static __always_inline bool mms_hop_ok(const __u32 w[4], const struct mms_hdr *h
 		return false;
 	if (!(ctl & MMS_HOP_LAST) != (nhops > 1))
 		return false;
+	if ((ctl & MMS_HOP_CTRL) && !(ctl & MMS_HOP_LAST))
+		return false;
 	if (w[2] != bpf_ntohl(h->expiry) || w[3] != bpf_ntohl(ld32(h->tag)))
 		return false;
 	return (w[1] & 0xffffff) == chain;

@@ -12,12 +12,16 @@
  *   routed, transit       field popped, redirected to next hop   FORWARD
  *   anything wrong        XDP_DROP                               DROP_<reason>
  *
- * One thing is outside the model: a port whose devmap slot is empty makes
+ * Two things are outside the model: a port whose devmap slot is empty makes
  * bpf_redirect_map() fail, counted as DROP_REDIRECT (the loader fills mms_tx
- * together with mms_nbrs, so it means a half-configured port).
+ * together with mms_nbrs, so it means a half-configured port); and a frame
+ * for the agent (LINK_AGENT, DELIVER_AGENT) over its sender's, link's or
+ * node's budget for its class is DROP_RATELIMIT (bpf/mms_rl.h). Data and forwarded frames
+ * are never charged, so the management data path is never throttled by it.
  */
 #define MMS_CTX_XDP
 #include "mms_hop.h"
+#include "mms_rl.h"
 
 static __always_inline bool mms_agent_type(__u8 t)
 {
@@ -28,7 +32,8 @@ static __always_inline bool mms_agent_type(__u8 t)
 /* Last hop: control frames up to the agent, IP bearer data into mm0. */
 static __always_inline int mms_deliver(struct xdp_md *ctx, struct mms_hdr *h,
 				       const struct mms_pl *pl, __u32 len, __u32 body_off,
-				       __u32 frame_end, const struct mms_cfg *cfg)
+				       __u32 frame_end, const struct mms_cfg *cfg, __u64 src,
+				       bool ctrl_only)
 {
 	const __u8 *body = (const void *)(pl + 1);
 	void *data, *end = ctx_data_end(ctx);
@@ -37,6 +42,11 @@ static __always_inline int mms_deliver(struct xdp_md *ctx, struct mms_hdr *h,
 	if (pl->rsvd)
 		return mms_drop(len, MMS_S_DROP_PAYLOAD);
 	if (mms_agent_type(pl->type)) {
+		/* Charged to the neighbour the frame came from (its MAC was
+		 * verified against the ingress port): a relay's budget covers
+		 * everything it delivers to us. */
+		if (!mms_rl_admit(ctx->ingress_ifindex, src, MMS_RL_ROUTED))
+			return mms_drop(len, MMS_S_DROP_RATELIMIT);
 		/* The agent trusts this mark: the frame arrived without it
 		 * (DROP_FLAGS otherwise) and its hop verified here. */
 		h->flags = MMS_F_VERIFIED;
@@ -46,6 +56,8 @@ static __always_inline int mms_deliver(struct xdp_md *ctx, struct mms_hdr *h,
 	}
 	if (pl->type != MMS_T_DATA || frame_end == body_off)
 		return mms_drop(len, MMS_S_DROP_PAYLOAD);
+	if (ctrl_only)
+		return mms_drop(len, MMS_S_DROP_CTRL_ONLY);
 	if ((const void *)(body + 1) > end)
 		return mms_drop(len, MMS_S_DROP_TRUNCATED);
 	v = body[0] >> 4;
@@ -118,6 +130,7 @@ int mms_xdp(struct xdp_md *ctx)
 	const struct mms_pl *pl;
 	struct mms_hdr *h;
 	const void *hop;
+	__u64 src;
 
 	if (data + MMS_ETH_LEN > end)
 		return mms_exit(len, MMS_S_PASS, XDP_PASS);
@@ -150,8 +163,12 @@ int mms_xdp(struct xdp_md *ctx)
 	frame_end = body_off + bpf_ntohs(pl->len);
 	if (frame_end > len)
 		return mms_drop(len, MMS_S_DROP_TRUNCATED);
-	if (h->scope == MMS_SCOPE_LINK)
+	src = ld32(data + 6) | (__u64)ld16(data + 10) << 32;
+	if (h->scope == MMS_SCOPE_LINK) {
+		if (!mms_rl_admit(ctx->ingress_ifindex, src, MMS_RL_LINK_SCOPE))
+			return mms_drop(len, MMS_S_DROP_RATELIMIT);
 		return mms_exit(len, MMS_S_LINK_AGENT, XDP_PASS);
+	}
 
 	cfg = mms_cfg_get();
 	if (!cfg || mms_expired(mms_now_ns(cfg), h->expiry))
@@ -172,7 +189,8 @@ int mms_xdp(struct xdp_md *ctx)
 		return mms_drop(len, MMS_S_DROP_INGRESS);
 
 	if (nhops == 1)
-		return mms_deliver(ctx, h, pl, len, body_off, frame_end, cfg);
+		return mms_deliver(ctx, h, pl, len, body_off, frame_end, cfg, src,
+				   (w[1] >> 24) & MMS_HOP_CTRL);
 	return mms_forward(ctx, h, w[0] >> 16, l2, len, cfg);
 }
 

@@ -64,6 +64,73 @@ struct mms_route_set {
 	struct mms_route r[MMS_MAX_ALT];
 };
 
+/*
+ * Budgets for control frames: what the XDP program passes to the agent is
+ * charged to three token buckets in turn, and a frame any of them refuses is
+ * DROP_RATELIMIT (docs/datapath.md, "Control-frame budgets"). The two
+ * classes have budgets of their own: link-scope frames reach the agent with
+ * no check at all and legitimately come at a few per second per neighbour,
+ * while routed control frames carry a verified hop field and, at an MA,
+ * arrive from the whole network through its few neighbours. Data frames and
+ * forwarded frames are never charged.
+ */
+enum mms_rl_class {
+	MMS_RL_LINK_SCOPE,	/* link-scope frames (LINK_AGENT) */
+	MMS_RL_ROUTED,		/* routed control frames delivered here (DELIVER_AGENT) */
+	MMS_RL_CLASSES
+};
+
+enum mms_rl_level {
+	MMS_RL_NBR,		/* one sender: (ingress ifindex, source MAC) */
+	MMS_RL_LINK,		/* everything arriving on one interface */
+	MMS_RL_NODE,		/* everything this node passes to its agent */
+	MMS_RL_LEVELS
+};
+
+struct mms_rl_limit {
+	__u32	rate;		/* frames per second; 0: no limit at this level */
+	__u32	burst;		/* frames a full bucket holds (>= 1) */
+};
+
+#define MMS_RL_RATE_MAX		100000000	/* 10 ns per frame */
+#define MMS_RL_BURST_MAX	10000000
+
+/* A bucket further ahead of the clock than a conforming frame can leave it
+ * (now + tau + I) by more than this means the clock stepped back: the next
+ * frame finds it full. Far more than the jiffy CPUs' clock samples differ. */
+#define MMS_RL_SKEW_NS		1000000000ull
+
+/* Senders the per-sender table holds (LRU: see bpf/mms_rl.h for why). */
+#define MMS_RL_SENDERS		4096
+
+/* mms_rl_nbr key: a sender as the receiving node can name it. */
+struct mms_rl_key {
+	__u32	ifindex;
+	__u8	mac[6];
+	__u8	cls;		/* enum mms_rl_class */
+	__u8	pad;		/* zero */
+};
+
+/* mms_rl_link key. */
+struct mms_rl_link_key {
+	__u32	ifindex;
+	__u32	cls;		/* enum mms_rl_class */
+};
+
+/*
+ * A bucket (mms_rl_nbr, mms_rl_link, mms_rl_node[class]), kept as the
+ * "theoretical arrival time" of the generic cell rate algorithm: with
+ * interval I = 1 s / rate and depth tau = (burst - 1) * I, a frame at time
+ * now conforms if tat <= now + tau, and then tat = max(tat, now) + I. The
+ * bucket holds (now + tau + I - tat) / I tokens, at most burst. Times are
+ * the datapath's wall clock (mms_cfg.unix_minus_boot_ns) in ns.
+ */
+struct mms_rl_bucket {
+	__u64	tat;
+	__u64	passed;		/* frames that took a token here */
+	__u64	dropped;	/* frames refused here */
+};
+
 /* mms_cfg[0]: node-wide settings written by the agent / mmsctl. */
 #define MMS_DSCP_KEEP		0xff
 struct mms_cfg {
@@ -75,6 +142,7 @@ struct mms_cfg {
 	__u8	pcp;			/* 802.1p PCP on tagged links */
 	__u8	dscp;			/* DSCP forced on inner IP packets, or MMS_DSCP_KEEP */
 	__u8	pad[7];
+	struct mms_rl_limit rl[MMS_RL_CLASSES][MMS_RL_LEVELS];	/* control-frame budgets */
 };
 
 /* Counters: per-CPU array indexed by enum mms_stat. Each CPU owns its slot,
@@ -102,6 +170,7 @@ struct mms_counter {
 	X(DROP_INGRESS,	"frame arrived on the wrong port")		\
 	X(DROP_NO_NBR,	"next hop port not up")				\
 	X(DROP_PAYLOAD,	"bad payload header at delivery")		\
+	X(DROP_CTRL_ONLY, "IP bearer data on a control-only (beacon) route") \
 	X(DROP_NO_ROUTE, "mm0 packet with no usable route")		\
 	X(DROP_TOO_BIG,	"encapsulated frame exceeds the link MTU")	\
 	X(DROP_REDIRECT, "redirect to the egress device failed")	\

@@ -72,8 +72,13 @@ struct mms_hdr {
  * key K for hdr.epoch. Its plaintext:
  */
 #define MMS_HOP_LAST		0x80	/* deliver here: this is the destination */
+/* With LAST only: the route may deliver control payloads to the agent but
+ * never IP bearer data to mm0. An MA seals its own field of every beacon so:
+ * anyone who hears a beacon holds its reverse route, and that route must
+ * carry nothing but the rate-limited, authenticated control exchange. */
+#define MMS_HOP_CTRL		0x40
 #define MMS_HOP_IDX_MASK	0x0f	/* position of the field: must equal nhops - 1 */
-#define MMS_HOP_RSVD_MASK	0x70	/* zero */
+#define MMS_HOP_RSVD_MASK	0x30	/* zero */
 
 struct mms_hop_plain {
 	__be16	egress;		/* port (neighbour slot) to forward to; 0 when LAST */

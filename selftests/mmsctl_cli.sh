@@ -70,6 +70,15 @@ tap_ok "mm0 with a bad DSCP" misuse mm0 10.77.0.1/16 --dscp 64
 tap_ok "attach without a device" misuse attach
 tap_ok "stats --prom and --json together" misuse stats --prom --json
 tap_ok "events with a zero count" misuse events --count 0
+tap_ok "ratelimit set without a class" misuse ratelimit set --nbr 5/5
+tap_ok "ratelimit set with an unknown class" misuse ratelimit set link --nbr 5/5
+tap_ok "ratelimit set without a level" misuse ratelimit set routed
+tap_ok "ratelimit rate 0" misuse ratelimit set link-scope --nbr 0/5
+tap_ok "ratelimit burst 0" misuse ratelimit set link-scope --nbr 10/0
+tap_ok "ratelimit without a burst" misuse ratelimit set routed --link 10
+tap_ok "ratelimit with junk" misuse ratelimit set routed --node 10/5x
+tap_ok "ratelimit rate over the maximum" misuse ratelimit set link-scope --nbr 100000001/5
+tap_ok "ratelimit show takes no argument" misuse ratelimit show extra
 tap_ok "stats before the datapath is loaded fails" failure stats
 tap_ok "attach to a missing device fails" failure attach nosuchdev0
 
@@ -150,6 +159,23 @@ tap_ok "stats --prom has the forward and drop_hop samples" \
 	      grep -q "^mms_bytes_total{reason=\"drop_hop\"} [0-9]" "$tmp/prom"'
 stats_json() { ctl stats -j | json_ok '"packets" in d["pass"] and "bytes" in d["drop_hop"]'; }
 tap_ok "stats -j is JSON with packets and bytes" stats_json
+
+# ---- control-frame budgets ----
+limits_are() {	# CLASS NBR LINK NODE, each RATE/BURST or off
+	local cls=$1; shift
+	[ "$(ctl ratelimit show | awk -v c="$cls" 'NF == 4 && $1 == c {
+		printf "%s%s", (n++ ? " " : ""), ($3 == "off" ? "off" : $3 "/" $4) }')" = "$*" ]
+}
+tap_ok "ratelimit show: link-scope defaults" limits_are link-scope 1000/200 2000/400 10000/2000
+tap_ok "ratelimit show: routed defaults" limits_are routed 5000/1000 5000/1000 20000/4000
+tap_ok "ratelimit set link-scope --nbr 5/3 --node off" ctl ratelimit set link-scope --nbr 5/3 --node off
+tap_ok "ratelimit show: changed levels only" limits_are link-scope 5/3 2000/400 off
+tap_ok "ratelimit show: the other class untouched" limits_are routed 5000/1000 5000/1000 20000/4000
+rl_json() { ctl -j ratelimit show | json_ok 'd["limits"]["link-scope"]["nbr"] == {"rate": 5, "burst": 3} and d["limits"]["link-scope"]["node"]["rate"] == 0 and d["limits"]["routed"]["node"]["rate"] == 20000 and [(b["class"], b["level"], b["passed"], b["tokens"]) for b in d["buckets"]] == [("link-scope", "node", 0, None), ("routed", "node", 0, 4000)]'; }
+tap_ok "ratelimit show -j is JSON: only the node buckets yet, tokens of a level off null" rl_json
+tap_ok "ratelimit set back to the defaults" ctl ratelimit set link-scope --nbr default --node default
+tap_ok "ratelimit show: the defaults again" limits_are link-scope 1000/200 2000/400 10000/2000
+tap_ok "mm0 settings left the budgets alone" eval 'ctl mm0 10.77.0.1/16 && limits_are link-scope 1000/200 2000/400 10000/2000'
 
 # ---- events: a packet to a management address without a route (and no
 # default route, deleted above) ----

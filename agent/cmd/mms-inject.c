@@ -1,19 +1,32 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * mms-inject: send hand-made MMS frames on a link, for tests of the
- * datapath's tamper detection. It takes the node's own installed route to
- * DST (from the pinned mms_routes) and the neighbour it leaves through
- * (mms_nbrs), builds the frame the node would send for a small IPv4 packet,
- * and sends it once as it is, or once per bit in a range with that single
- * bit flipped. Bit 0 is the most significant bit of the first byte of the
- * MMS header; the hop fields follow the 16-byte header.
+ * datapath. Two kinds:
  *
- * The inner packet is an ICMP echo *reply*: the destination's stack drops it
- * without answering, so the only traffic a test sees is the injected frames.
+ *   routed (--src, --dst): the node's own installed route to DST (from the
+ *     pinned mms_routes) and the neighbour it leaves through (mms_nbrs); the
+ *     frame the node would send for a small IPv4 packet, or with --type a
+ *     control payload carrying the same bytes. Sent once as it is, N times
+ *     (--count), or once per bit in a range with that single bit flipped
+ *     (--flip; bit 0 is the most significant bit of the first byte of the
+ *     MMS header; the hop fields follow the 16-byte header).
+ *   link scope (--link TYPE[,TYPE...] --port P): frames of these types
+ *     (hello, beacon, auth, ...) in turn to the neighbour in slot P, as the
+ *     node's agent would send them.
+ *
+ * --gap-us 0 sends as fast as the socket takes frames (a flood), bounded by
+ * --count and --seconds; --random-src gives every frame a made-up source
+ * MAC. SIGINT or SIGTERM ends the sending early. stdout: the number of
+ * frames sent. -v: the rate on stderr.
+ *
+ * The inner packet of data frames is an ICMP echo *reply*: the destination's
+ * stack drops it without answering, so the only traffic a test sees is the
+ * injected frames.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -30,7 +43,27 @@
 #include "codec.h"
 #include "loader.h"
 
-#define BODY_LEN 48	/* IPv4 20 + ICMP 8 + 20 bytes of pattern */
+#define BODY_LEN	48	/* IPv4 20 + ICMP 8 + 20 bytes of pattern */
+#define COUNT_MAX	100000000ul
+#define HDR_BITS	(8 * (MMS_HDR_LEN + MMS_MAX_HOPS * MMS_HOP_LEN))
+
+struct opts {
+	const char *pin;
+	struct in_addr src, dst;
+	unsigned long alt, from, to, gap_us, count, seconds, port;
+	int type;		/* payload type of routed frames */
+	__u8 link_types[8];	/* link scope: types sent in turn */
+	int nlink;		/* 0: routed */
+	bool flip, random_src, verbose;
+};
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
 
 static int __attribute__((format(printf, 2, 3))) die(int status, const char *fmt, ...)
 {
@@ -95,10 +128,17 @@ static int pinned(const char *pin, enum mms_map m)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: mms-inject --pin DIR --src IPV4 --dst IPV4 [--alt N] "
-		   "[--flip FROM:TO] [--gap-us N]\n"
-		   "  sends the frame this node would send to DST along its route alt N,\n"
-		   "  once, or once per bit FROM..TO-1 (bit 0: MSB of the MMS header) flipped\n");
+	fprintf(f, "Usage: mms-inject --pin DIR --src IPV4 --dst IPV4 [--alt N] [--type TYPE]\n"
+		   "                  [--flip FROM:TO] [SENDING]\n"
+		   "       mms-inject --pin DIR --link TYPE[,TYPE...] --port P [SENDING]\n"
+		   "  the frame this node would send to DST along its route alt N (payload\n"
+		   "  TYPE, default data), once per bit FROM..TO-1 flipped (bit 0: MSB of the\n"
+		   "  MMS header); or link-scope frames of the TYPEs in turn to the neighbour\n"
+		   "  on port P\n"
+		   "SENDING: [--count N] [--seconds S] [--gap-us N] [--random-src] [-v]\n"
+		   "  N frames (default 1), for at most S seconds, N us apart (default 200,\n"
+		   "  0: as fast as the socket takes them), each from a made-up source MAC\n"
+		   "TYPE: hello beacon beacon-ack lsa auth control data notify, or 1..255\n");
 }
 
 static bool num(const char *s, unsigned long max, unsigned long *out)
@@ -112,93 +152,202 @@ static bool num(const char *s, unsigned long max, unsigned long *out)
 	return !errno && !*end && *out <= max;
 }
 
-int main(int argc, char **argv)
+/* A payload type by name or number; -1 if neither. */
+static int type_arg(const char *s)
+{
+	unsigned long v;
+
+	for (int t = 1; t < MMS_T_MAX; t++)
+		if (!strcmp(s, mms_type_name((__u8)t)))
+			return t;
+	return num(s, 255, &v) && v ? (int)v : -1;
+}
+
+static int parse(int argc, char **argv, struct opts *o)
 {
 	static const struct option lo[] = {
 		{ "pin", required_argument, NULL, 'p' },
 		{ "src", required_argument, NULL, 's' },
 		{ "dst", required_argument, NULL, 'd' },
 		{ "alt", required_argument, NULL, 'a' },
+		{ "type", required_argument, NULL, 't' },
 		{ "flip", required_argument, NULL, 'f' },
+		{ "link", required_argument, NULL, 'l' },
+		{ "port", required_argument, NULL, 'P' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "seconds", required_argument, NULL, 'S' },
 		{ "gap-us", required_argument, NULL, 'g' },
+		{ "random-src", no_argument, NULL, 'r' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 } };
-	const char *pin = NULL;
-	struct in_addr src = { 0 }, dst = { 0 };
-	unsigned long alt = 0, from = 0, to = 0, gap_us = 200;
-	bool flip = false;
-	struct mms_route_set set;
-	struct mms_addr key;
-	struct mms_nbr nbr;
-	struct sockaddr_ll sll;
-	__u8 body[BODY_LEN], frame[MMS_MAX_OVERHEAD + BODY_LEN], copy[sizeof(frame)];
-	__u32 port;
-	int ch, rfd, nfd, s, len, rc = 0;
-	unsigned long sent = 0;
+	int ch;
 
+	memset(o, 0, sizeof(*o));
+	o->gap_us = 200;
+	o->count = 1;
+	o->type = MMS_T_DATA;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":hv", lo, NULL)) != -1) {
 		char *colon;
 
 		switch (ch) {
-		case 'p': pin = optarg; break;
+		case 'p': o->pin = optarg; break;
 		case 's':
-			if (inet_pton(AF_INET, optarg, &src) != 1)
+			if (inet_pton(AF_INET, optarg, &o->src) != 1)
 				return die(2, "--src: '%s' is not an IPv4 address", optarg);
 			break;
 		case 'd':
-			if (inet_pton(AF_INET, optarg, &dst) != 1)
+			if (inet_pton(AF_INET, optarg, &o->dst) != 1)
 				return die(2, "--dst: '%s' is not an IPv4 address", optarg);
 			break;
 		case 'a':
-			if (!num(optarg, MMS_MAX_ALT - 1, &alt))
+			if (!num(optarg, MMS_MAX_ALT - 1, &o->alt))
 				return die(2, "--alt: bad value '%s'", optarg);
+			break;
+		case 't':
+			o->type = type_arg(optarg);
+			if (o->type < 0)
+				return die(2, "--type: unknown payload type '%s'", optarg);
+			break;
+		case 'l':
+			for (char *t = strtok(optarg, ","); t; t = strtok(NULL, ",")) {
+				if (type_arg(t) < 0 || o->nlink == (int)sizeof(o->link_types))
+					return die(2, "--link: want up to %zu payload types, "
+						   "not '%s'", sizeof(o->link_types), t);
+				o->link_types[o->nlink++] = (__u8)type_arg(t);
+			}
+			if (!o->nlink)
+				return die(2, "--link: no payload type");
 			break;
 		case 'f':
 			colon = strchr(optarg, ':');
 			if (!colon)
 				return die(2, "--flip: want FROM:TO");
 			*colon = '\0';
-			if (!num(optarg, 8 * (MMS_HDR_LEN + MMS_MAX_HOPS * MMS_HOP_LEN), &from) ||
-			    !num(colon + 1, 8 * (MMS_HDR_LEN + MMS_MAX_HOPS * MMS_HOP_LEN), &to) ||
-			    from >= to)
+			if (!num(optarg, HDR_BITS, &o->from) || !num(colon + 1, HDR_BITS, &o->to) ||
+			    o->from >= o->to)
 				return die(2, "--flip: bad range");
-			flip = true;
+			o->flip = true;
+			break;
+		case 'P':
+			if (!num(optarg, MMS_MAX_PORTS - 1, &o->port) || !o->port)
+				return die(2, "--port: bad value '%s'", optarg);
+			break;
+		case 'n':
+			if (!num(optarg, COUNT_MAX, &o->count) || !o->count)
+				return die(2, "--count: bad value '%s' (1..%lu)", optarg, COUNT_MAX);
+			break;
+		case 'S':
+			if (!num(optarg, 3600, &o->seconds) || !o->seconds)
+				return die(2, "--seconds: bad value '%s' (1..3600)", optarg);
 			break;
 		case 'g':
-			if (!num(optarg, 1000000, &gap_us))
+			if (!num(optarg, 1000000, &o->gap_us))
 				return die(2, "--gap-us: bad value '%s'", optarg);
 			break;
-		case 'h': usage(stdout); return 0;
+		case 'r': o->random_src = true; break;
+		case 'v': o->verbose = true; break;
+		case 'h': usage(stdout); exit(0);
 		case ':': return die(2, "option '%s' needs a value", argv[optind - 1]);
 		default: return die(2, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
 		return die(2, "unexpected argument '%s'", argv[optind]);
-	if (!pin || !src.s_addr || !dst.s_addr)
-		return die(2, "--pin, --src and --dst are required");
+	if (!o->pin)
+		return die(2, "--pin is required");
+	if (o->nlink) {
+		if (!o->port || o->src.s_addr || o->dst.s_addr || o->flip)
+			return die(2, "--link takes --port, and no --src, --dst or --flip");
+	} else if (!o->src.s_addr || !o->dst.s_addr || o->port) {
+		return die(2, "--src and --dst are required (or --link TYPE --port P)");
+	}
+	if (o->flip && o->count != 1)
+		return die(2, "--flip sends one frame per bit; no --count with it");
+	return 0;
+}
 
-	rfd = pinned(pin, MMS_MAP_ROUTES);
-	nfd = pinned(pin, MMS_MAP_NBRS);
-	if (rfd < 0 || nfd < 0)
-		return die(1, "%s: maps not pinned (%s)", pin, strerror(errno));
-	mms_addr_v4(&key, dst.s_addr);
-	if (bpf_map_lookup_elem(rfd, &key, &set) || alt >= set.n)
-		return die(1, "no route alternate %lu to %s", alt, inet_ntoa(dst));
-	port = set.r[alt].port;
-	if (bpf_map_lookup_elem(nfd, &port, &nbr) || !nbr.ifindex)
-		return die(1, "route's first port %u has no neighbour", port);
-	if (flip && to > 8u * (MMS_HDR_LEN + set.r[alt].nhops * MMS_HOP_LEN))
-		return die(2, "--flip: the route has only %u header and hop bits",
-			   8u * (MMS_HDR_LEN + set.r[alt].nhops * MMS_HOP_LEN));
-	build_body(body, src, dst, 1);
-	len = mms_frame_route(frame, sizeof(frame), &set.r[alt], nbr.mac, nbr.smac,
-			      MMS_T_DATA, body, BODY_LEN);
-	if (len < 0)
-		return die(1, "building the frame: %s", strerror(-len));
-	if (nbr.vlan)
-		return die(1, "port %u is VLAN-tagged; tagged injection is not supported", port);
+/* The frame to send and where to: from the node's own maps. */
+static int build(const struct opts *o, __u8 *frame, size_t cap, int *len, struct mms_nbr *nbr)
+{
+	int rfd = pinned(o->pin, MMS_MAP_ROUTES), nfd = pinned(o->pin, MMS_MAP_NBRS), rc = 0;
+	struct mms_route_set set;
+	struct mms_addr key;
+	__u8 body[BODY_LEN];
+	__u32 port = (__u32)o->port;
+
+	if (rfd < 0 || nfd < 0) {
+		rc = die(1, "%s: maps not pinned (%s)", o->pin, strerror(errno));
+		goto out;
+	}
+	build_body(body, o->src, o->dst, 1);
+	if (!o->nlink) {
+		mms_addr_v4(&key, o->dst.s_addr);
+		if (bpf_map_lookup_elem(rfd, &key, &set) || o->alt >= set.n) {
+			rc = die(1, "no route alternate %lu to %s", o->alt, inet_ntoa(o->dst));
+			goto out;
+		}
+		port = set.r[o->alt].port;
+	}
+	if (bpf_map_lookup_elem(nfd, &port, nbr) || !nbr->ifindex) {
+		rc = die(1, "port %u has no neighbour", port);
+		goto out;
+	}
+	if (nbr->vlan) {
+		rc = die(1, "port %u is VLAN-tagged; tagged injection is not supported", port);
+		goto out;
+	}
+	if (o->nlink) {
+		struct mms_frame_spec fs = {
+			.dst_mac = nbr->mac, .src_mac = nbr->smac, .scope = MMS_SCOPE_LINK,
+			.type = o->link_types[0], .body = body, .body_len = BODY_LEN,
+		};
+
+		*len = mms_frame_build(frame, cap, &fs);
+	} else {
+		if (o->flip && o->to > 8u * (MMS_HDR_LEN + set.r[o->alt].nhops * MMS_HOP_LEN)) {
+			rc = die(2, "--flip: the route has only %u header and hop bits",
+				 8u * (MMS_HDR_LEN + set.r[o->alt].nhops * MMS_HOP_LEN));
+			goto out;
+		}
+		*len = mms_frame_route(frame, cap, &set.r[o->alt], nbr->mac, nbr->smac,
+				       (__u8)o->type, body, BODY_LEN);
+	}
+	if (*len < 0)
+		rc = die(1, "building the frame: %s", strerror(-*len));
+out:
+	if (nfd >= 0)
+		close(nfd);
+	if (rfd >= 0)
+		close(rfd);
+	return rc;
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	struct mms_nbr nbr;
+	struct sockaddr_ll sll;
+	__u8 frame[MMS_MAX_OVERHEAD + BODY_LEN], copy[sizeof(frame)];
+	unsigned long sent = 0, refused = 0, n;
+	__u64 rs = 0x9e3779b97f4a7c15ull ^ (__u64)getpid();
+	double t0, deadline;
+	int s, len = 0, rc;
+
+	rc = parse(argc, argv, &o);
+	if (!rc)
+		rc = build(&o, frame, sizeof(frame), &len, &nbr);
+	if (rc)
+		return rc;
 
 	s = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
 	if (s < 0)
@@ -208,26 +357,54 @@ int main(int argc, char **argv)
 	sll.sll_ifindex = (int)nbr.ifindex;
 	sll.sll_halen = ETH_ALEN;
 	memcpy(sll.sll_addr, nbr.mac, ETH_ALEN);
-	if (!flip)
-		from = 0, to = 1;
-	for (unsigned long b = from; b < to; b++) {
-		struct timespec gap = { 0, (long)gap_us * 1000 };
+	n = o.flip ? o.to - o.from : o.count;
+	/* No SA_RESTART: a signal ends a blocked send at once. */
+	sigaction(SIGINT, &(struct sigaction){ .sa_handler = on_signal }, NULL);
+	sigaction(SIGTERM, &(struct sigaction){ .sa_handler = on_signal }, NULL);
+	t0 = mono_s();
+	deadline = o.seconds ? t0 + (double)o.seconds : 0;
+	for (unsigned long i = 0; i < n && !stop; i++) {
+		struct timespec gap = { 0, (long)o.gap_us * 1000 };
+		unsigned long b = o.from + i;
 
 		memcpy(copy, frame, (size_t)len);
-		if (flip)
+		if (o.flip)
 			copy[MMS_ETH_LEN + b / 8] ^= (__u8)(0x80 >> (b % 8));
-		if (sendto(s, copy, (size_t)len, 0, (struct sockaddr *)&sll, sizeof(sll)) != len) {
+		if (o.nlink)	/* no hop fields: the payload header follows the route header */
+			copy[MMS_ETH_LEN + MMS_HDR_LEN] = o.link_types[i % (unsigned long)o.nlink];
+		if (o.random_src) {
+			/* xorshift64: locally administered unicast, never ours */
+			rs ^= rs << 13;
+			rs ^= rs >> 7;
+			rs ^= rs << 17;
+			memcpy(copy + 6, &rs, 6);
+			copy[6] = (__u8)((copy[6] & 0xfc) | 0x02);
+		}
+		if (sendto(s, copy, (size_t)len, 0, (struct sockaddr *)&sll, sizeof(sll)) == len) {
+			sent++;
+		} else if (o.gap_us == 0 && (errno == ENOBUFS || errno == EAGAIN)) {
+			refused++;	/* a flood outruns the device: not sent */
+		} else if (errno == EINTR) {
+			continue;	/* a signal: the loop condition decides */
+		} else {
 			rc = die(1, "send: %s", strerror(errno));
 			break;
 		}
-		sent++;
 		/* Pacing keeps the veth ring from overflowing, which would lose
 		 * frames outside the datapath's counters. */
-		nanosleep(&gap, NULL);
+		if (o.gap_us)
+			nanosleep(&gap, NULL);
+		if (deadline && (i & 255) == 0 && mono_s() >= deadline)
+			break;
+	}
+	if (o.verbose) {
+		double el = mono_s() - t0;
+
+		fprintf(stderr, "mms-inject: %lu frames in %.3f s (%.0f frames/s), %lu refused "
+			"by the device\n", sent, el, el > 0 ? (double)sent / el : 0.0, refused);
 	}
 	printf("%lu\n", sent);
+	fflush(stdout);
 	close(s);
-	close(nfd);
-	close(rfd);
 	return rc;
 }

@@ -36,6 +36,7 @@
 #include "loader.h"
 #include "log.h"
 #include "metrics.h"
+#include "ratelimit.h"
 
 #define EXIT_MISUSE 2
 
@@ -1049,6 +1050,246 @@ static int cmd_stats(struct ctx *c, int argc, char **argv)
 	return 0;
 }
 
+/* ---- control-frame budgets ---- */
+
+static int cfg_get(int fd, struct mms_cfg *cfg)
+{
+	__u32 k = 0;
+
+	return bpf_map_lookup_elem(fd, &k, cfg) ? -errno : 0;
+}
+
+static int cmd_rl_set(struct ctx *c, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "nbr", required_argument, NULL, MMS_RL_NBR + 1 },
+		{ "link", required_argument, NULL, MMS_RL_LINK + 1 },
+		{ "node", required_argument, NULL, MMS_RL_NODE + 1 },
+		{ NULL, 0, NULL, 0 } };
+	struct mms_rl_limit want[MMS_RL_LEVELS];
+	bool given[MMS_RL_LEVELS] = { false };
+	struct mms_cfg cfg;
+	int ch, fd, cls, rc = 0, n = 0;
+	__u32 k = 0;
+
+	getopt_reset();
+	/* CLASS first: the options' "default" depends on it */
+	if (argc < 2 || argv[1][0] == '-')
+		return misuse("give the CLASS first: link-scope or routed");
+	cls = mms_rl_class_parse(argv[1]);
+	if (cls < 0)
+		return misuse("unknown class '%s' (link-scope or routed)", argv[1]);
+	argc--;
+	argv++;
+	while ((ch = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
+		int l = ch - 1;
+
+		if (l < 0 || l >= MMS_RL_LEVELS)
+			return bad_option(ch, argv);
+		if (!mms_rl_limit_parse(optarg, (enum mms_rl_class)cls, (enum mms_rl_level)l,
+					&want[l]))
+			return misuse("--%s: want RATE/BURST (1..%u frames/s, 1..%u), off or "
+				      "default, not '%s'", mms_rl_level_name((enum mms_rl_level)l),
+				      MMS_RL_RATE_MAX, MMS_RL_BURST_MAX, optarg);
+		given[l] = true;
+		n++;
+	}
+	if (optind < argc)
+		return misuse("unexpected argument '%s'", argv[optind]);
+	if (!n)
+		return misuse("give at least one of --nbr, --link, --node");
+	fd = map_open(c, MMS_MAP_CFG);
+	if (fd < 0)
+		return EXIT_FAILURE;
+	/* Read-modify-write of the one settings record; the agent, the only
+	 * other writer, does the same with the fields it owns. */
+	rc = cfg_get(fd, &cfg);
+	if (rc) {
+		rc = fail("reading mms_cfg: %s", strerror(-rc));
+		goto out;
+	}
+	for (int l = 0; l < MMS_RL_LEVELS; l++)
+		if (given[l])
+			cfg.rl[cls][l] = want[l];
+	if (bpf_map_update_elem(fd, &k, &cfg, BPF_ANY))
+		rc = fail("writing mms_cfg: %s", strerror(errno));
+out:
+	close(fd);
+	return rc;
+}
+
+/* One bucket, whatever its level: link buckets leave the MAC zero, the node
+ * bucket the ifindex too. */
+struct rl_row {
+	struct mms_rl_key key;
+	struct mms_rl_bucket b;
+};
+
+static int rl_row_cmp(const void *a, const void *b)
+{
+	const struct rl_row *x = a, *y = b;
+
+	if (x->key.cls != y->key.cls)
+		return x->key.cls < y->key.cls ? -1 : 1;
+	if (x->key.ifindex != y->key.ifindex)
+		return x->key.ifindex < y->key.ifindex ? -1 : 1;
+	return memcmp(x->key.mac, y->key.mac, 6);
+}
+
+/* Every bucket of one level, sorted by class, interface, MAC. Returns the
+ * rows (caller frees) or NULL with *n = -errno. */
+static struct rl_row *rl_rows(int fd, enum mms_rl_level l, int *n)
+{
+	int cap = l == MMS_RL_NBR ? MMS_RL_SENDERS : MMS_RL_CLASSES * MMS_MAX_PORTS;
+	struct rl_row *rows = calloc((size_t)cap, sizeof(*rows));
+	union {
+		struct mms_rl_key nbr;
+		struct mms_rl_link_key link;
+		__u32 node;
+	} k, prev;
+	bool first = true;
+
+	*n = 0;
+	if (!rows) {
+		*n = -ENOMEM;
+		return NULL;
+	}
+	while (*n < cap && !bpf_map_get_next_key(fd, first ? NULL : &prev, &k)) {
+		struct rl_row *r = &rows[*n];
+
+		first = false;
+		prev = k;
+		if (bpf_map_lookup_elem(fd, &k, &r->b))
+			continue;	/* gone meanwhile */
+		if (l == MMS_RL_NBR) {
+			r->key = k.nbr;
+		} else if (l == MMS_RL_LINK) {
+			r->key.ifindex = k.link.ifindex;
+			r->key.cls = (__u8)k.link.cls;
+		} else {
+			r->key.cls = (__u8)k.node;
+		}
+		(*n)++;
+	}
+	qsort(rows, (size_t)*n, sizeof(*rows), rl_row_cmp);
+	return rows;
+}
+
+static void show_bucket(const struct ctx *c, enum mms_rl_level l, const struct rl_row *r,
+			const struct mms_cfg *cfg, __u64 now, bool first)
+{
+	const char *cls = mms_rl_class_name((enum mms_rl_class)r->key.cls);
+	char dev[IF_NAMESIZE] = "-", mac[18] = "-", tokens[24] = "-";
+	long long tok = -1;
+
+	if (!cls)
+		return;	/* not a class of ours: nothing the datapath makes */
+	tok = mms_rl_tokens(&r->b, &cfg->rl[r->key.cls][l], now);
+	if (l != MMS_RL_NODE && !if_indextoname(r->key.ifindex, dev))
+		snprintf(dev, sizeof(dev), "#%u", r->key.ifindex);
+	if (l == MMS_RL_NBR)
+		fmt_mac(r->key.mac, mac);
+	if (tok >= 0)
+		snprintf(tokens, sizeof(tokens), "%lld", tok);
+	if (c->json) {
+		printf("%s{\"class\":\"%s\",\"level\":\"%s\",\"ifindex\":%u,\"dev\":",
+		       first ? "" : ",", cls, mms_rl_level_name(l), r->key.ifindex);
+		json_str(dev);
+		printf(",\"mac\":\"%s\",\"tokens\":%s,\"passed\":%llu,\"dropped\":%llu}", mac,
+		       tok >= 0 ? tokens : "null", (unsigned long long)r->b.passed,
+		       (unsigned long long)r->b.dropped);
+	} else {
+		printf("%-10s %-5s %-15s %-17s %8s %12llu %12llu\n", cls, mms_rl_level_name(l), dev,
+		       mac, tokens, (unsigned long long)r->b.passed,
+		       (unsigned long long)r->b.dropped);
+	}
+}
+
+static void show_limits(const struct ctx *c, const struct mms_cfg *cfg)
+{
+	if (c->json)
+		printf("\"limits\":{");
+	else
+		printf("%-10s %-5s %10s %8s\n", "CLASS", "LEVEL", "RATE/S", "BURST");
+	for (int k = 0; k < MMS_RL_CLASSES; k++) {
+		const char *cls = mms_rl_class_name((enum mms_rl_class)k);
+
+		if (c->json)
+			printf("%s\"%s\":{", k ? "," : "", cls);
+		for (int l = 0; l < MMS_RL_LEVELS; l++) {
+			const struct mms_rl_limit *lim = &cfg->rl[k][l];
+			const char *lvl = mms_rl_level_name((enum mms_rl_level)l);
+
+			if (c->json)
+				printf("%s\"%s\":{\"rate\":%u,\"burst\":%u}", l ? "," : "", lvl,
+				       lim->rate, lim->burst);
+			else if (lim->rate)
+				printf("%-10s %-5s %10u %8u\n", cls, lvl, lim->rate, lim->burst);
+			else
+				printf("%-10s %-5s %10s %8s\n", cls, lvl, "off", "-");
+		}
+		if (c->json)
+			printf("}");
+	}
+	if (c->json)
+		printf("},");
+}
+
+static int cmd_rl_show(struct ctx *c, int argc, char **argv)
+{
+	static const enum mms_map maps[MMS_RL_LEVELS] = {
+		[MMS_RL_NBR] = MMS_MAP_RL_NBR, [MMS_RL_LINK] = MMS_MAP_RL_LINK,
+		[MMS_RL_NODE] = MMS_MAP_RL_NODE,
+	};
+	struct mms_cfg cfg;
+	struct timespec ts;
+	bool first = true;
+	__u64 now;
+	int fd, rc;
+
+	fd = args_map(c, argc, argv, 0, MMS_MAP_CFG);
+	if (fd < 0)
+		return -fd;
+	rc = cfg_get(fd, &cfg);
+	close(fd);
+	if (rc)
+		return fail("reading mms_cfg: %s", strerror(-rc));
+	/* The datapath's clock: the boot clock plus the offset in mms_cfg. */
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	now = (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec + cfg.unix_minus_boot_ns;
+
+	if (c->json)
+		printf("{");
+	show_limits(c, &cfg);
+	if (c->json)
+		printf("\"buckets\":[");
+	else
+		printf("\n%-10s %-5s %-15s %-17s %8s %12s %12s\n", "CLASS", "LEVEL", "DEV", "MAC",
+		       "TOKENS", "PASSED", "DROPPED");
+	for (int l = 0; l < MMS_RL_LEVELS && !rc; l++) {
+		struct rl_row *rows;
+		int n;
+
+		fd = map_open(c, maps[l]);
+		if (fd < 0) {
+			rc = EXIT_FAILURE;
+			break;
+		}
+		rows = rl_rows(fd, (enum mms_rl_level)l, &n);
+		close(fd);
+		if (n < 0) {
+			rc = fail("reading %s: %s", mms_dp_map_name(maps[l]), strerror(-n));
+			break;
+		}
+		for (int i = 0; i < n; i++, first = false)
+			show_bucket(c, (enum mms_rl_level)l, &rows[i], &cfg, now, first);
+		free(rows);
+	}
+	if (c->json)
+		printf("]}\n");
+	return rc;
+}
+
 /* ---- events ---- */
 
 static volatile sig_atomic_t stop;
@@ -1202,6 +1443,11 @@ static const struct cmd cmds[] = {
 	  "datapath counters summed over CPUs (--prom: Prometheus text format)" },
 	{ "events", NULL, cmd_events, "[--count N] [--timeout S]",
 	  "print datapath events until interrupted" },
+	{ "ratelimit", "set", cmd_rl_set,
+	  "link-scope|routed [--nbr RATE/BURST|off|default] [--link ...] [--node ...]",
+	  "budgets (frames/s, burst) for control frames to the agent: per sender, link, node" },
+	{ "ratelimit", "show", cmd_rl_show, "",
+	  "the budgets, and every bucket: tokens left, frames passed and dropped" },
 };
 
 static void usage(FILE *f)

@@ -10,8 +10,15 @@
  * see its loopback (ifindex 1) as the only device, and changing its MTU
  * touches nothing outside the test.
  *
- * The wall clock the programs see is pinned to FIX_NOW + 0.5 s (refreshed
- * before every run), so expiry checks at second boundaries are exact.
+ * The wall clock the programs see is pinned to now_s + now_ns (FIX_NOW +
+ * 0.5 s unless a test moves it; refreshed before every run), so expiry
+ * checks at second boundaries are exact and rate-limit refills happen when a
+ * test says. The programs sample the clock once per jiffy, so what they see
+ * may lag the pinned time by up to one jiffy (4 ms at HZ=250).
+ *
+ * The control-frame budgets (mms_cfg.rl) are off: f->cfg starts zeroed, so
+ * the model, which has no limiter, and the program agree on every frame.
+ * test_xdp_rl.c turns them on.
  */
 #ifndef MMS_DP_FIXTURE_H
 #define MMS_DP_FIXTURE_H
@@ -46,6 +53,7 @@ struct fix {
 	struct mms_nbr nbrs[MMS_MAX_PORTS];
 	struct mms_cfg cfg;
 	__u32 now_s;
+	__u32 now_ns;		/* below the second */
 };
 
 /* Why the datapath tests cannot run here, or NULL. */
@@ -91,12 +99,12 @@ static inline __u64 fix_clock_ns(clockid_t id)
 	return (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
 }
 
-/* Make the datapath's wall clock read now_s + 0.5 s. */
+/* Make the datapath's wall clock read now_s + now_ns. */
 static inline int fix_sync(struct fix *f)
 {
 	__u32 k = 0;
 
-	f->cfg.unix_minus_boot_ns = (__u64)f->now_s * 1000000000ull + 500000000ull -
+	f->cfg.unix_minus_boot_ns = (__u64)f->now_s * 1000000000ull + f->now_ns -
 				    fix_clock_ns(CLOCK_BOOTTIME);
 	return bpf_map_update_elem(f->map[MMS_MAP_CFG], &k, &f->cfg, BPF_ANY);
 }
@@ -117,6 +125,7 @@ static inline int fix_open(struct fix *f, bool hop_cache)
 	for (int m = 0; m < MMS_MAP_MAX; m++)
 		f->map[m] = mms_dp_map_fd(f->dp, (enum mms_map)m);
 	f->now_s = FIX_NOW;
+	f->now_ns = 500000000;
 	f->cfg.dscp = MMS_DSCP_KEEP;
 	return fix_sync(f);
 }
@@ -141,6 +150,16 @@ static inline int fix_key_clear(struct fix *f, __u8 slot)
 
 	memset(&f->keys[slot], 0, sizeof(f->keys[slot]));
 	return bpf_map_update_elem(f->map[MMS_MAP_KEYS], &k, &f->keys[slot], BPF_ANY);
+}
+
+/* A neighbour that is up: on ifindex, with MAC mac, reached from our MAC smac. */
+static inline struct mms_nbr fix_nbr_up(__u32 ifindex, const __u8 mac[6], const __u8 smac[6])
+{
+	struct mms_nbr n = { .ifindex = ifindex, .state = MMS_NBR_UP };
+
+	memcpy(n.mac, mac, 6);
+	memcpy(n.smac, smac, 6);
+	return n;
 }
 
 /* Neighbour slot `port` through the loader (devmap slot included) when its
@@ -198,9 +217,12 @@ struct fix_run {
 	__u32 priority;		/* TC: skb->priority after the run */
 };
 
-/* Run prog once on frame in[0..len) (XDP arriving on `ingress`, or TC). */
-static inline int fix_run(struct fix *f, enum mms_prog p, const void *in, __u32 len,
-			  __u32 ingress, struct fix_run *r)
+/*
+ * Run prog once on frame in[0..len) (XDP arriving on `ingress`, or TC) with
+ * the maps as they are: the clock runs on from the last fix_sync().
+ */
+static inline int fix_exec(struct fix *f, enum mms_prog p, const void *in, __u32 len,
+			   __u32 ingress, struct fix_run *r)
 {
 	struct mms_counter before[MMS_S_MAX], after[MMS_S_MAX];
 	struct xdp_md xin = { .data_end = len, .ingress_ifindex = ingress };
@@ -220,9 +242,7 @@ static inline int fix_run(struct fix *f, enum mms_prog p, const void *in, __u32 
 		o.ctx_in = &xin;
 		o.ctx_size_in = sizeof(xin);
 	}
-	err = fix_sync(f);
-	if (!err)
-		err = fix_stats(f, before);
+	err = fix_stats(f, before);
 	if (!err)
 		err = bpf_prog_test_run_opts(f->prog[p], &o);
 	if (!err)
@@ -234,6 +254,15 @@ static inline int fix_run(struct fix *f, enum mms_prog p, const void *in, __u32 
 	r->moved = fix_moved(before, after, len);
 	r->priority = sout.priority;
 	return 0;
+}
+
+/* The same after writing f->cfg and pinning the clock to now_s + now_ns. */
+static inline int fix_run(struct fix *f, enum mms_prog p, const void *in, __u32 len,
+			  __u32 ingress, struct fix_run *r)
+{
+	int err = fix_sync(f);
+
+	return err ? err : fix_exec(f, p, in, len, ingress, r);
 }
 
 /* XDP action the model's verdict stands for. */

@@ -20,6 +20,7 @@
 
 #include "tap.h"
 #include "dp_fixture.h"
+#include "ratelimit.h"
 #include "rtnl.h"
 
 static char root[128];
@@ -131,7 +132,7 @@ static __u32 pinned_id(const char *name)
 
 static void check_mm0(struct mms_dp *dp)
 {
-	struct mms_cfg c;
+	struct mms_cfg c, d;
 	struct ifreq ifr;
 	__u32 k = 0, tx = 0;
 	__s64 skew;
@@ -154,6 +155,10 @@ static void check_mm0(struct mms_dp *dp)
 	   c.mm0_ifindex == if_nametoindex("mm0") && c.mm0_peer_ifindex == if_nametoindex("mm0p") &&
 	   !memcmp(c.mm0_mac, mac, 6) && c.prio == 3 && c.pcp == 5 && c.dscp == MMS_DSCP_KEEP,
 	   "mms_cfg names mm0, its peer, its MAC, prio 3, pcp 5, DSCP kept");
+	memset(&d, 0, sizeof(d));
+	mms_rl_defaults(&d);
+	ok(!memcmp(c.rl, d.rl, sizeof(d.rl)) && c.rl[MMS_RL_LINK_SCOPE][MMS_RL_NBR].rate == 1000,
+	   "mms_cfg holds the default control-frame budgets");
 	skew = (__s64)(c.unix_minus_boot_ns + fix_clock_ns(CLOCK_BOOTTIME) -
 		       fix_clock_ns(CLOCK_REALTIME));
 	ok(skew > -1000000000ll && skew < 1000000000ll,
@@ -165,12 +170,14 @@ static void check_mm0(struct mms_dp *dp)
 int main(void)
 {
 	static const char *const pins[] = { "mms_keys", "mms_nbrs", "mms_tx", "mms_routes",
-					    "mms_cfg", "mms_stats", "mms_events" };
+					    "mms_cfg", "mms_stats", "mms_events", "mms_rl_nbr",
+					    "mms_rl_link", "mms_rl_node" };
+	enum { NPINS = sizeof(pins) / sizeof(pins[0]) };
 	struct mms_nbr n = { .state = MMS_NBR_UP, .mac = { 2, 0, 0, 0, 0, 1 } };
 	const char *why = fix_skip_reason();
 	struct mms_dp_opts o = { 0 };
 	struct mms_key key, back;
-	__u32 ids[7], prog0, k1 = 1, slot = 1, tx = 0;
+	__u32 ids[NPINS], prog0, k1 = 1, slot = 1, tx = 0;
 	struct mms_dp *dp;
 	__u8 kb[16] = { 1, 2, 3 };
 	int nl, all, rc;
@@ -199,11 +206,11 @@ int main(void)
 	if (!ok(mms_dp_open(&dp, &o) == 0, "open creates the datapath under %s", root))
 		return tap_done();
 	all = 1;
-	for (int i = 0; i < 7; i++) {
+	for (int i = 0; i < NPINS; i++) {
 		ids[i] = pinned_id(pins[i]);
 		all &= ids[i] != 0;
 	}
-	ok(all, "all seven maps pinned by name");
+	ok(all, "all %d maps pinned by name", NPINS);
 	ok(mms_dp_attach_nic(dp, "t0") == 0 && (prog0 = xdp_prog("t0")) != 0,
 	   "XDP attached to t0");
 	ok(mms_dp_attach_nic(dp, "t0") == 0 && xdp_prog("t0") == prog0,
@@ -231,7 +238,7 @@ int main(void)
 	if (!ok(mms_dp_open(&dp, &o) == 0, "open again re-adopts the pins"))
 		return tap_done();
 	all = 1;
-	for (int i = 0; i < 7; i++)
+	for (int i = 0; i < NPINS; i++)
 		all &= pinned_id(pins[i]) == ids[i];
 	ok(all, "same maps as before (ids unchanged)");
 	ok(bpf_map_lookup_elem(mms_dp_map_fd(dp, MMS_MAP_KEYS), &slot, &back) == 0 &&

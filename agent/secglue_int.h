@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Inside the security layer: state shared by secglue.c (setup, keys, the
+ * core's sign/verify/join hooks, metrics) and secglue_hs.c (handshakes,
+ * relays, hop key delivery).
+ */
+#ifndef MMS_SECGLUE_INT_H
+#define MMS_SECGLUE_INT_H
+
+#include <limits.h>
+#include "auth.h"
+#include "secglue.h"
+
+/* Authenticator trailers (struct mms_auth_tlr.alg). */
+#define SG_ALG_ED25519	1	/* MA signature on a beacon: 64 bytes */
+#define SG_ALG_MAC	2	/* session MAC: kid (2) | seq (6) | tag (16) */
+#define SG_MAC_DATA	(8 + MMS_MAC_LEN)
+#define SG_SEQ_MAX	((1ull << 48) - 1)
+
+/* MMS_T_AUTH bodies: a handshake message (byte 1 = its kind, 1..3), or an
+ * envelope (mms_session_seal) whose type byte, at the same place, is one of
+ * these. Both start with version 1 and two zero bytes. */
+#define SG_ENV_RELAY	0x10	/* MA -> N: target id, N's port to it, inner handshake */
+#define SG_ENV_HOPKEY	0x11	/* CM -> MA: be32 epoch, wrapped hop key */
+#define SG_RELAY_HDR	(MMS_ID_LEN + 2)
+#define SG_HOPKEY_LEN	(4 + MMS_WRAPPED_KEY_LEN)
+
+#define NS_MS		1000000ull
+#define SG_IDLE_MS	1000	/* MA: re-key a peer silent this long (it acks every beacon) */
+#define SG_RETRY_MS	1000	/* first retry of an unanswered challenge, doubling */
+#define SG_RETRY_MAX_MS	16000
+#define SG_UNSENT_MS	20	/* first retry of a challenge that could not be sent */
+#define SG_REFUSED_MS	10000	/* retry of a peer the registry refused */
+#define SG_KEY_RETRY_MS	300	/* CM: resend a hop key the MA has not used yet */
+#define SG_RESP_HOLD_MS	2000	/* CM: keep trying to send a response this long */
+#define SG_SEQ_BLOCK	(1ull << 20)
+
+enum sg_how { HOW_NONE, HOW_LINK, HOW_RELAY, HOW_ROUTED };
+
+struct sg_key {
+	__u8 valid, epoch;
+	__u8 key[MMS_KEY_LEN];
+};
+
+/* A session and the id its MACs carry. */
+struct sg_sess {
+	struct mms_session s;
+	__u16 kid;
+};
+
+/* The other end of a pair: a CM at an MA, an MA at a CM. */
+struct sg_peer {
+	struct mms_id id;
+	__u32 idx;			/* for the library's per-via bounds */
+	struct sg_sess cur, prev;	/* prev: until the peer uses cur */
+	__u64 up_at, heard;		/* cur made; last message verified under it */
+	/* MA side */
+	struct sg_key hk[MMS_EPOCH_SLOTS];	/* the node's hop keys */
+	__u16 port;			/* a neighbour of ours on this port, 0: not */
+	bool have_via;			/* else listed by an authenticated node: */
+	struct mms_id via;		/*   that node */
+	__u16 via_port;			/*   and its port to it */
+	bool have_chal;			/* challenge in flight (resent as is) */
+	__u8 how;			/* enum sg_how it went */
+	struct mms_id relay;		/* HOW_RELAY: through this node */
+	__u16 relay_port;		/*   and its port */
+	__u8 chal[MMS_AUTH_CHALLENGE_LEN];
+	__u32 chal_via;
+	__u64 chal_at, next_try;
+	__u32 backoff_ms;
+	__u32 load;			/* challenges relayed through it (per tick) */
+	/* CM side: a response waiting for a route to the MA (a relayed
+	 * challenge can arrive before our first beacon of that MA) */
+	bool have_resp;
+	__u8 resp[MMS_AUTH_RESPONSE_LEN];
+	__u64 resp_next, resp_until;
+	/* CM side: our hop key at this MA */
+	__u8 key_epoch;
+	bool key_sent, key_acked;
+	__u64 key_next;
+	__u32 key_backoff_ms;
+};
+
+struct secglue {
+	char dir[PATH_MAX];
+	bool ma;
+	struct mms_id id;
+	struct mms_identity self;
+	struct mms_trust trust;
+	struct mms_registry reg;	/* MA */
+	struct mms_auth_ma *ama;	/* MA */
+	struct mms_auth_cm *acm;	/* CM */
+	struct mms_sigcache *sigc;
+	struct mms_auth_limits lim;
+	struct core_auth auth;
+	struct mms_core *core;
+	__u64 rng;
+	struct sg_key own[MMS_EPOCH_SLOTS];
+	/* peers: array of pointers, open-addressing index (idx + 1, 0 empty) */
+	struct sg_peer **peer;
+	__u32 npeer, cap;
+	__u32 *hash, hmask;
+	/* MA: sequence numbers [seq_lo, seq_mark) are ours to sign */
+	uint64_t seq_lo, seq_mark;
+	__u64 next_due;
+	__u64 stats[SG_S_MAX];
+	__u64 last_log[SG_S_MAX];
+};
+
+/* secglue.c */
+__u64 sg_now(const struct secglue *s);
+void sg_due(struct secglue *s, __u64 t);
+void sg_count(struct secglue *s, enum secglue_stat st);
+/* Count a refusal; a log line at most once a second per reason. Returns rc. */
+int sg_refuse(struct secglue *s, enum secglue_stat st, int rc, const struct mms_id *who,
+	      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Map a library errno to a handshake refusal and count it. Returns rc. */
+int sg_refuse_hs(struct secglue *s, int rc, const struct mms_id *who, const char *what);
+struct sg_peer *sg_peer_find(const struct secglue *s, const struct mms_id *id);
+struct sg_peer *sg_peer_get(struct secglue *s, const struct mms_id *id);
+/* Make a new session the current one (the old one stays as prev). */
+void sg_session_install(struct secglue *s, struct sg_peer *p, struct mms_session *ns);
+void sg_peer_drop_keys(struct sg_peer *p);
+bool sg_enrolled(const struct secglue *s, const struct mms_id *id);
+
+/* secglue_hs.c */
+void sg_rx(void *ctx, __u16 port, bool routed, const __u8 *body, size_t len);
+void sg_nbr(void *ctx, __u16 port, const struct mms_id *id, __u8 role, bool up);
+void sg_lsa(void *ctx, const struct msg_lsa *m);
+void sg_control_seen(struct secglue *s, struct sg_peer *p, const __u8 *body, size_t len);
+__u64 sg_hs_tick(struct secglue *s, __u64 now);
+
+#endif
