@@ -439,6 +439,20 @@ tap_cmp() {
 		return 1
 	fi
 }
+# tap_todo DESCRIPTION REASON CMD...: a test point for a known problem
+# (TAP TODO): shown as passing or failing, never failing the run.
+tap_todo() {
+	local d=$1 why=$2 out rc; shift 2
+	out=$("$@" 2>&1); rc=$?
+	TAP_N=$((TAP_N + 1))
+	if [ $rc = 0 ]; then
+		echo "ok $TAP_N - $d # TODO $why"
+	else
+		echo "not ok $TAP_N - $d # TODO $why"
+		[ -z "$out" ] || printf '%s\n' "$out" | sed 's/^/#   /'
+	fi
+	return $rc
+}
 tap_skip_all() { echo "1..0 # SKIP $*"; exit 0; }
 tap_bail() { echo "Bail out! $*"; exit 1; }
 # tap_done: the plan; the exit status says whether every point passed.
