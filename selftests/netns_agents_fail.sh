@@ -226,12 +226,12 @@ tap_ok "the ping through $MID never stopped for good: the last 50 probes answere
 	sh -c "tail -n 50 '$PROBE_LOG' | awk '\$3 == 0 { exit 1 }'"
 tap_ok "$MID's pins survived the kill" test -e "$(netns_pin "$MID")/mms_routes"
 agent_start "$MID"
-# Known problem (security layer): if the MA re-keyed the dead node in
-# vain (it does after SG_IDLE_MS, 1 s, of silence), it may keep the dead
-# instance's session and hop key and never challenge the new one; the
-# routes it seals to the node then fail the node's hop check (drop_hop).
+# Known problem (security layer): the restarted agent has no session, so no
+# hop key; the MA routes through it again with the old one and re-keys it by
+# a relay whose route may cross the node itself, where the challenge is
+# dropped (docs/control-plane.md, "A restarted CM is not always taken back").
 tap_todo "$MID's agent restarted on its pinned datapath: reachable again" \
-	"the MA keeps a restarted CM's old session (docs/control-plane.md)" \
+	"re-key challenge relayed through the restarted node (docs/control-plane.md)" \
 	wait_until 10 agents_reach r1 "$MID"
 
 # ---- 5. two MAs, one killed ----
