@@ -66,7 +66,9 @@ trap netns_cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
 now_ns() { date +%s%N; }
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print -1 }'; }
+# median of the numbers on stdin; "nan" when there are none (bench.sh then
+# records a figure that is plainly missing rather than a made-up one)
+median() { sort -n | awk 'NF { v[++n] = $1 } END { if (n) print v[int((n + 1) / 2)]; else print "nan" }'; }
 max() { sort -n | tail -n 1; }
 say() { echo "$1 $2 $3"; }
 note() { echo "# $*"; }
@@ -157,13 +159,16 @@ bench_bootstrap() {
 	local i n cold=() warm=() last=()
 	abilene boot || return 1
 	for ((i = 0; i < BOOT_RUNS; i++)); do
-		boot_run --detach-on-exit || { note "cold run $i: not every CM answered"; agents_logs 3; }
-		cold+=("$BOOT")
+		if boot_run --detach-on-exit; then
+			cold+=("$BOOT")
+		else
+			note "cold run $i: not every CM answered, left out"
+			agents_logs 3
+		fi
 		agents_stop
 	done
 	for ((i = 0; i < BOOT_RUNS; i++)); do
-		boot_ma_last || note "MA-last run $i: not every CM answered"
-		last+=("$BOOT")
+		if boot_ma_last; then last+=("$BOOT"); else note "MA-last run $i: not every CM answered, left out"; fi
 		agents_stop
 	done
 	# Warm: the datapath stays pinned and attached between runs.
@@ -172,8 +177,7 @@ bench_bootstrap() {
 	for ((i = 0; i < BOOT_RUNS; i++)); do
 		agents_stop
 		for n in $(netns_nodes); do dp_clear "$n"; done
-		boot_run || note "warm run $i: not every CM answered"
-		warm+=("$BOOT")
+		if boot_run; then warm+=("$BOOT"); else note "warm run $i: not every CM answered, left out"; fi
 	done
 	note "bootstrap runs (total startup protocol ms): cold: ${cold[*]/%/;} warm: ${warm[*]/%/;}"
 	say bootstrap_ms "$(printf '%s\n' "${cold[@]}" | awk '{ print $1 }' | median)" ms

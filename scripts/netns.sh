@@ -263,6 +263,16 @@ netns_path() {
 		}' "$NETNS_STATE/ports"
 }
 
+# netns_farthest NODE: a node farthest from NODE in hops.
+netns_farthest() {
+	local n best="" bd=-1 d
+	for n in $(netns_nodes); do
+		d=$(netns_path "$1" "$n" | wc -w)
+		[ "$d" -gt "$bd" ] && { bd=$d; best=$n; }
+	done
+	echo "$best"
+}
+
 # ---- running things ----
 
 in_ns() { local n=$1; shift; ip netns exec "${NETNS_PREFIX}$n" "$@"; }
