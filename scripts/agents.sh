@@ -22,15 +22,6 @@ declare -A AGENT_PID=()
 declare -A AGENT_RUNS=()
 
 agents_is_ma() { [[ " $AGENTS_MAS " == *" $1 "* ]]; }
-# netns_farthest NODE: a node farthest from NODE in hops.
-netns_farthest() {
-	local n best="" bd=-1 d
-	for n in $(netns_nodes); do
-		d=$(netns_path "$1" "$n" | wc -w)
-		[ "$d" -gt "$bd" ] && { bd=$d; best=$n; }
-	done
-	echo "$best"
-}
 agents_cms() { local n; for n in $(netns_nodes); do agents_is_ma "$n" || echo "$n"; done; }
 agent_state() { echo "$AGENTS_DIR/$1"; }
 agent_log() { echo "$AGENTS_DIR/$1.log.${AGENT_RUNS[$1]:-1}"; }

@@ -23,8 +23,8 @@
 #                            ten others competing for the two cores
 #   failover_{down,silent}_{median,max}_ms
 #                            ping MA -> farthest CM (STTL) every 5 ms, CUTS
-#                            cuts of a link on the active path (the nodes
-#                            forwarding the probes); outage = send time of
+#                            cuts of a link on the active path (the links
+#                            whose packet counters carry the probes); outage = send time of
 #                            the first lost probe to the first reply after
 #                            it (0 when no probe is lost). down: `ip link set
 #                            down` at one end, nearer the MA and farther on
@@ -66,7 +66,9 @@ trap netns_cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
 now_ns() { date +%s%N; }
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print -1 }'; }
+# median of the numbers on stdin; "nan" when there are none (bench.sh then
+# records a figure that is plainly missing rather than a made-up one)
+median() { sort -n | awk 'NF { v[++n] = $1 } END { if (n) print v[int((n + 1) / 2)]; else print "nan" }'; }
 max() { sort -n | tail -n 1; }
 say() { echo "$1 $2 $3"; }
 note() { echo "# $*"; }
@@ -157,13 +159,16 @@ bench_bootstrap() {
 	local i n cold=() warm=() last=()
 	abilene boot || return 1
 	for ((i = 0; i < BOOT_RUNS; i++)); do
-		boot_run --detach-on-exit || { note "cold run $i: not every CM answered"; agents_logs 3; }
-		cold+=("$BOOT")
+		if boot_run --detach-on-exit; then
+			cold+=("$BOOT")
+		else
+			note "cold run $i: not every CM answered, left out"
+			agents_logs 3
+		fi
 		agents_stop
 	done
 	for ((i = 0; i < BOOT_RUNS; i++)); do
-		boot_ma_last || note "MA-last run $i: not every CM answered"
-		last+=("$BOOT")
+		if boot_ma_last; then last+=("$BOOT"); else note "MA-last run $i: not every CM answered, left out"; fi
 		agents_stop
 	done
 	# Warm: the datapath stays pinned and attached between runs.
@@ -172,8 +177,7 @@ bench_bootstrap() {
 	for ((i = 0; i < BOOT_RUNS; i++)); do
 		agents_stop
 		for n in $(netns_nodes); do dp_clear "$n"; done
-		boot_run || note "warm run $i: not every CM answered"
-		warm+=("$BOOT")
+		if boot_run; then warm+=("$BOOT"); else note "warm run $i: not every CM answered, left out"; fi
 	done
 	note "bootstrap runs (total startup protocol ms): cold: ${cold[*]/%/;} warm: ${warm[*]/%/;}"
 	say bootstrap_ms "$(printf '%s\n' "${cold[@]}" | awk '{ print $1 }' | median)" ms
@@ -218,27 +222,32 @@ bench_bootstrap() {
 
 # ---- failover ----
 
-# on_path: the nodes forwarding the running probes (MA -> FAR every 5 ms):
-# over 300 ms a node on the path forwards ~60 requests or replies, a node off
-# it a few beacon acks.
-on_path() {
+# link_tx: "NODE PEER TX_PACKETS" for every link end (the kernel's counters
+# of the veth, which count what XDP redirects into it too).
+link_tx() {
 	local n
-	declare -A f0
-	for n in $(netns_nodes); do f0[$n]=$(mms_stat "$n" forward); done
-	sleep 0.3	# the counting window
 	for n in $(netns_nodes); do
-		[ $(($(mms_stat "$n" forward) - f0[$n])) -ge 30 ] && echo "$n"
+		# shellcheck disable=SC2016
+		in_ns "$n" sh -c 'for d in /sys/class/net/to-*; do
+			echo "$0 ${d##*/to-} $(cat "$d/statistics/tx_packets")"; done' "$n"
 	done
-	echo "$MA"
-	echo "$FAR"
 }
 
-# path_links: the topology's links with both ends on the path.
+# path_links: the links that carry the running probes (MA -> FAR every 5 ms):
+# over 500 ms a direction on the path sends ~100 probes (requests or
+# replies) on top of what every link carries: ~50 hellos, 5 beacons, and
+# towards the MA up to ~30 beacon acks of the nodes behind it.
 path_links() {
-	local set a b
-	set=" $(on_path | tr '\n' ' ') "
+	local a b before after
+	before=$(link_tx)
+	sleep 0.5	# the counting window
+	after=$(link_tx)
 	while read -r a b; do
-		[[ $set == *" $a "* && $set == *" $b "* ]] && echo "$a $b"
+		awk -v a="$a" -v b="$b" '
+			NR == FNR { t0[$1 " " $2] = $3; next }
+			{ d = $3 - t0[$1 " " $2] }
+			(($1 == a && $2 == b) || ($1 == b && $2 == a)) && d >= 125 { f = 1 }
+			END { exit !f }' <(echo "$before") <(echo "$after") && echo "$a $b"
 	done < <(netns_topo_links "$(netns_topo abilene)")
 }
 
