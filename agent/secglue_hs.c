@@ -509,6 +509,8 @@ void sg_routes(void *ctx, const struct mms_id *to)
 	if (!s->core)
 		return;
 	if (s->ma) {
+		if (to)		/* our CM half took another MA's beacon: not ours */
+			return;
 		for (__u32 x = 0; x < s->npeer; x++) {
 			p = s->peer[x];
 			if (p->no_route && needs_hs(p, now)) {
