@@ -224,6 +224,12 @@ void core_start(struct mms_core *c, __u64 now_ns);
 /* A frame for the agent (link scope, or routed and VERIFIED by the
  * datapath) that arrived on port, Ethernet header first. */
 void core_rx(struct mms_core *c, __u16 port, const __u8 *frame, size_t len, __u64 now_ns);
+/* The same for a frame read some time after it arrived (at_ns, its receive
+ * timestamp; 0: unknown, taken as now): a hello's hold time counts from its
+ * arrival, so hellos can be read in batches without delaying the detection
+ * of a silent neighbour. */
+void core_rx_at(struct mms_core *c, __u16 port, const __u8 *frame, size_t len, __u64 now_ns,
+		__u64 at_ns);
 /* Carrier change: losing it takes the neighbour down at once. */
 void core_link_event(struct mms_core *c, __u16 port, bool up, __u64 now_ns);
 /* A datapath event (mms_events ring): reported to the MAs as a NOTIFY. */

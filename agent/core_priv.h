@@ -34,7 +34,6 @@ struct core_port {
 	struct mms_id nid;
 	__u8 nmac[6];
 	__u64 last_rx, hold_ns;		/* last hello, and how long it holds */
-	__u64 next_hello;
 };
 
 /* What a node knows about one MA (the CM half). */
@@ -85,6 +84,8 @@ struct mms_core {
 	struct core_cfg cfg;
 	struct core_ops ops;
 	__u64 now;			/* of the call being served */
+	__u64 rx_at;			/* core_rx_at: when the frame being served arrived */
+	__u64 hello_next;		/* hellos go out on every port at once */
 	__u64 rng;
 	__u64 stats[CORE_S_MAX];
 	__u64 last_log[CORE_S_MAX];
@@ -167,6 +168,8 @@ void nbr_rx_hello(struct mms_core *c, __u16 port, const __u8 *src_mac, const str
 void nbr_tick(struct mms_core *c);
 void nbr_down(struct mms_core *c, __u16 port, const char *why);
 void nbr_publish(struct mms_core *c, __u16 port);
+/* Say hello on port now (carrier back, port added), off the schedule. */
+void nbr_hello_now(struct mms_core *c, __u16 port);
 __u64 nbr_next_event(const struct mms_core *c);
 
 /* core_cm.c */
