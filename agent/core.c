@@ -51,6 +51,7 @@ void core_cfg_defaults(struct core_cfg *c)
 	c->max_skew_ms = 2000;
 	c->beacon_max_age_ms = 10000;
 	c->ma_dead_ms = 400;
+	c->ack_ms = 300;
 	c->lsa_delay_ms = 2;
 	c->lsa_retx_ms = 200;
 	c->lsa_refresh_ms = 10000;

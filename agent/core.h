@@ -192,6 +192,8 @@ struct core_cfg {
 	__u32 max_skew_ms;		/* accept beacons stamped up to this far ahead */
 	__u32 beacon_max_age_ms;	/* ... and up to this long ago */
 	__u32 ma_dead_ms;		/* drop an MA not heard for this long */
+	__u32 ack_ms;			/* ack a beacon that changes nothing at most this
+					 * often (a keepalive); 0: ack every beacon */
 	/* LSAs */
 	__u32 lsa_delay_ms;		/* coalesce neighbour changes this long */
 	__u32 lsa_retx_ms;		/* resend until the MA acknowledges */

@@ -5,8 +5,9 @@
  *  - beacons: take the first copy of each (MA, seq) whose path is loop-free
  *    and fresh, cache its hop fields as the reverse route to the MA (later
  *    copies of the same seq arriving on other ports become backups), ack it
- *    over that route, and re-flood it with our own hop pushed in front (one
- *    sealed hop per outgoing port);
+ *    over that route when something changed (first beacon, new LSA seq) and
+ *    at least every ack_ms, and re-flood it with our own hop pushed in front
+ *    (one sealed hop per outgoing port);
  *  - LSAs: our neighbours (ports on both sides) to every MA on its first
  *    beacon and after every neighbour change (coalesced lsa_delay_ms),
  *    resent every lsa_retx_ms until a CONTROL acknowledges the sequence
@@ -46,7 +47,7 @@ int cm_send_to_ma(struct mms_core *c, const struct mms_id *id, __u8 type, const 
 	return core_send_routed(c, r, ma_routes(c, m, r), type, body, len, id);
 }
 
-static void send_ack(struct mms_core *c, const struct core_ma *m);
+static void send_ack(struct mms_core *c, struct core_ma *m);
 
 void cm_auth_ready(struct mms_core *c, const struct mms_id *id)
 {
@@ -213,7 +214,7 @@ static void send_lsa(struct mms_core *c, struct core_ma *m)
 		c->stats[CORE_S_LSA_SENT]++;
 }
 
-static void send_ack(struct mms_core *c, const struct core_ma *m)
+static void send_ack(struct mms_core *c, struct core_ma *m)
 {
 	__u8 body[sizeof(struct mms_beacon_ack) + 4 + MMS_AUTH_MAX];
 	struct msg_ack k;
@@ -231,7 +232,23 @@ static void send_ack(struct mms_core *c, const struct core_ma *m)
 	len = msg_ack_build(body, sizeof(body), &k, &a);
 	if (len < 0 || core_sign(c, MMS_T_BEACON_ACK, &m->id, body, &a))
 		return;
-	core_send_routed(c, &m->rev[0], 1, MMS_T_BEACON_ACK, body, (size_t)len, &m->id);
+	if (!core_send_routed(c, &m->rev[0], 1, MMS_T_BEACON_ACK, body, (size_t)len, &m->id)) {
+		m->last_ack = c->now;
+		m->acked_lsa = c->lsa_seq;
+	}
+}
+
+/*
+ * An ack tells the MA we are here, at this address, with this LSA; one per
+ * beacon would cost an MA of n nodes 10n MAC checks a second for nothing
+ * new. So: the first beacon of an MA, a new LSA sequence number, and
+ * otherwise one every ack_ms, which keeps a session seen (the security
+ * layer re-keys a peer silent for SG_IDLE_MS, over three ack intervals).
+ */
+static bool ack_due(const struct mms_core *c, const struct core_ma *m)
+{
+	return !c->cfg.ack_ms || !m->last_ack || m->acked_lsa != c->lsa_seq ||
+	       c->now >= m->last_ack + c->cfg.ack_ms * NS_PER_MS;
 }
 
 static void beacon_route(struct mms_route *r, __u16 port, const struct mms_hdr *h,
@@ -388,7 +405,8 @@ void cm_rx_beacon(struct mms_core *c, __u16 port, const struct mms_hdr *h,
 			  mms_id_str(&m->id, id), port, h->nhops);
 		m->lsa_next = c->now;	/* it needs our LSA: on the next tick */
 	}
-	send_ack(c, m);
+	if (ack_due(c, m))
+		send_ack(c, m);
 	install(c, m);
 	reflood(c, port, h, hops, b);
 	core_auth_routes(c, &m->id);

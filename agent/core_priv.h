@@ -43,6 +43,8 @@ struct core_ma {
 	struct mms_addr addr;
 	__u32 seq;			/* last beacon taken */
 	__u64 last_beacon;
+	__u64 last_ack;			/* when we last acked one of its beacons */
+	__u32 acked_lsa;		/* the LSA seq that ack carried */
 	/* reverse routes from the copies of the current beacon, distinct first ports */
 	__u8 nrev;
 	struct mms_route rev[MMS_MAX_ALT];

@@ -17,7 +17,7 @@
  *    reached next.
  *
  * Re-keying: a peer with a session that sends nothing verifiable under it
- * for SG_IDLE_MS (it acks every beacon, so it has restarted or missed our
+ * for SG_IDLE_MS (it acks every ack_ms at least, so it has restarted or missed our
  * confirm) is challenged again; the old session serves until the new one
  * is in use.
  */

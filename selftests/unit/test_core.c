@@ -51,6 +51,7 @@ struct frame {
 
 struct env {
 	uint32_t lsa_age_ms;
+	uint32_t ack_ms;		/* 0: default; UINT32_MAX: 0 (every beacon) */
 	uint32_t max_nodes, max_mas;	/* table sizes, 0: defaults */
 	/* latest frame of a type delivered to a node's core */
 	uint32_t cap_node[4];
@@ -91,6 +92,8 @@ static void tune(struct core_cfg *cc, uint32_t node, void *ctx)
 		cc->max_nodes = e->max_nodes;
 	if (e->max_mas)
 		cc->max_mas = e->max_mas;
+	if (e->ack_ms)
+		cc->ack_ms = e->ack_ms == UINT32_MAX ? 0 : e->ack_ms;
 	if (e->lsa_age_ms) {
 		cc->lsa_max_age_ms = e->lsa_age_ms;
 		cc->lsa_refresh_ms = e->lsa_age_ms / 3;
@@ -450,6 +453,40 @@ static void test_ageing(void)
 	sim_free(s);
 }
 
+/* Acks: every beacon with ack_ms 0; otherwise the first, then one per
+ * ack_ms, and one at once for a new LSA sequence number. */
+static __u64 acks_in(uint32_t ack_ms, __u64 from_ms, __u64 to_ms, bool cut)
+{
+	struct env e = { .ack_ms = ack_ms };
+	struct sim *s = mk(square, SQUARE_E, SQUARE_N, NULL, &e);
+	__u64 a0;
+
+	sim_run(s, from_ms * MS);
+	if (cut)	/* N1 -- N3: both stay connected, both get a new LSA seq */
+		sim_link_set(s, 2, false, true);
+	a0 = st(s, 0, CORE_S_ACK_RX);
+	sim_run(s, to_ms * MS);
+	a0 = st(s, 0, CORE_S_ACK_RX) - a0;
+	sim_free(s);
+	return a0;
+}
+
+static void test_acks(void)
+{
+	__u64 every = acks_in(UINT32_MAX, 500, 2500, false), keep = acks_in(0, 500, 2500, false);
+	__u64 quiet = acks_in(10000, 500, 1500, false), cut = acks_in(10000, 1500, 1610, true);
+
+	/* 4 CMs, 2 s: 20 beacons each; one ack per 300 ms is 6-7 each */
+	ok(every >= 4 * 19 && every <= 4 * 21,
+	   "ack_ms 0: every beacon acked (%llu acks from 4 CMs in 2 s)", (unsigned long long)every);
+	ok(keep >= 4 * 6 && keep <= 4 * 7,
+	   "ack_ms 300: one ack per 300 ms (%llu acks from 4 CMs in 2 s)", (unsigned long long)keep);
+	ok(quiet == 0, "ack_ms 10 s: no ack in a quiet second after the first ones (%llu)",
+	   (unsigned long long)quiet);
+	ok(cut == 2, "ack_ms 10 s: a link cut, its two ends ack the next beacon at once (%llu)",
+	   (unsigned long long)cut);
+}
+
 /* ---- failover ---- */
 
 static uint32_t link_of(uint32_t a, uint16_t port)
@@ -796,6 +833,7 @@ int main(void)
 	test_notify(s, &e);
 	sim_free(s);
 	test_ageing();
+	test_acks();
 	test_failover();
 	test_two_mas();
 	test_full_tables();
