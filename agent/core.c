@@ -57,6 +57,7 @@ void core_cfg_defaults(struct core_cfg *c)
 	c->lsa_refresh_ms = 10000;
 	c->lsa_max_age_ms = 35000;
 	c->spf_hold_ms = 10;
+	c->spf_hold_node_us = 10;
 	c->route_ttl_s = 600;
 	c->k_alt = MMS_MAX_ALT - 1;
 	c->max_nodes = 4096;

@@ -200,7 +200,9 @@ struct core_cfg {
 	__u32 lsa_refresh_ms;		/* resend (same seq) this often */
 	__u32 lsa_max_age_ms;		/* MA: forget an LSA not refreshed */
 	/* routes (MA) */
-	__u32 spf_hold_ms;		/* at most one computation per hold */
+	__u32 spf_hold_ms;		/* at most one computation per hold ... */
+	__u32 spf_hold_node_us;		/* ... of this much per node in the topology,
+					 * at most spf_hold_ms (0: always spf_hold_ms) */
 	__u32 route_ttl_s;		/* lifetime of computed routes */
 	__u32 k_alt;			/* alternates per destination (<= MMS_MAX_ALT - 1) */
 	__u32 max_nodes;		/* topology table size */

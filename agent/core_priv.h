@@ -48,6 +48,9 @@ struct core_ma {
 	/* reverse routes from the copies of the current beacon, distinct first ports */
 	__u8 nrev;
 	struct mms_route rev[MMS_MAX_ALT];
+	/* the current beacon (rev[0] holds its hop fields): a neighbour that
+	 * comes up gets it at once */
+	struct msg_beacon last;
 	/* routes the MA computed for us (CONTROL) */
 	bool have_ctl;
 	__u8 nctl;
@@ -110,6 +113,11 @@ struct mms_core {
 	/* MA half */
 	__u32 beacon_seq, ctl_seq;
 	__u64 beacon_next, beacon_last;
+	/* the last beacon sent (signed body), for a neighbour that comes up */
+	__u8 beacon_body[sizeof(struct mms_beacon) + 16 + 4 + MMS_AUTH_MAX];
+	__u16 beacon_len;
+	__u32 beacon_expiry;
+	__u8 beacon_tag[4];
 	struct topo_node *nodes;	/* cfg.max_nodes */
 	__u32 *hash;			/* open addressing: node index + 1, 0 empty */
 	__u32 hash_mask, nnodes;
@@ -180,6 +188,9 @@ void cm_rx_beacon(struct mms_core *c, __u16 port, const struct mms_hdr *h,
 		  size_t blen);
 void cm_rx_control(struct mms_core *c, const struct msg_control *m, const __u8 *body, size_t blen);
 void cm_nbr_changed(struct mms_core *c, __u16 port, bool up);
+/* A neighbour came up on port: the MA's last beacon (ma_beacon_to) and every
+ * MA's current one (CM half) go to it now, not at the next flood. */
+void ma_beacon_to(struct mms_core *c, __u16 port);
 void cm_tick(struct mms_core *c);
 __u64 cm_next_event(const struct mms_core *c);
 void cm_notify(struct mms_core *c, __u8 kind, __u16 port, const struct mms_id *nbr,

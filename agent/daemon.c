@@ -443,6 +443,12 @@ int agent_run(const struct agent_opts *o)
 			pr_err("epoll: %s", strerror(errno));
 			break;
 		}
+		/* Hellos first: a neighbour coming up sends its hello and then,
+		 * at once, its beacons, which arrive on the other socket and
+		 * are taken only from an up neighbour. */
+		for (int i = 0; i < n; i++)
+			if (ev[i].data.u64 == TAG_HELLOS)
+				drain(&a, a.hfd);
 		for (int i = 0; i < n; i++) {
 			__u64 tag = ev[i].data.u64;
 
@@ -475,9 +481,6 @@ int agent_run(const struct agent_opts *o)
 				break;
 			case TAG_FRAMES:
 				drain(&a, a.fd);
-				break;
-			case TAG_HELLOS:
-				drain(&a, a.hfd);
 				break;
 			}
 		}

@@ -52,6 +52,8 @@ struct frame {
 struct env {
 	uint32_t lsa_age_ms;
 	uint32_t ack_ms;		/* 0: default; UINT32_MAX: 0 (every beacon) */
+	uint32_t spf_node_us;		/* 0: default; UINT32_MAX: 0 (fixed hold) */
+	uint32_t beacon_ms;		/* 0: default */
 	uint32_t max_nodes, max_mas;	/* table sizes, 0: defaults */
 	/* latest frame of a type delivered to a node's core */
 	uint32_t cap_node[4];
@@ -94,6 +96,12 @@ static void tune(struct core_cfg *cc, uint32_t node, void *ctx)
 		cc->max_mas = e->max_mas;
 	if (e->ack_ms)
 		cc->ack_ms = e->ack_ms == UINT32_MAX ? 0 : e->ack_ms;
+	if (e->spf_node_us)
+		cc->spf_hold_node_us = e->spf_node_us == UINT32_MAX ? 0 : e->spf_node_us;
+	if (e->beacon_ms) {
+		cc->beacon_ms = e->beacon_ms;
+		cc->ma_dead_ms = 4 * e->beacon_ms;
+	}
 	if (e->lsa_age_ms) {
 		cc->lsa_max_age_ms = e->lsa_age_ms;
 		cc->lsa_refresh_ms = e->lsa_age_ms / 3;
@@ -487,6 +495,63 @@ static void test_acks(void)
 	   (unsigned long long)cut);
 }
 
+/* Computations held ~10 us per node (square: 50 us), not spf_hold_ms:
+ * two link cuts 3 ms apart are computed 3 ms apart, not 10. */
+static __u64 spf_runs_after_two_cuts(uint32_t spf_node_us)
+{
+	struct env e = { .spf_node_us = spf_node_us };
+	struct sim *s = mk(square, SQUARE_E, SQUARE_N, NULL, &e);
+	__u64 r0;
+
+	sim_run(s, 500 * MS);
+	r0 = st(s, 0, CORE_S_SPF_RUNS);
+	sim_link_set(s, 2, false, true);	/* N1 -- N3 */
+	sim_run(s, sim_now(s) + 3 * MS);
+	sim_link_set(s, 3, false, true);	/* N2 -- N3 */
+	sim_run(s, sim_now(s) + 4 * MS);
+	r0 = st(s, 0, CORE_S_SPF_RUNS) - r0;
+	sim_free(s);
+	return r0;
+}
+
+static void test_spf_hold(void)
+{
+	__u64 fixed = spf_runs_after_two_cuts(UINT32_MAX), scaled = spf_runs_after_two_cuts(0);
+
+	ok(fixed == 1, "fixed 10 ms hold: two cuts 3 ms apart, one computation within 7 ms (%llu)",
+	   (unsigned long long)fixed);
+	ok(scaled >= 2, "hold scaled to 5 nodes: each cut computed at once (%llu computations)",
+	   (unsigned long long)scaled);
+}
+
+/* A node whose neighbour comes up gets the current beacon from it at
+ * once, not at the MA's next flood (here every second). */
+static void test_beacon_to_new_nbr(void)
+{
+	struct env e = { .beacon_ms = 1000 };
+	struct sim *s = mk(square, SQUARE_E, SQUARE_N, NULL, &e);
+	__u64 b0, up_at = 0, got_at = 0, t0;
+
+	sim_run(s, 2500 * MS);
+	ok(core_ma_count(sim_core(s, 4)) == 1, "beacons every second: N4 knows the MA");
+	sim_link_set(s, 4, false, true);	/* N3 -- N4: N4 alone */
+	sim_run(s, sim_now(s) + 200 * MS);
+	b0 = st(s, 4, CORE_S_BEACON_TAKEN);
+	sim_link_set(s, 4, true, true);
+	t0 = sim_now(s);
+	while (sim_now(s) - t0 < 100 * MS && !got_at) {
+		sim_run(s, sim_now(s) + MS / 10);
+		if (!up_at && core_nbr_up(sim_core(s, 4), 1, NULL) == 1)
+			up_at = sim_now(s) - t0;
+		if (st(s, 4, CORE_S_BEACON_TAKEN) > b0)
+			got_at = sim_now(s) - t0;
+	}
+	ok(up_at && got_at && got_at <= up_at + MS,
+	   "link back: N4's neighbour up after %.1f ms, a beacon taken %.1f ms later", up_at / 1e6,
+	   (double)(got_at - up_at) / 1e6);
+	sim_free(s);
+}
+
 /* ---- failover ---- */
 
 static uint32_t link_of(uint32_t a, uint16_t port)
@@ -834,6 +899,8 @@ int main(void)
 	sim_free(s);
 	test_ageing();
 	test_acks();
+	test_spf_hold();
+	test_beacon_to_new_nbr();
 	test_failover();
 	test_two_mas();
 	test_full_tables();
