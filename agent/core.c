@@ -51,11 +51,13 @@ void core_cfg_defaults(struct core_cfg *c)
 	c->max_skew_ms = 2000;
 	c->beacon_max_age_ms = 10000;
 	c->ma_dead_ms = 400;
+	c->ack_ms = 300;
 	c->lsa_delay_ms = 2;
 	c->lsa_retx_ms = 200;
 	c->lsa_refresh_ms = 10000;
 	c->lsa_max_age_ms = 35000;
 	c->spf_hold_ms = 10;
+	c->spf_hold_node_us = 10;
 	c->route_ttl_s = 600;
 	c->k_alt = MMS_MAX_ALT - 1;
 	c->max_nodes = 4096;
@@ -351,8 +353,8 @@ int core_port_add(struct mms_core *c, __u16 port, __u32 ifindex, const __u8 mac[
 	if (port > c->max_port)
 		c->max_port = port;
 	if (c->started) {	/* a port added while running says hello at once */
-		p->next_hello = c->now;
 		nbr_publish(c, port);
+		nbr_hello_now(c, port);
 	}
 	return 0;
 }
@@ -375,12 +377,10 @@ void core_start(struct mms_core *c, __u64 now)
 	}
 	/* Hellos start at a random point of the interval so that nodes booted
 	 * together do not send in lockstep. */
-	for (__u16 p = 1; p <= c->max_port; p++) {
-		if (!c->port[p].configured)
-			continue;
-		c->port[p].next_hello = now + core_rand(c) % (c->cfg.hello_ms * NS_PER_MS);
-		nbr_publish(c, p);
-	}
+	c->hello_next = now + core_rand(c) % (c->cfg.hello_ms * NS_PER_MS);
+	for (__u16 p = 1; p <= c->max_port; p++)
+		if (c->port[p].configured)
+			nbr_publish(c, p);
 	if (c->cfg.role == MMS_ROLE_MA)
 		c->beacon_next = now + c->cfg.beacon_min_ms * NS_PER_MS;
 }
@@ -402,7 +402,8 @@ void core_link_event(struct mms_core *c, __u16 port, bool up, __u64 now)
 		nbr_down(c, port, "carrier lost");
 		return;
 	}
-	p->next_hello = now;	/* say hello at once */
+	if (c->started)
+		nbr_hello_now(c, port);	/* say hello at once */
 	/* Hellos can arrive before the kernel reports carrier (the operstate
 	 * lags it): a neighbour already two-way becomes usable only now, so
 	 * the datapath and the MAs must hear of it now. */
@@ -442,36 +443,32 @@ static void rx_auth(struct mms_core *c, __u16 port, bool routed, const __u8 *bod
 static void rx_link(struct mms_core *c, __u16 port, const __u8 *frame, const struct mms_hdr *h,
 		    const struct mms_hop *hops, __u8 type, const __u8 *body, size_t blen)
 {
-	union msg_any *m = malloc(sizeof(*m));
+	union msg_any m;	/* ~1.2 KB: on the stack, hellos come 100 times a second */
 	int rc;
 
-	if (!m)
-		return;
 	if (type == MMS_T_AUTH) {
 		rx_auth(c, port, false, body, blen);
-		goto out;
+		return;
 	}
 	if (type != MMS_T_HELLO && type != MMS_T_BEACON) {
 		core_refuse(c, CORE_S_RX_BAD_TYPE, port, NULL, "%s in link scope",
 			    mms_type_name(type));
-		goto out;
+		return;
 	}
-	rc = msg_parse(type, body, blen, m);
+	rc = msg_parse(type, body, blen, &m);
 	if (rc) {
 		core_refuse(c, CORE_S_RX_BAD_BODY, port, NULL, "%s: %s", mms_type_name(type),
 			    msg_strerror(rc));
-		goto out;
+		return;
 	}
 	if (type == MMS_T_HELLO) {
-		if (core_verify(c, type, &m->hello.id, body, blen, &m->hello.auth))
-			core_refuse(c, CORE_S_RX_AUTH, port, &m->hello.id, "hello");
+		if (core_verify(c, type, &m.hello.id, body, blen, &m.hello.auth))
+			core_refuse(c, CORE_S_RX_AUTH, port, &m.hello.id, "hello");
 		else
-			nbr_rx_hello(c, port, frame + 6, &m->hello);
+			nbr_rx_hello(c, port, frame + 6, &m.hello);
 	} else {
-		cm_rx_beacon(c, port, h, hops, &m->beacon, body, blen);
+		cm_rx_beacon(c, port, h, hops, &m.beacon, body, blen);
 	}
-out:
-	free(m);
 }
 
 static void rx_routed(struct mms_core *c, __u16 port, __u8 type, const __u8 *body, size_t blen)
@@ -513,12 +510,19 @@ static void rx_routed(struct mms_core *c, __u16 port, __u8 type, const __u8 *bod
 
 void core_rx(struct mms_core *c, __u16 port, const __u8 *frame, size_t len, __u64 now)
 {
+	core_rx_at(c, port, frame, len, now, now);
+}
+
+void core_rx_at(struct mms_core *c, __u16 port, const __u8 *frame, size_t len, __u64 now,
+		__u64 at)
+{
 	struct mms_hop hops[MMS_MAX_HOPS];
 	size_t l2 = MMS_ETH_LEN, off;
 	struct mms_hdr h;
 	struct mms_pl pl;
 
 	c->now = now;
+	c->rx_at = at && at < now ? at : now;
 	c->stats[CORE_S_RX]++;
 	if (!port || port >= MMS_MAX_PORTS || !c->port[port].configured) {
 		core_refuse(c, CORE_S_RX_BAD_PORT, 0, NULL, "frame on port %u", port);

@@ -192,13 +192,17 @@ struct core_cfg {
 	__u32 max_skew_ms;		/* accept beacons stamped up to this far ahead */
 	__u32 beacon_max_age_ms;	/* ... and up to this long ago */
 	__u32 ma_dead_ms;		/* drop an MA not heard for this long */
+	__u32 ack_ms;			/* ack a beacon that changes nothing at most this
+					 * often (a keepalive); 0: ack every beacon */
 	/* LSAs */
 	__u32 lsa_delay_ms;		/* coalesce neighbour changes this long */
 	__u32 lsa_retx_ms;		/* resend until the MA acknowledges */
 	__u32 lsa_refresh_ms;		/* resend (same seq) this often */
 	__u32 lsa_max_age_ms;		/* MA: forget an LSA not refreshed */
 	/* routes (MA) */
-	__u32 spf_hold_ms;		/* at most one computation per hold */
+	__u32 spf_hold_ms;		/* at most one computation per hold ... */
+	__u32 spf_hold_node_us;		/* ... of this much per node in the topology,
+					 * at most spf_hold_ms (0: always spf_hold_ms) */
 	__u32 route_ttl_s;		/* lifetime of computed routes */
 	__u32 k_alt;			/* alternates per destination (<= MMS_MAX_ALT - 1) */
 	__u32 max_nodes;		/* topology table size */
@@ -224,6 +228,12 @@ void core_start(struct mms_core *c, __u64 now_ns);
 /* A frame for the agent (link scope, or routed and VERIFIED by the
  * datapath) that arrived on port, Ethernet header first. */
 void core_rx(struct mms_core *c, __u16 port, const __u8 *frame, size_t len, __u64 now_ns);
+/* The same for a frame read some time after it arrived (at_ns, its receive
+ * timestamp; 0: unknown, taken as now): a hello's hold time counts from its
+ * arrival, so hellos can be read in batches without delaying the detection
+ * of a silent neighbour. */
+void core_rx_at(struct mms_core *c, __u16 port, const __u8 *frame, size_t len, __u64 now_ns,
+		__u64 at_ns);
 /* Carrier change: losing it takes the neighbour down at once. */
 void core_link_event(struct mms_core *c, __u16 port, bool up, __u64 now_ns);
 /* A datapath event (mms_events ring): reported to the MAs as a NOTIFY. */

@@ -5,8 +5,9 @@
  *  - beacons: take the first copy of each (MA, seq) whose path is loop-free
  *    and fresh, cache its hop fields as the reverse route to the MA (later
  *    copies of the same seq arriving on other ports become backups), ack it
- *    over that route, and re-flood it with our own hop pushed in front (one
- *    sealed hop per outgoing port);
+ *    over that route when something changed (first beacon, new LSA seq) and
+ *    at least every ack_ms, and re-flood it with our own hop pushed in front
+ *    (one sealed hop per outgoing port);
  *  - LSAs: our neighbours (ports on both sides) to every MA on its first
  *    beacon and after every neighbour change (coalesced lsa_delay_ms),
  *    resent every lsa_retx_ms until a CONTROL acknowledges the sequence
@@ -46,7 +47,7 @@ int cm_send_to_ma(struct mms_core *c, const struct mms_id *id, __u8 type, const 
 	return core_send_routed(c, r, ma_routes(c, m, r), type, body, len, id);
 }
 
-static void send_ack(struct mms_core *c, const struct core_ma *m);
+static void send_ack(struct mms_core *c, struct core_ma *m);
 
 void cm_auth_ready(struct mms_core *c, const struct mms_id *id)
 {
@@ -213,7 +214,7 @@ static void send_lsa(struct mms_core *c, struct core_ma *m)
 		c->stats[CORE_S_LSA_SENT]++;
 }
 
-static void send_ack(struct mms_core *c, const struct core_ma *m)
+static void send_ack(struct mms_core *c, struct core_ma *m)
 {
 	__u8 body[sizeof(struct mms_beacon_ack) + 4 + MMS_AUTH_MAX];
 	struct msg_ack k;
@@ -231,7 +232,23 @@ static void send_ack(struct mms_core *c, const struct core_ma *m)
 	len = msg_ack_build(body, sizeof(body), &k, &a);
 	if (len < 0 || core_sign(c, MMS_T_BEACON_ACK, &m->id, body, &a))
 		return;
-	core_send_routed(c, &m->rev[0], 1, MMS_T_BEACON_ACK, body, (size_t)len, &m->id);
+	if (!core_send_routed(c, &m->rev[0], 1, MMS_T_BEACON_ACK, body, (size_t)len, &m->id)) {
+		m->last_ack = c->now;
+		m->acked_lsa = c->lsa_seq;
+	}
+}
+
+/*
+ * An ack tells the MA we are here, at this address, with this LSA; one per
+ * beacon would cost an MA of n nodes 10n MAC checks a second for nothing
+ * new. So: the first beacon of an MA, a new LSA sequence number, and
+ * otherwise one every ack_ms, which keeps a session seen (the security
+ * layer re-keys a peer silent for SG_IDLE_MS, over three ack intervals).
+ */
+static bool ack_due(const struct mms_core *c, const struct core_ma *m)
+{
+	return !c->cfg.ack_ms || !m->last_ack || m->acked_lsa != c->lsa_seq ||
+	       c->now >= m->last_ack + c->cfg.ack_ms * NS_PER_MS;
 }
 
 static void beacon_route(struct mms_route *r, __u16 port, const struct mms_hdr *h,
@@ -246,9 +263,10 @@ static void beacon_route(struct mms_route *r, __u16 port, const struct mms_hdr *
 	memcpy(r->hops, hops, (size_t)h->nhops * MMS_HOP_LEN);
 }
 
-/* Our hop in front, the beacon on to every other up neighbour not on its path. */
+/* Our hop in front, the beacon on to every other up neighbour not on its
+ * path (only: one port, 0 = all). */
 static void reflood(struct mms_core *c, __u16 in, const struct mms_hdr *h,
-		    const struct mms_hop *hops, const struct msg_beacon *b)
+		    const struct mms_hop *hops, const struct msg_beacon *b, __u16 only)
 {
 	__u8 body[sizeof(struct mms_beacon) + (MMS_MAX_HOPS + 1) * 16 + 4 + MMS_AUTH_MAX];
 	__u8 key[MMS_KEY_LEN];
@@ -278,7 +296,7 @@ static void reflood(struct mms_core *c, __u16 in, const struct mms_hdr *h,
 		__u8 n = h->nhops;
 		unsigned i = 0;
 
-		if (q == in || !core_port_up(c, q))
+		if (q == in || !core_port_up(c, q) || (only && q != only))
 			continue;
 		while (i < b->npath && !mms_id_eq(&b->path[i], &c->port[q].nid))
 			i++;
@@ -383,14 +401,16 @@ void cm_rx_beacon(struct mms_core *c, __u16 port, const struct mms_hdr *h,
 	core_count(c, CORE_S_BEACON_TAKEN);
 	beacon_route(&m->rev[0], port, h, hops);
 	m->nrev = 1;
+	m->last = *b;
 	if (fresh) {
 		core_logf(c, MMS_LOG_INFO, "MA %s found on port %u, %u hops away",
 			  mms_id_str(&m->id, id), port, h->nhops);
 		m->lsa_next = c->now;	/* it needs our LSA: on the next tick */
 	}
-	send_ack(c, m);
+	if (ack_due(c, m))
+		send_ack(c, m);
 	install(c, m);
-	reflood(c, port, h, hops, b);
+	reflood(c, port, h, hops, b, 0);
 	core_auth_routes(c, &m->id);
 }
 
@@ -442,6 +462,35 @@ void cm_rx_control(struct mms_core *c, const struct msg_control *k, const __u8 *
 	install(c, m);
 }
 
+/*
+ * A neighbour that comes up gets the current beacon of every MA at once
+ * (and an MA's own last one): it can answer a handshake and reach the MAs
+ * without waiting for the next flood. Every other node already holds these
+ * beacons (DUP), so they go no further than the new node's other
+ * neighbours. A beacon older than two flood intervals is left to the next
+ * flood.
+ */
+static void beacons_to(struct mms_core *c, __u16 port)
+{
+	__u64 now_ms = core_unix_ms(c);
+
+	ma_beacon_to(c, port);
+	for (__u32 i = 0; i < c->cfg.max_mas; i++) {
+		struct core_ma *m = &c->mas[i];
+		struct mms_hdr h;
+
+		if (!m->used || !m->nrev || m->last.ts_ms + 2 * c->cfg.beacon_ms < now_ms ||
+		    !route_live(c, &m->rev[0]))
+			continue;
+		memset(&h, 0, sizeof(h));
+		h.nhops = m->rev[0].nhops;
+		h.epoch = m->rev[0].epoch;
+		h.expiry = m->rev[0].expiry;
+		memcpy(h.tag, m->rev[0].tag, 4);
+		reflood(c, m->rev[0].port, &h, m->rev[0].hops, &m->last, port);
+	}
+}
+
 void cm_nbr_changed(struct mms_core *c, __u16 port, bool up)
 {
 	__u64 due = c->now + c->cfg.lsa_delay_ms * NS_PER_MS;
@@ -450,6 +499,8 @@ void cm_nbr_changed(struct mms_core *c, __u16 port, bool up)
 		c->lsa_due = due;
 	if (!up)
 		cm_notify(c, MMS_NOTIFY_NBR_DOWN, port, &c->port[port].nid, NULL);
+	else
+		beacons_to(c, port);
 	if (c->cfg.role == MMS_ROLE_MA)
 		ma_topology_changed(c);
 }

@@ -8,7 +8,8 @@
  *  - topology: the newest LSA per node (older ones refused, repeats
  *    answered but not applied), aged out after lsa_max_age_ms; a link
  *    counts only when both ends list it with the same two ports;
- *  - routes: at most one computation per spf_hold_ms, on a graph rebuilt
+ *  - routes: at most one computation per hold (spf_hold(): ~10 times what
+ *    one costs, at most spf_hold_ms), on a graph rebuilt
  *    from the table and renumbered from us (graph_reorder_bfs), with k
  *    alternates per destination (graph_alts_compute). Only destinations
  *    whose paths changed, or whose routes near expiry, get new onion routes
@@ -238,10 +239,23 @@ void ma_rx_notify(struct mms_core *c, const struct msg_notify *m, const __u8 *bo
 
 /* ---- beacons ---- */
 
+/* The last beacon, with our (LAST) hop for port q sealed in front. */
+static void beacon_out(struct mms_core *c, __u16 q)
+{
+	struct mms_hop hop;
+	__u8 n = 0;
+
+	if (mms_beacon_push_hop(&hop, &n, c->key, 0, q, c->beacon_expiry, c->beacon_tag)) {
+		core_count(c, CORE_S_SEAL_FAIL);
+		return;
+	}
+	core_send_link(c, q, c->port[q].nmac, MMS_T_BEACON, &hop, 1, c->cfg.epoch,
+		       c->beacon_expiry, c->beacon_tag, c->beacon_body, c->beacon_len);
+	core_count(c, CORE_S_BEACON_SENT);
+}
+
 static void send_beacons(struct mms_core *c)
 {
-	__u8 body[sizeof(struct mms_beacon) + 16 + 4 + MMS_AUTH_MAX], tag[4];
-	__u32 expiry = (__u32)(core_unix_s(c) + c->cfg.beacon_ttl_s);
 	struct msg_beacon b;
 	struct msg_auth a;
 	__u64 r = core_rand(c);
@@ -259,24 +273,24 @@ static void send_beacons(struct mms_core *c)
 	b.npath = 1;
 	b.path[0] = c->cfg.id;
 	core_auth_init(c, MMS_T_BEACON, &b.auth);
-	len = msg_beacon_build(body, sizeof(body), &b, &a);
-	if (len < 0 || core_sign(c, MMS_T_BEACON, NULL, body, &a))
+	c->beacon_len = 0;
+	len = msg_beacon_build(c->beacon_body, sizeof(c->beacon_body), &b, &a);
+	if (len < 0 || core_sign(c, MMS_T_BEACON, NULL, c->beacon_body, &a))
 		return;
-	memcpy(tag, &r, 4);
-	for (__u16 q = 1; q <= c->max_port; q++) {
-		struct mms_hop hop;
-		__u8 n = 0;
+	c->beacon_len = (__u16)len;
+	c->beacon_expiry = (__u32)(core_unix_s(c) + c->cfg.beacon_ttl_s);
+	memcpy(c->beacon_tag, &r, 4);
+	for (__u16 q = 1; q <= c->max_port; q++)
+		if (core_port_up(c, q))
+			beacon_out(c, q);
+}
 
-		if (!core_port_up(c, q))
-			continue;
-		if (mms_beacon_push_hop(&hop, &n, c->key, 0, q, expiry, tag)) {
-			core_count(c, CORE_S_SEAL_FAIL);
-			continue;
-		}
-		core_send_link(c, q, c->port[q].nmac, MMS_T_BEACON, &hop, 1, c->cfg.epoch, expiry,
-			       tag, body, (size_t)len);
-		core_count(c, CORE_S_BEACON_SENT);
-	}
+void ma_beacon_to(struct mms_core *c, __u16 port)
+{
+	/* Signed moments ago (beacon_ms): still fresh for any receiver. */
+	if (c->cfg.role == MMS_ROLE_MA && c->beacon_len && c->have_key &&
+	    c->beacon_expiry > core_unix_s(c))
+		beacon_out(c, port);
 }
 
 /* ---- routes ---- */
@@ -676,6 +690,23 @@ static void age_lsas(struct mms_core *c)
 	c->age_next = c->now + max_age / 8 + 1;
 }
 
+/*
+ * How long computations are held apart. A computation costs about 1 us per
+ * node here (graph, shortest paths and alternates; 0.6 ms at 1,000 nodes,
+ * docs/control-plane.md), plus sealing the routes that changed. Holding
+ * spf_hold_node_us (10) per node keeps route computation near a tenth of a
+ * core while changes keep coming, up to spf_hold_ms for large networks,
+ * while a small network, which bootstraps ring by ring and waits for one
+ * computation per ring, is held ~100 us instead of 10 ms.
+ */
+static __u64 spf_hold(const struct mms_core *c)
+{
+	__u64 cap = (__u64)c->cfg.spf_hold_ms * NS_PER_MS,
+	      h = (__u64)c->nnodes * c->cfg.spf_hold_node_us * 1000;
+
+	return c->cfg.spf_hold_node_us && h < cap ? h : cap;
+}
+
 void ma_tick(struct mms_core *c)
 {
 	if (c->now >= c->beacon_next) {
@@ -687,7 +718,7 @@ void ma_tick(struct mms_core *c)
 		age_lsas(c);
 	if (c->now >= c->spf_next_refresh)
 		c->topo_dirty = true;
-	if (c->topo_dirty && c->now >= c->spf_last + c->cfg.spf_hold_ms * NS_PER_MS)
+	if (c->topo_dirty && c->now >= c->spf_last + spf_hold(c))
 		compute(c);
 	else if (!c->topo_dirty && c->owed)
 		pending_controls(c);
@@ -701,8 +732,8 @@ __u64 ma_next_event(const struct mms_core *c)
 		t = c->age_next;
 	if (c->spf_next_refresh < t)
 		t = c->spf_next_refresh;
-	if (c->topo_dirty && c->spf_last + c->cfg.spf_hold_ms * NS_PER_MS < t)
-		t = c->spf_last + c->cfg.spf_hold_ms * NS_PER_MS;
+	if (c->topo_dirty && c->spf_last + spf_hold(c) < t)
+		t = c->spf_last + spf_hold(c);
 	if (!c->topo_dirty && c->owed)
 		t = c->now;
 	return t;

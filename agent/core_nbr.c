@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * Neighbours: a hello on every port every hello_ms (jittered by up to
- * +/- 1/8 so that nodes do not synchronise). A neighbour is up once its hello
+ * +/- 1/8 so that nodes do not synchronise), all ports from one timer: one
+ * wake-up per interval, whatever the number of ports. A neighbour is up once its hello
  * names us and our port (two-way), and down when its hold time (its
  * dead_mult x hello_ms, carried in the hello) passes in silence, when it
  * stops naming us, or at once when the port loses carrier.
@@ -121,7 +122,7 @@ void nbr_rx_hello(struct mms_core *c, __u16 port, const __u8 *src_mac, const str
 	p->nport = m->port;
 	p->nrole = m->role;
 	memcpy(p->nmac, src_mac, 6);
-	p->last_rx = c->now;
+	p->last_rx = c->rx_at;	/* its arrival: it may have been read later */
 	p->hold_ns = (__u64)m->hold_ms * NS_PER_MS;
 	if (!twoway) {
 		if (p->state == NBR_DOWN) {
@@ -147,8 +148,16 @@ void nbr_rx_hello(struct mms_core *c, __u16 port, const __u8 *src_mac, const str
 	core_auth_nbr(c, port, true);
 }
 
+void nbr_hello_now(struct mms_core *c, __u16 port)
+{
+	if (c->port[port].configured && c->port[port].carrier)
+		send_hello(c, port);
+}
+
 void nbr_tick(struct mms_core *c)
 {
+	bool hello = c->now >= c->hello_next;
+
 	for (__u16 port = 1; port <= c->max_port; port++) {
 		struct core_port *p = &c->port[port];
 
@@ -156,11 +165,11 @@ void nbr_tick(struct mms_core *c)
 			continue;
 		if (p->state != NBR_DOWN && c->now >= p->last_rx + p->hold_ns)
 			nbr_down(c, port, "hello timeout");
-		if (p->carrier && c->now >= p->next_hello) {
+		if (hello && p->carrier)
 			send_hello(c, port);
-			p->next_hello = c->now + hello_interval(c);
-		}
 	}
+	if (hello)
+		c->hello_next = c->now + hello_interval(c);
 }
 
 __u64 nbr_next_event(const struct mms_core *c)
@@ -172,8 +181,8 @@ __u64 nbr_next_event(const struct mms_core *c)
 
 		if (!p->configured)
 			continue;
-		if (p->carrier && p->next_hello < t)
-			t = p->next_hello;
+		if (p->carrier && c->hello_next < t)
+			t = c->hello_next;
 		if (p->state != NBR_DOWN && p->last_rx + p->hold_ns < t)
 			t = p->last_rx + p->hold_ns;
 	}

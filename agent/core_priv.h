@@ -34,7 +34,6 @@ struct core_port {
 	struct mms_id nid;
 	__u8 nmac[6];
 	__u64 last_rx, hold_ns;		/* last hello, and how long it holds */
-	__u64 next_hello;
 };
 
 /* What a node knows about one MA (the CM half). */
@@ -44,9 +43,14 @@ struct core_ma {
 	struct mms_addr addr;
 	__u32 seq;			/* last beacon taken */
 	__u64 last_beacon;
+	__u64 last_ack;			/* when we last acked one of its beacons */
+	__u32 acked_lsa;		/* the LSA seq that ack carried */
 	/* reverse routes from the copies of the current beacon, distinct first ports */
 	__u8 nrev;
 	struct mms_route rev[MMS_MAX_ALT];
+	/* the current beacon (rev[0] holds its hop fields): a neighbour that
+	 * comes up gets it at once */
+	struct msg_beacon last;
 	/* routes the MA computed for us (CONTROL) */
 	bool have_ctl;
 	__u8 nctl;
@@ -85,6 +89,8 @@ struct mms_core {
 	struct core_cfg cfg;
 	struct core_ops ops;
 	__u64 now;			/* of the call being served */
+	__u64 rx_at;			/* core_rx_at: when the frame being served arrived */
+	__u64 hello_next;		/* hellos go out on every port at once */
 	__u64 rng;
 	__u64 stats[CORE_S_MAX];
 	__u64 last_log[CORE_S_MAX];
@@ -107,6 +113,11 @@ struct mms_core {
 	/* MA half */
 	__u32 beacon_seq, ctl_seq;
 	__u64 beacon_next, beacon_last;
+	/* the last beacon sent (signed body), for a neighbour that comes up */
+	__u8 beacon_body[sizeof(struct mms_beacon) + 16 + 4 + MMS_AUTH_MAX];
+	__u16 beacon_len;
+	__u32 beacon_expiry;
+	__u8 beacon_tag[4];
 	struct topo_node *nodes;	/* cfg.max_nodes */
 	__u32 *hash;			/* open addressing: node index + 1, 0 empty */
 	__u32 hash_mask, nnodes;
@@ -167,6 +178,8 @@ void nbr_rx_hello(struct mms_core *c, __u16 port, const __u8 *src_mac, const str
 void nbr_tick(struct mms_core *c);
 void nbr_down(struct mms_core *c, __u16 port, const char *why);
 void nbr_publish(struct mms_core *c, __u16 port);
+/* Say hello on port now (carrier back, port added), off the schedule. */
+void nbr_hello_now(struct mms_core *c, __u16 port);
 __u64 nbr_next_event(const struct mms_core *c);
 
 /* core_cm.c */
@@ -175,6 +188,9 @@ void cm_rx_beacon(struct mms_core *c, __u16 port, const struct mms_hdr *h,
 		  size_t blen);
 void cm_rx_control(struct mms_core *c, const struct msg_control *m, const __u8 *body, size_t blen);
 void cm_nbr_changed(struct mms_core *c, __u16 port, bool up);
+/* A neighbour came up on port: the MA's last beacon (ma_beacon_to) and every
+ * MA's current one (CM half) go to it now, not at the next flood. */
+void ma_beacon_to(struct mms_core *c, __u16 port);
 void cm_tick(struct mms_core *c);
 __u64 cm_next_event(const struct mms_core *c);
 void cm_notify(struct mms_core *c, __u8 kind, __u16 port, const struct mms_id *nbr,

@@ -17,7 +17,6 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/timerfd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -34,7 +33,6 @@
 struct agent_if {
 	char name[IF_NAMESIZE];
 	int ifindex;
-	int fd;			/* AF_PACKET */
 	__u8 mac[6];
 	bool running;
 };
@@ -45,14 +43,19 @@ struct agent {
 	struct glue *glue;
 	struct agent_if ifs[AGENT_MAX_IFS];
 	int n_ifs;
-	int epfd, tfd, sfd, lfd, mfd, dfd;
+	int epfd, sfd, lfd, mfd, dfd;
+	int fd, hfd;		/* AF_PACKET, all interfaces: hellos (hfd), the rest (pktio.h) */
+	bool hello_watched;	/* hfd wakes us (a neighbour not up), else read on timers */
+	__u64 deadline;		/* the core's next timer (CLOCK_MONOTONIC ns) */
+	struct pktio_batch *batch;
+	struct pktio_txq *txq;	/* frames of this wake-up, sent together */
 	struct ring_buffer *rb;
 	__u32 mgmt_v4;		/* management address, network order */
 	bool stop;
 };
 
-/* epoll tags: small integers for the fixed fds, IF_TAG + i for interfaces */
-enum { TAG_TIMER = 1, TAG_SIGNAL, TAG_LINK, TAG_METRICS, TAG_DNS, TAG_RING, IF_TAG = 100 };
+/* epoll tags */
+enum { TAG_SIGNAL = 1, TAG_LINK, TAG_METRICS, TAG_DNS, TAG_RING, TAG_FRAMES, TAG_HELLOS };
 
 __u64 agent_now_ns(void)
 {
@@ -122,11 +125,10 @@ static struct agent_if *if_by_index(struct agent *a, int ifindex)
 int agent_send(void *ctx, int ifindex, const void *frame, size_t len)
 {
 	struct agent *a = ctx;
-	struct agent_if *f = if_by_index(a, ifindex);
 
-	if (!f)
+	if (!if_by_index(a, ifindex))
 		return -ENODEV;
-	return pktio_send(f->fd, ifindex, frame, len);
+	return pktio_queue(a->fd, a->txq, ifindex, frame, len);
 }
 
 int agent_if_mac(void *ctx, int ifindex, __u8 mac[6])
@@ -177,9 +179,14 @@ static void metrics_body(FILE *f, void *ctx)
 	struct agent *a = ctx;
 	struct mms_counter c[MMS_S_MAX];
 
+	struct mms_metric m = { "agent_tx_refused_total",
+				"Control frames the kernel refused to send (link down, queue full).",
+				0, NULL, (double)a->txq->dropped };
+
 	if (!mms_dp_read_stats(mms_dp_map_fd(a->dp, MMS_MAP_STATS), c))
 		mms_metrics_write_dp(f, c);
 	glue_metrics(a->glue, f);
+	mms_metrics_write(f, &m, 1);
 }
 
 static int dns_lookup(const char *name, uint8_t v4[4], uint8_t v6[16], void *ctx)
@@ -187,34 +194,61 @@ static int dns_lookup(const char *name, uint8_t v4[4], uint8_t v6[16], void *ctx
 	return glue_dns_lookup(((struct agent *)ctx)->glue, name, v4, v6);
 }
 
-static void arm_timer(struct agent *a, __u64 deadline_ns)
+/* Frames of one socket to the core, at most 16 batches per wake-up so that
+ * a flood cannot starve the other sockets (the rest stays queued). */
+static void drain(struct agent *a, int fd)
 {
-	struct itimerspec its = { 0 };
+	for (int round = 0; round < 16; round++) {
+		int n = pktio_recv_batch(fd, a->batch);
 
-	if (!deadline_ns)
-		deadline_ns = agent_now_ns() + 1000000000ull;
-	its.it_value.tv_sec = (time_t)(deadline_ns / 1000000000ull);
-	its.it_value.tv_nsec = (long)(deadline_ns % 1000000000ull);
-	timerfd_settime(a->tfd, TFD_TIMER_ABSTIME, &its, NULL);
-}
-
-static void drain_if(struct agent *a, struct agent_if *f)
-{
-	__u8 buf[2048];
-
-	for (int budget = 0; budget < 256; budget++) {
-		ssize_t n = pktio_recv(f->fd, buf, sizeof(buf));
-
-		if (n == 0)
-			return;
 		if (n < 0) {
-			if (n == -EMSGSIZE)
-				continue;	/* oversized frame: dropped by pktio */
-			pr_warn("%s: receive: %s", f->name, strerror((int)-n));
+			pr_warn("receive: %s", strerror(-n));
 			return;
 		}
-		glue_rx(a->glue, f->ifindex, buf, (size_t)n, agent_now_ns());
+		for (int i = 0; i < n; i++)
+			if (a->batch->len[i])
+				glue_rx(a->glue, a->batch->ifindex[i], a->batch->buf[i],
+					a->batch->len[i], agent_now_ns(), a->batch->at_ns[i]);
+		if (n < PKTIO_BATCH)
+			return;
 	}
+}
+
+/*
+ * Hellos of an up neighbour do not wake us: they are read, with their
+ * arrival times, whenever the core's timers are due, which is at least
+ * every hello interval (our own hellos), and always before a hold time is
+ * checked. A port whose neighbour is not up yet (or any more) is watched,
+ * so that it comes up without waiting for a timer.
+ */
+static void watch_hellos(struct agent *a)
+{
+	bool want = false;
+	struct epoll_event ev = { .data.u64 = TAG_HELLOS };
+
+	for (int i = 0; i < a->n_ifs && !want; i++)
+		want = a->ifs[i].running && !glue_nbr_up(a->glue, a->ifs[i].ifindex);
+	ev.events = want ? EPOLLIN : 0;
+	if (want != a->hello_watched && !epoll_ctl(a->epfd, EPOLL_CTL_MOD, a->hfd, &ev))
+		a->hello_watched = want;
+}
+
+/* Wait for input until the core's deadline: epoll_pwait2's nanosecond
+ * timeout, no timer fd to re-arm on every wake-up. */
+static int wait_events(struct agent *a, struct epoll_event *ev, int n)
+{
+	__u64 now = agent_now_ns(), left = a->deadline > now ? a->deadline - now : 0;
+	struct timespec ts;
+	int rc;
+
+	if (left > 3600 * 1000000000ull)
+		left = 3600 * 1000000000ull;
+	ts.tv_sec = (time_t)(left / 1000000000ull);
+	ts.tv_nsec = (long)(left % 1000000000ull);
+	rc = epoll_pwait2(a->epfd, ev, n, &ts, NULL);
+	if (rc < 0 && errno == ENOSYS)	/* kernels before 5.11: ms, rounded up */
+		rc = epoll_wait(a->epfd, ev, n, (int)((left + 999999) / 1000000));
+	return rc;
 }
 
 static int ep_add(struct agent *a, int fd, __u64 tag)
@@ -239,6 +273,7 @@ static int setup(struct agent *a)
 	const struct agent_opts *o = a->o;
 	struct mms_dp_opts dpo = { .pin_root = o->pin_root, .xdp_generic = o->xdp_generic };
 	__u64 t[5];	/* start-up phases, reported once: where start-up time goes */
+	int ifx[AGENT_MAX_IFS];
 	sigset_t ss;
 	char ip[64];
 	int rc;
@@ -271,12 +306,15 @@ static int setup(struct agent *a)
 		rc = mms_dp_attach_nic(a->dp, a->ifs[i].name);
 		if (rc)
 			return rc;
-		a->ifs[i].fd = pktio_open(a->ifs[i].ifindex);
-		if (a->ifs[i].fd < 0) {
-			pr_err("%s: control socket: %s", a->ifs[i].name, strerror(-a->ifs[i].fd));
-			return a->ifs[i].fd;
-		}
+		ifx[i] = a->ifs[i].ifindex;
 		a->ifs[i].running = linkmon_is_running(a->ifs[i].ifindex) == 1;
+	}
+	a->fd = pktio_open(PKTIO_OTHER, ifx, a->n_ifs);
+	a->hfd = pktio_open(PKTIO_HELLO, ifx, a->n_ifs);
+	if (a->fd < 0 || a->hfd < 0) {
+		rc = a->fd < 0 ? a->fd : a->hfd;
+		pr_err("control sockets: %s", strerror(-rc));
+		return rc;
 	}
 	t[2] = agent_now_ns();
 	rc = mms_dp_setup_mm0(a->dp, o->addr, 7, 7, MMS_DSCP_KEEP);
@@ -286,7 +324,8 @@ static int setup(struct agent *a)
 	mms_dp_sync_clock(a->dp);
 
 	a->epfd = epoll_create1(EPOLL_CLOEXEC);
-	a->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	a->batch = malloc(sizeof(*a->batch));
+	a->txq = calloc(1, sizeof(*a->txq));
 	sigemptyset(&ss);
 	sigaddset(&ss, SIGTERM);
 	sigaddset(&ss, SIGINT);
@@ -295,15 +334,15 @@ static int setup(struct agent *a)
 	sigprocmask(SIG_BLOCK, &ss, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	a->sfd = signalfd(-1, &ss, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (a->epfd < 0 || a->tfd < 0 || a->sfd < 0) {
+	if (a->epfd < 0 || !a->batch || !a->txq || a->sfd < 0) {
 		pr_err("event loop setup: %s", strerror(errno));
 		return -errno;
 	}
-	ep_add(a, a->tfd, TAG_TIMER);
 	ep_add(a, a->sfd, TAG_SIGNAL);
 	ep_add(a, a->lfd, TAG_LINK);
-	for (int i = 0; i < a->n_ifs; i++)
-		ep_add(a, a->ifs[i].fd, IF_TAG + (unsigned)i);
+	ep_add(a, a->fd, TAG_FRAMES);
+	ep_add(a, a->hfd, TAG_HELLOS);
+	a->hello_watched = true;
 	a->rb = ring_buffer__new(mms_dp_map_fd(a->dp, MMS_MAP_EVENTS), on_ring, a, NULL);
 	if (a->rb)
 		ep_add(a, ring_buffer__epoll_fd(a->rb), TAG_RING);
@@ -342,11 +381,10 @@ static void teardown(struct agent *a)
 	glue_free(a->glue);
 	if (a->rb)
 		ring_buffer__free(a->rb);
-	for (int i = 0; i < a->n_ifs; i++)
-		if (a->ifs[i].fd > 0)	/* 0 = never opened (stdin is not ours to close) */
-			close(a->ifs[i].fd);
+	free(a->batch);
+	free(a->txq);
 	{
-		int fds[] = { a->epfd, a->tfd, a->sfd, a->lfd, a->mfd, a->dfd };
+		int fds[] = { a->epfd, a->fd, a->hfd, a->sfd, a->lfd, a->mfd, a->dfd };
 
 		for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 			if (fds[i] >= 0)
@@ -357,35 +395,47 @@ static void teardown(struct agent *a)
 		mms_dp_teardown(a->o->pin_root ? a->o->pin_root : MMS_PIN_ROOT);
 }
 
+/* The core's timers run after every wake-up (cheap, and every deadline is
+ * kept within one loop iteration); when they are due, hellos not watched
+ * are read first so that their arrival times count. */
+static void run_timers(struct agent *a)
+{
+	if (agent_now_ns() >= a->deadline && !a->hello_watched)
+		drain(a, a->hfd);
+	a->deadline = glue_tick(a->glue, agent_now_ns());
+	watch_hellos(a);
+	pktio_flush(a->fd, a->txq);
+}
+
 int agent_run(const struct agent_opts *o)
 {
-	struct agent a = { .o = o, .epfd = -1, .tfd = -1, .sfd = -1, .lfd = -1, .mfd = -1, .dfd = -1 };
+	struct agent a = { .o = o, .epfd = -1, .sfd = -1, .lfd = -1, .mfd = -1, .dfd = -1,
+			   .fd = -1, .hfd = -1 };
 	int rc = setup(&a);
 
 	if (rc) {
 		teardown(&a);
 		return 1;
 	}
-	arm_timer(&a, glue_tick(a.glue, agent_now_ns()));
+	run_timers(&a);
 	while (!a.stop) {
 		struct epoll_event ev[16];
-		int n = epoll_wait(a.epfd, ev, 16, -1);
+		int n = wait_events(&a, ev, 16);
 
 		if (n < 0 && errno != EINTR) {
 			pr_err("epoll: %s", strerror(errno));
 			break;
 		}
+		/* Hellos first: a neighbour coming up sends its hello and then,
+		 * at once, its beacons, which arrive on the other socket and
+		 * are taken only from an up neighbour. */
+		for (int i = 0; i < n; i++)
+			if (ev[i].data.u64 == TAG_HELLOS)
+				drain(&a, a.hfd);
 		for (int i = 0; i < n; i++) {
 			__u64 tag = ev[i].data.u64;
 
 			switch (tag) {
-			case TAG_TIMER: {
-				__u64 exp;
-
-				if (read(a.tfd, &exp, sizeof(exp)) < 0 && errno != EAGAIN)
-					pr_warn("timerfd: %s", strerror(errno));
-				break;
-			}
 			case TAG_SIGNAL: {
 				struct signalfd_siginfo si;
 
@@ -414,14 +464,12 @@ int agent_run(const struct agent_opts *o)
 			case TAG_RING:
 				ring_buffer__consume(a.rb);
 				break;
-			default:
-				if (tag >= IF_TAG && tag < IF_TAG + (unsigned)a.n_ifs)
-					drain_if(&a, &a.ifs[tag - IF_TAG]);
+			case TAG_FRAMES:
+				drain(&a, a.fd);
+				break;
 			}
 		}
-		/* The core runs its timers after every wake-up: it is cheap, and
-		 * it keeps every deadline within one loop iteration. */
-		arm_timer(&a, glue_tick(a.glue, agent_now_ns()));
+		run_timers(&a);
 	}
 	pr_info("stopping%s", o->detach_on_exit ? ", removing the datapath" : ", datapath stays");
 	teardown(&a);

@@ -169,12 +169,20 @@ void glue_add_if(struct glue *g, int ifindex, const __u8 mac[6], bool running, _
 		pr_warn("port %u (ifindex %d) refused by the core", g->nports, ifindex);
 }
 
-void glue_rx(struct glue *g, int ifindex, const __u8 *frame, size_t len, __u64 now_ns)
+void glue_rx(struct glue *g, int ifindex, const __u8 *frame, size_t len, __u64 now_ns,
+	     __u64 at_ns)
 {
 	__u16 port = port_of(g, ifindex);
 
 	if (port)
-		core_rx(g->core, port, frame, len, now_ns);
+		core_rx_at(g->core, port, frame, len, now_ns, at_ns);
+}
+
+bool glue_nbr_up(struct glue *g, int ifindex)
+{
+	__u16 port = port_of(g, ifindex);
+
+	return port && core_nbr_up(g->core, port, NULL) == 1;
 }
 
 void glue_link(struct glue *g, int ifindex, bool running, __u64 now_ns)

@@ -20,7 +20,11 @@ struct mms_dp;
 struct glue *glue_new(void *agent, const struct agent_opts *o, __u32 mgmt_v4);
 void glue_free(struct glue *g);
 void glue_add_if(struct glue *g, int ifindex, const __u8 mac[6], bool running, __u64 now_ns);
-void glue_rx(struct glue *g, int ifindex, const __u8 *frame, size_t len, __u64 now_ns);
+/* A frame from the interface; at_ns: its arrival (0: now). */
+void glue_rx(struct glue *g, int ifindex, const __u8 *frame, size_t len, __u64 now_ns,
+	     __u64 at_ns);
+/* Is the neighbour on this interface up? */
+bool glue_nbr_up(struct glue *g, int ifindex);
 void glue_link(struct glue *g, int ifindex, bool running, __u64 now_ns);
 void glue_dp_event(struct glue *g, const struct mms_event *ev, __u64 now_ns);
 /* Run due timers; returns the next deadline (CLOCK_MONOTONIC ns). */

@@ -17,7 +17,7 @@
  *    reached next.
  *
  * Re-keying: a peer with a session that sends nothing verifiable under it
- * for SG_IDLE_MS (it acks every beacon, so it has restarted or missed our
+ * for SG_IDLE_MS (it acks every ack_ms at least, so it has restarted or missed our
  * confirm) is challenged again; the old session serves until the new one
  * is in use.
  */
@@ -514,6 +514,8 @@ void sg_routes(void *ctx, const struct mms_id *to)
 	if (!s->core)
 		return;
 	if (s->ma) {
+		if (to)		/* our CM half took another MA's beacon: not ours */
+			return;
 		for (__u32 x = 0; x < s->npeer; x++) {
 			p = s->peer[x];
 			if (p->no_route && needs_hs(p, now)) {

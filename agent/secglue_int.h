@@ -28,7 +28,8 @@
 #define SG_EPOCH_LEN	4
 
 #define NS_MS		1000000ull
-#define SG_IDLE_MS	1000	/* MA: re-key a peer silent this long (it acks every beacon) */
+#define SG_IDLE_MS	1000	/* MA: re-key a peer silent this long (it acks every
+				 * ack_ms, 300: three acks lost) */
 #define SG_RETRY_MS	1000	/* first retry of an unanswered challenge, doubling */
 #define SG_RETRY_MAX_MS	16000
 #define SG_UNSENT_MS	20	/* first retry of a challenge that could not be sent */

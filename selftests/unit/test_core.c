@@ -51,6 +51,9 @@ struct frame {
 
 struct env {
 	uint32_t lsa_age_ms;
+	uint32_t ack_ms;		/* 0: default; UINT32_MAX: 0 (every beacon) */
+	uint32_t spf_node_us;		/* 0: default; UINT32_MAX: 0 (fixed hold) */
+	uint32_t beacon_ms;		/* 0: default */
 	uint32_t max_nodes, max_mas;	/* table sizes, 0: defaults */
 	/* latest frame of a type delivered to a node's core */
 	uint32_t cap_node[4];
@@ -91,6 +94,14 @@ static void tune(struct core_cfg *cc, uint32_t node, void *ctx)
 		cc->max_nodes = e->max_nodes;
 	if (e->max_mas)
 		cc->max_mas = e->max_mas;
+	if (e->ack_ms)
+		cc->ack_ms = e->ack_ms == UINT32_MAX ? 0 : e->ack_ms;
+	if (e->spf_node_us)
+		cc->spf_hold_node_us = e->spf_node_us == UINT32_MAX ? 0 : e->spf_node_us;
+	if (e->beacon_ms) {
+		cc->beacon_ms = e->beacon_ms;
+		cc->ma_dead_ms = 4 * e->beacon_ms;
+	}
 	if (e->lsa_age_ms) {
 		cc->lsa_max_age_ms = e->lsa_age_ms;
 		cc->lsa_refresh_ms = e->lsa_age_ms / 3;
@@ -447,6 +458,97 @@ static void test_ageing(void)
 	   "N4 killed: its LSA aged out (%llu), topology of %u nodes", (unsigned long long)aged,
 	   core_topo_nodes(sim_core(s, 0)));
 	ok(!route_to(s, 0, 4), "the MA withdrew its routes to N4");
+	sim_free(s);
+}
+
+/* Acks: every beacon with ack_ms 0; otherwise the first, then one per
+ * ack_ms, and one at once for a new LSA sequence number. */
+static __u64 acks_in(uint32_t ack_ms, __u64 from_ms, __u64 to_ms, bool cut)
+{
+	struct env e = { .ack_ms = ack_ms };
+	struct sim *s = mk(square, SQUARE_E, SQUARE_N, NULL, &e);
+	__u64 a0;
+
+	sim_run(s, from_ms * MS);
+	if (cut)	/* N1 -- N3: both stay connected, both get a new LSA seq */
+		sim_link_set(s, 2, false, true);
+	a0 = st(s, 0, CORE_S_ACK_RX);
+	sim_run(s, to_ms * MS);
+	a0 = st(s, 0, CORE_S_ACK_RX) - a0;
+	sim_free(s);
+	return a0;
+}
+
+static void test_acks(void)
+{
+	__u64 every = acks_in(UINT32_MAX, 500, 2500, false), keep = acks_in(0, 500, 2500, false);
+	__u64 quiet = acks_in(10000, 500, 1500, false), cut = acks_in(10000, 1500, 1610, true);
+
+	/* 4 CMs, 2 s: 20 beacons each; one ack per 300 ms is 6-7 each */
+	ok(every >= 4 * 19 && every <= 4 * 21,
+	   "ack_ms 0: every beacon acked (%llu acks from 4 CMs in 2 s)", (unsigned long long)every);
+	ok(keep >= 4 * 6 && keep <= 4 * 7,
+	   "ack_ms 300: one ack per 300 ms (%llu acks from 4 CMs in 2 s)", (unsigned long long)keep);
+	ok(quiet == 0, "ack_ms 10 s: no ack in a quiet second after the first ones (%llu)",
+	   (unsigned long long)quiet);
+	ok(cut == 2, "ack_ms 10 s: a link cut, its two ends ack the next beacon at once (%llu)",
+	   (unsigned long long)cut);
+}
+
+/* Computations held ~10 us per node (square: 50 us), not spf_hold_ms:
+ * two link cuts 3 ms apart are computed 3 ms apart, not 10. */
+static __u64 spf_runs_after_two_cuts(uint32_t spf_node_us)
+{
+	struct env e = { .spf_node_us = spf_node_us };
+	struct sim *s = mk(square, SQUARE_E, SQUARE_N, NULL, &e);
+	__u64 r0;
+
+	sim_run(s, 500 * MS);
+	r0 = st(s, 0, CORE_S_SPF_RUNS);
+	sim_link_set(s, 2, false, true);	/* N1 -- N3 */
+	sim_run(s, sim_now(s) + 3 * MS);
+	sim_link_set(s, 3, false, true);	/* N2 -- N3 */
+	sim_run(s, sim_now(s) + 4 * MS);
+	r0 = st(s, 0, CORE_S_SPF_RUNS) - r0;
+	sim_free(s);
+	return r0;
+}
+
+static void test_spf_hold(void)
+{
+	__u64 fixed = spf_runs_after_two_cuts(UINT32_MAX), scaled = spf_runs_after_two_cuts(0);
+
+	ok(fixed == 1, "fixed 10 ms hold: two cuts 3 ms apart, one computation within 7 ms (%llu)",
+	   (unsigned long long)fixed);
+	ok(scaled >= 2, "hold scaled to 5 nodes: each cut computed at once (%llu computations)",
+	   (unsigned long long)scaled);
+}
+
+/* A node whose neighbour comes up gets the current beacon from it at
+ * once, not at the MA's next flood (here every second). */
+static void test_beacon_to_new_nbr(void)
+{
+	struct env e = { .beacon_ms = 1000 };
+	struct sim *s = mk(square, SQUARE_E, SQUARE_N, NULL, &e);
+	__u64 b0, up_at = 0, got_at = 0, t0;
+
+	sim_run(s, 2500 * MS);
+	ok(core_ma_count(sim_core(s, 4)) == 1, "beacons every second: N4 knows the MA");
+	sim_link_set(s, 4, false, true);	/* N3 -- N4: N4 alone */
+	sim_run(s, sim_now(s) + 200 * MS);
+	b0 = st(s, 4, CORE_S_BEACON_TAKEN);
+	sim_link_set(s, 4, true, true);
+	t0 = sim_now(s);
+	while (sim_now(s) - t0 < 100 * MS && !got_at) {
+		sim_run(s, sim_now(s) + MS / 10);
+		if (!up_at && core_nbr_up(sim_core(s, 4), 1, NULL) == 1)
+			up_at = sim_now(s) - t0;
+		if (st(s, 4, CORE_S_BEACON_TAKEN) > b0)
+			got_at = sim_now(s) - t0;
+	}
+	ok(up_at && got_at && got_at <= up_at + MS,
+	   "link back: N4's neighbour up after %.1f ms, a beacon taken %.1f ms later", up_at / 1e6,
+	   (double)(got_at - up_at) / 1e6);
 	sim_free(s);
 }
 
@@ -823,6 +925,9 @@ int main(void)
 	test_notify(s, &e);
 	sim_free(s);
 	test_ageing();
+	test_acks();
+	test_spf_hold();
+	test_beacon_to_new_nbr();
 	test_failover();
 	test_late_carrier();
 	test_two_mas();

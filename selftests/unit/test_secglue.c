@@ -103,6 +103,12 @@ static void tune(struct core_cfg *cc, uint32_t node, void *ctx)
 {
 	(void)ctx;
 	cc->id = *secglue_id(sg[node]);
+	if (getenv("SPF"))
+		cc->spf_hold_ms = (unsigned)atoi(getenv("SPF"));
+	if (getenv("BMIN"))
+		cc->beacon_min_ms = (unsigned)atoi(getenv("BMIN"));
+	if (getenv("HELLO"))
+		cc->hello_ms = (unsigned)atoi(getenv("HELLO"));
 	if (cc->role == MMS_ROLE_MA && cc->seq0 < secglue_seq0(sg[node]))
 		cc->seq0 = secglue_seq0(sg[node]);
 }
