@@ -46,6 +46,7 @@ struct agent {
 	struct agent_if ifs[AGENT_MAX_IFS];
 	int n_ifs;
 	int epfd, tfd, sfd, lfd, mfd, dfd;
+	struct mms_metrics_pending mpend;	/* /metrics clients yet to send */
 	struct ring_buffer *rb;
 	__u32 mgmt_v4;		/* management address, network order */
 	bool stop;
@@ -325,6 +326,7 @@ static void teardown(struct agent *a)
 			if (fds[i] >= 0)
 				close(fds[i]);
 	}
+	mms_metrics_pending_close(&a->mpend);
 	mms_dp_close(a->dp);
 	if (a->o->detach_on_exit)
 		mms_dp_teardown(a->o->pin_root ? a->o->pin_root : MMS_PIN_ROOT);
@@ -333,7 +335,10 @@ static void teardown(struct agent *a)
 int agent_run(const struct agent_opts *o)
 {
 	struct agent a = { .o = o, .epfd = -1, .tfd = -1, .sfd = -1, .lfd = -1, .mfd = -1, .dfd = -1 };
-	int rc = setup(&a);
+	int rc;
+
+	mms_metrics_pending_init(&a.mpend);
+	rc = setup(&a);
 
 	if (rc) {
 		teardown(&a);
@@ -379,7 +384,7 @@ int agent_run(const struct agent_opts *o)
 							linkmon_is_running(a.ifs[k].ifindex) == 1, &a);
 				break;
 			case TAG_METRICS:
-				mms_metrics_serve(a.mfd, metrics_body, &a);
+				mms_metrics_serve(a.mfd, &a.mpend, metrics_body, &a);
 				break;
 			case TAG_DNS:
 				dns_serve(a.dfd, o->dns_zone, dns_lookup, &a);
@@ -392,6 +397,10 @@ int agent_run(const struct agent_opts *o)
 					drain_if(&a, &a.ifs[tag - IF_TAG]);
 			}
 		}
+		/* A /metrics client whose request had not come: the loop wakes
+		 * at least every hello interval, so it is answered soon after. */
+		if (mms_metrics_waiting(&a.mpend))
+			mms_metrics_serve(a.mfd, &a.mpend, metrics_body, &a);
 		/* The core runs its timers after every wake-up: it is cheap, and
 		 * it keeps every deadline within one loop iteration. */
 		arm_timer(&a, glue_tick(a.glue, agent_now_ns()));
