@@ -67,14 +67,17 @@ sec_id() {
 		awk '$1 == "self" { print $3; exit }'
 }
 
-# sec_start NODE [OPTION...]: mms-agent on NODE (an MA if it is SEC_MA).
+# sec_start NODE [OPTION...]: mms-agent on NODE (an MA if it is SEC_MA),
+# with SEC_AGENT_OPTS and the options given.
+SEC_AGENT_OPTS=""
 sec_start() {
 	local n=$1 role=cm
 	shift
 	[ "$n" = "$SEC_MA" ] && role=ma
+	# shellcheck disable=SC2086
 	netns_bg "$n" "$(sec_log "$n")" "$MMS_BUILD/mms-agent" --role "$role" --name "$n" \
 		--addr "$(netns_mgmt "$n")/16" --state "$(sec_state "$n")" --pin "$(netns_pin "$n")" \
-		--metrics 127.0.0.1:9100 "$@"
+		--metrics 127.0.0.1:9100 $SEC_AGENT_OPTS "$@"
 	SEC_PID[$n]=$NETNS_LAST_PID
 }
 sec_start_all() { local n; for n in $(netns_nodes); do sec_start "$n"; done; }
