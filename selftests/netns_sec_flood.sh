@@ -29,19 +29,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 FLOOD_MAX_S=20		# a flood stops by itself after this (killed once done)
 PINGS=300
 
-netns_test_begin "mms-sf-$$-" "$MMS_BUILD/mms-agent" "$MMS_BUILD/mms-enroll" "$MMS_BUILD/mms-inject"
-printf 'a b\nb c\nb d\nb f\n' >"$NETNS_TMP/flood.topo"
-netns_build "$NETNS_TMP/flood.topo" || tap_bail "building the topology"
-SEC_MA=a SEC_CMS="b c d"
-tap_ok "a is the MA; b, c, d enrolled" sec_enroll || tap_bail "enrollment"
+sec_begin "mms-sf-$$-" 'a b\nb c\nb d\nb f\n' a b c d
 tap_ok "f: a rogue that trusts a" sec_rogue f || tap_bail "f"
 sec_capture a b || tap_bail "capture"
-for n in a b c f; do sec_start "$n"; done
-if ! tap_ok "a and b, c reach each other over mm0 (known: some cold starts fail)" \
-	wait_until 40 sec_converged b c; then
-	sec_logs
-	tap_bail "no convergence"
-fi
+sec_up a b c f
 f_has_b() { mmsctl_at f nbr show | awk '$1 == 1 && /up/ { f = 1 } END { exit !f }'; }
 tap_ok "f has b as its neighbour (port 1)" wait_until 10 f_has_b
 sec_capture_stop a b
