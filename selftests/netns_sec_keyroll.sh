@@ -14,7 +14,9 @@
 #   3. no frame was dropped anywhere for want of a key (DROP_EPOCH 0): every
 #      node installed the next key before routes sealed in it appeared;
 #   4. a CONTROL a sent before the rolls, sent again on a's link, dies at b
-#      (DROP_EPOCH): captured frames end with their epoch.
+#      (DROP_EPOCH): captured frames end with their epoch;
+#   5. a restarted MA begins again at epoch 0 with fresh keys: every node
+#      follows it (the epoch in its confirm) and is reached again.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=scripts/netns.sh
@@ -101,4 +103,11 @@ sec_replay a b --pcap "$(sec_pcap a b)" --type control --nth "$ctl" >/dev/null
 b_drop_epoch() { [ "$(mms_stat b drop_epoch)" -gt "$de0" ]; }
 tap_ok "sent again now: b drops it, epoch 0's key is gone (DROP_EPOCH)" wait_until 5 b_drop_epoch
 tap_ok "every node reaches a and is reached" sec_converged
+
+# ---- 5. an MA that restarts begins again at epoch 0 ----
+sec_stop a && sec_start a
+in_epoch() { local n; for n in a b c d e; do [ "$(sec_m "$n" mms_auth_epoch)" = "$1" ] || return 1; done; }
+tap_ok "a restarted: every node follows it back to epoch 0 (the confirm's epoch)" \
+	wait_until 40 in_epoch 0
+tap_ok "... and every node reaches a and is reached again" wait_until 40 sec_converged
 tap_done
