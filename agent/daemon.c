@@ -49,6 +49,7 @@ struct agent {
 	__u64 deadline;		/* the core's next timer (CLOCK_MONOTONIC ns) */
 	struct pktio_batch *batch;
 	struct pktio_txq *txq;	/* frames of this wake-up, sent together */
+	struct mms_metrics_pending mpend;	/* /metrics clients yet to send */
 	struct ring_buffer *rb;
 	__u32 mgmt_v4;		/* management address, network order */
 	bool stop;
@@ -390,6 +391,7 @@ static void teardown(struct agent *a)
 			if (fds[i] >= 0)
 				close(fds[i]);
 	}
+	mms_metrics_pending_close(&a->mpend);
 	mms_dp_close(a->dp);
 	if (a->o->detach_on_exit)
 		mms_dp_teardown(a->o->pin_root ? a->o->pin_root : MMS_PIN_ROOT);
@@ -411,7 +413,10 @@ int agent_run(const struct agent_opts *o)
 {
 	struct agent a = { .o = o, .epfd = -1, .sfd = -1, .lfd = -1, .mfd = -1, .dfd = -1,
 			   .fd = -1, .hfd = -1 };
-	int rc = setup(&a);
+	int rc;
+
+	mms_metrics_pending_init(&a.mpend);
+	rc = setup(&a);
 
 	if (rc) {
 		teardown(&a);
@@ -456,7 +461,7 @@ int agent_run(const struct agent_opts *o)
 							linkmon_is_running(a.ifs[k].ifindex) == 1, &a);
 				break;
 			case TAG_METRICS:
-				mms_metrics_serve(a.mfd, metrics_body, &a);
+				mms_metrics_serve(a.mfd, &a.mpend, metrics_body, &a);
 				break;
 			case TAG_DNS:
 				dns_serve(a.dfd, o->dns_zone, dns_lookup, &a);
@@ -469,6 +474,10 @@ int agent_run(const struct agent_opts *o)
 				break;
 			}
 		}
+		/* A /metrics client whose request had not come: the loop wakes
+		 * at least every hello interval, so it is answered soon after. */
+		if (mms_metrics_waiting(&a.mpend))
+			mms_metrics_serve(a.mfd, &a.mpend, metrics_body, &a);
 		run_timers(&a);
 	}
 	pr_info("stopping%s", o->detach_on_exit ? ", removing the datapath" : ", datapath stays");

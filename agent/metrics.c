@@ -104,82 +104,96 @@ int mms_metrics_listen(const char *spec)
 	return fd;
 }
 
-/* The request head, up to its blank line (clients may send it in pieces),
- * NUL-terminated; at most cap - 1 bytes. Bytes read, 0 or -1. */
-static ssize_t read_request(int fd, char *req, size_t cap)
+void mms_metrics_pending_init(struct mms_metrics_pending *p)
 {
-	size_t len = 0;
-
-	while (len < cap - 1) {
-		ssize_t n = recv(fd, req + len, cap - 1 - len, 0);
-
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-		req[len] = 0;
-		if (strstr(req, "\r\n\r\n") || strstr(req, "\n\n"))
-			break;
-	}
-	req[len] = 0;
-	return (ssize_t)len;
+	for (int i = 0; i < MMS_METRICS_PENDING; i++)
+		p->fd[i] = -1;
+	p->next = 0;
 }
 
-void mms_metrics_serve(int lfd, void (*body)(FILE *f, void *ctx), void *ctx)
+void mms_metrics_pending_close(struct mms_metrics_pending *p)
+{
+	for (int i = 0; i < MMS_METRICS_PENDING; i++)
+		if (p->fd[i] >= 0)
+			close(p->fd[i]);
+	mms_metrics_pending_init(p);
+}
+
+int mms_metrics_waiting(const struct mms_metrics_pending *p)
+{
+	for (int i = 0; i < MMS_METRICS_PENDING; i++)
+		if (p->fd[i] >= 0)
+			return 1;
+	return 0;
+}
+
+/* The answer to the request in req, written in one go: the socket's send
+ * buffer is made large enough first, and what does not fit is dropped. */
+static void answer(int fd, const char *req, void (*body)(FILE *f, void *ctx), void *ctx)
+{
+	char *text = NULL;
+	size_t tlen = 0;
+	int sndbuf = 1 << 20;
+	FILE *mf = open_memstream(&text, &tlen);
+
+	if (!mf)
+		return;
+	if (!strncmp(req, "GET /metrics", 12)) {
+		char *payload = NULL;
+		size_t plen = 0;
+		FILE *pf = open_memstream(&payload, &plen);
+
+		if (pf) {
+			body(pf, ctx);
+			fclose(pf);
+		}
+		fprintf(mf, "HTTP/1.0 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\n"
+			"Content-Length: %zu\r\nConnection: close\r\n\r\n", plen);
+		if (payload)
+			fwrite(payload, 1, plen, mf);
+		free(payload);
+	} else {
+		fprintf(mf, "HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+	}
+	fclose(mf);
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	for (size_t off = 0; off < tlen;) {
+		ssize_t w = send(fd, text + off, tlen - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	free(text);
+}
+
+void mms_metrics_serve(int lfd, struct mms_metrics_pending *p,
+		       void (*body)(FILE *f, void *ctx), void *ctx)
 {
 	for (int budget = 0; budget < 16; budget++) {
-		struct timeval tv = { .tv_sec = 0, .tv_usec = 200000 };
-		char req[1024], *text = NULL;
-		size_t tlen = 0;
-		ssize_t n;
-		FILE *mf;
-		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0)
-			return;
-		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-		n = read_request(fd, req, sizeof(req));
-		if (n <= 0) {
-			close(fd);
-			continue;
-		}
-		mf = open_memstream(&text, &tlen);
-		if (!mf) {
-			close(fd);
-			continue;
-		}
-		if (!strncmp(req, "GET /metrics", 12)) {
-			char *payload = NULL;
-			size_t plen = 0;
-			FILE *pf = open_memstream(&payload, &plen);
+			break;
+		if (p->fd[p->next] >= 0)
+			close(p->fd[p->next]);	/* the oldest silent one goes */
+		p->fd[p->next] = fd;
+		p->next = (p->next + 1) % MMS_METRICS_PENDING;
+	}
+	for (int i = 0; i < MMS_METRICS_PENDING; i++) {
+		char req[1024];
+		ssize_t n;
 
-			if (pf) {
-				body(pf, ctx);
-				fclose(pf);
-			}
-			fprintf(mf, "HTTP/1.0 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\n"
-				"Content-Length: %zu\r\nConnection: close\r\n\r\n", plen);
-			if (payload)
-				fwrite(payload, 1, plen, mf);
-			free(payload);
-		} else {
-			fprintf(mf, "HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+		if (p->fd[i] < 0)
+			continue;
+		n = recv(p->fd[i], req, sizeof(req) - 1, MSG_DONTWAIT);
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+			continue;	/* not yet: next wake-up */
+		if (n > 0) {
+			req[n] = 0;
+			answer(p->fd[i], req, body, ctx);
 		}
-		fclose(mf);
-		for (size_t off = 0; off < tlen;) {
-			ssize_t w = send(fd, text + off, tlen - off, MSG_NOSIGNAL);
-
-			if (w <= 0)
-				break;
-			off += (size_t)w;
-		}
-		free(text);
-		/* Unread request bytes would make close() send a reset, and the
-		 * client's kernel drop the answer it had not read yet: say we are
-		 * done, then take what is left. */
-		shutdown(fd, SHUT_WR);
-		for (int k = 0; k < 16 && recv(fd, req, sizeof(req), 0) > 0; k++)
-			;
-		close(fd);
+		close(p->fd[i]);
+		p->fd[i] = -1;
 	}
 }

@@ -29,8 +29,24 @@ void mms_metrics_write(FILE *f, const struct mms_metric *m, int n);
 
 /* Listen on "ADDR:PORT" (IPv4 or [IPv6]); returns the fd or -errno. */
 int mms_metrics_listen(const char *addr);
-/* Accept and serve every pending connection with body(ctx, f). Blocking
- * clients cannot stall the agent: each socket gets a short timeout. */
-void mms_metrics_serve(int lfd, void (*body)(FILE *f, void *ctx), void *ctx);
+
+/* Connections accepted whose request has not arrived yet: the agent never
+ * waits for a client (a slow or silent one would stall its event loop and
+ * its neighbours would time it out). At most MMS_METRICS_PENDING; a newer
+ * one replaces the oldest. */
+#define MMS_METRICS_PENDING	8
+struct mms_metrics_pending {
+	int fd[MMS_METRICS_PENDING];	/* -1: free */
+	unsigned next;			/* the slot to replace when all are taken */
+};
+void mms_metrics_pending_init(struct mms_metrics_pending *p);
+void mms_metrics_pending_close(struct mms_metrics_pending *p);
+/* Some connection is waiting for its request: call mms_metrics_serve()
+ * after every wake-up, not only when lfd is readable. */
+int mms_metrics_waiting(const struct mms_metrics_pending *p);
+/* Accept what waits on lfd, answer every connection whose request has
+ * arrived with body(ctx, f), and close it. Never blocks. */
+void mms_metrics_serve(int lfd, struct mms_metrics_pending *p,
+		       void (*body)(FILE *f, void *ctx), void *ctx);
 
 #endif

@@ -21,7 +21,8 @@
  * So no route is ever sealed in an epoch a node on it has no key for, and a
  * roll ends with routes of the old epoch (a revoked node's, copies of hop
  * fields a compromised relay kept) dead at every node. A node that joins
- * later takes the epoch from its handshake's confirm.
+ * later, and every node after an MA restarts (back at epoch 0), takes the
+ * epoch from its handshake's confirm.
  */
 #include <errno.h>
 #include <string.h>
@@ -208,13 +209,13 @@ void sg_roll_control(struct secglue *s, struct sg_peer *p, __u8 epoch)
 	cm_retire_check(s, sg_now(s));
 }
 
-/* Move to a newer epoch an MA told us (announcement or confirm). */
+/* Move to the epoch an MA told us. */
 static int take_epoch(struct secglue *s, const struct sg_peer *p, __u8 epoch, __u64 now)
 {
 	char idb[MMS_ID_STR];
 	int rc;
 
-	if (epoch_after(epoch, cur_epoch(s)) <= 0)
+	if (epoch == cur_epoch(s))
 		return 0;
 	rc = core_set_epoch(s->core, epoch, now);
 	if (rc)
@@ -261,7 +262,10 @@ void sg_epoch_rx(struct secglue *s, const __u8 *in, size_t len)
 }
 
 /* A session just came up: an MA tells the CM its epoch if its key does not
- * come; a CM takes the MA's epoch from the confirm. */
+ * come; a CM takes the MA's epoch from the confirm, older or newer: the
+ * MA has just proved who it is, and it seals in that epoch (an MA that
+ * restarted begins again at 0, with fresh keys; the keys of the epoch we
+ * leave stay while another MA's routes use them). */
 void sg_roll_session_up(struct secglue *s, struct sg_peer *p, __u64 now)
 {
 	if (s->ma) {

@@ -80,6 +80,7 @@ struct opts {
 	/* captured frames */
 	const char *pcap, *iface;
 	bool list, have_type, have_nth, own_src, have_src, have_dst;
+	__u8 types[256];		/* --pcap: the payload types taken (--type, repeatable) */
 	unsigned long nth, pop;
 	struct patch patch[PATCH_MAX];
 	int npatch;
@@ -168,7 +169,8 @@ static void usage(FILE *f)
 		   "                  [--src IPV4 --dst IPV4] [--patch OFF:HEX]...\n"
 		   "                  [--src-mac MAC|own] [--dst-mac MAC] [SENDING]\n"
 		   "       mms-inject --pcap FILE --list [--type TYPE] [-v]\n"
-		   "  MMS frames captured by tcpdump -w, sent again on IF: those of TYPE, the\n"
+		   "  MMS frames captured by tcpdump -w, sent again on IF: those of TYPE\n"
+		   "  (--type again for more types), the\n"
 		   "  Nth of them (from 0), their first N hop fields removed, the payload\n"
 		   "  replaced by this tool's IPv4 packet from SRC to DST, body bytes at\n"
 		   "  OFF (-OFF: from the body's end) overwritten, new Ethernet addresses;\n"
@@ -298,6 +300,7 @@ static int parse(int argc, char **argv, struct opts *o)
 			if (o->type < 0)
 				return die(2, "--type: unknown payload type '%s'", optarg);
 			o->have_type = true;
+			o->types[o->type] = 1;
 			break;
 		case 'c': o->pcap = optarg; break;
 		case 'i': o->iface = optarg; break;
@@ -566,7 +569,7 @@ static int load_pcap(const struct opts *o, struct captured *c, const __u8 own[6]
 	while ((len = pcap_next(&r, c->b[c->n])) > 0 && c->n < PCAP_MAX) {
 		size_t off = pl_off(c->b[c->n], len);
 
-		if (!off || (o->have_type && c->b[c->n][off] != o->type))
+		if (!off || (o->have_type && !o->types[c->b[c->n][off]]))
 			continue;
 		if (o->list) {
 			list_frame(match++, c->b[c->n], len, o->verbose);

@@ -24,7 +24,6 @@
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -34,6 +33,7 @@
 #include "codec.h"
 #include "keyfile.h"
 #include "loader.h"
+#include "pktio.h"
 #include "log.h"
 #include "metrics.h"
 #include "ratelimit.h"
@@ -490,23 +490,6 @@ static int port_arg(const char *s, __u32 *port)
 	return 0;
 }
 
-/* Our own MAC on a device of the current network namespace. */
-static int dev_mac(const char *ifname, __u8 mac[6])
-{
-	struct ifreq ifr;
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc = 0;
-
-	if (s < 0)
-		return -errno;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	if (ioctl(s, SIOCGIFHWADDR, &ifr) < 0)
-		rc = -errno;
-	else
-		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
-	close(s);
-	return rc;
-}
 
 /* mms_tx[port] = ifindex; the devmap value may carry a program fd too. */
 static int tx_set(int fd, __u32 port, __u32 ifindex)
@@ -558,7 +541,7 @@ static int cmd_nbr_set(struct ctx *c, int argc, char **argv)
 	n.ifindex = if_nametoindex(dev);
 	if (!n.ifindex)
 		return fail("%s: no such device in this network namespace", dev);
-	rc = dev_mac(dev, n.smac);
+	rc = pktio_if_mac(dev, n.smac);
 	if (rc)
 		return fail("%s: reading its MAC: %s", dev, strerror(-rc));
 	nfd = map_open(c, MMS_MAP_NBRS);
