@@ -37,8 +37,7 @@ static __always_inline __u32 mms_chain_after(const void *hop, const void *end, _
 	return mms_chain_of_word(bpf_ntohl((__u32)(y ^ (y >> 32))));
 }
 
-/* The plaintext checks of mms_process(): index, LAST (AGENT only with it),
- * reserved bits, expiry,
+/* The plaintext checks of mms_process(): index, LAST, reserved bits, expiry,
  * tag and chain. True when the field is good. */
 static __always_inline bool mms_hop_ok(const __u32 w[4], const struct mms_hdr *h,
 				       __u32 nhops, __u32 chain)
@@ -47,11 +46,11 @@ static __always_inline bool mms_hop_ok(const __u32 w[4], const struct mms_hdr *h
 
 	if (ctl & MMS_HOP_RSVD_MASK)
 		return false;
-	if ((ctl & MMS_HOP_AGENT) && !(ctl & MMS_HOP_LAST))
-		return false;
 	if ((ctl & MMS_HOP_IDX_MASK) != nhops - 1)
 		return false;
 	if (!(ctl & MMS_HOP_LAST) != (nhops > 1))
+		return false;
+	if ((ctl & MMS_HOP_CTRL) && !(ctl & MMS_HOP_LAST))
 		return false;
 	if (w[2] != bpf_ntohl(h->expiry) || w[3] != bpf_ntohl(ld32(h->tag)))
 		return false;

@@ -274,6 +274,13 @@ static void gen_sealed_checks(void)
 			p.ctl = c;
 			run("sealed ctl", &p);
 		}
+		/* a beacon's reverse route: LAST | CTRL delivers control, never data */
+		for (int t = 0; t < 2; t++) {
+			fp_default(&p, n);
+			p.ctl = MMS_HOP_LAST | MMS_HOP_CTRL | (n - 1);
+			p.type = t ? MMS_T_LSA : MMS_T_DATA;
+			run("control-only route", &p);
+		}
 		for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
 			fp_default(&p, n);
 			p.ingress = ports[i];
