@@ -71,11 +71,10 @@ static void put24(__u8 *p, __u32 v)
 	p[2] = (__u8)v;
 }
 
-/* Seal the field at index idx; `next` are the n_next fields that follow it.
- * last: 0 for a transit field, else MMS_HOP_LAST [| MMS_HOP_AGENT]. */
-static int seal_field(const __u8 *key, __u16 egress, __u16 ingress, int idx, __u8 last,
-		      const struct mms_hop *next, int n_next, __u32 expiry, const __u8 tag[4],
-		      struct mms_hop *out)
+/* Seal the field at index idx; `next` are the n_next fields that follow it. */
+static int seal_field(const __u8 *key, __u16 egress, __u16 ingress, int idx, int last,
+		      int ctrl_only, const struct mms_hop *next, int n_next, __u32 expiry,
+		      const __u8 tag[4], struct mms_hop *out)
 {
 	struct mms_hop_plain p;
 	int rc;
@@ -83,7 +82,9 @@ static int seal_field(const __u8 *key, __u16 egress, __u16 ingress, int idx, __u
 	memset(&p, 0, sizeof(p));
 	p.egress = htons(last ? 0 : egress);
 	p.ingress = htons(ingress);
-	p.ctl = (__u8)(last | (idx & MMS_HOP_IDX_MASK));
+	/* the only LAST field a beacon carries is its MA's: control only */
+	p.ctl = (__u8)((last ? MMS_HOP_LAST : 0) | (last && ctrl_only ? MMS_HOP_CTRL : 0) |
+		       (idx & MMS_HOP_IDX_MASK));
 	if (n_next)
 		put24(p.chain, mms_hop_fold(next->c, (unsigned int)n_next));
 	p.expiry = htonl(expiry);
@@ -115,8 +116,7 @@ int mms_route_build(struct mms_route *rt, __u16 first_port,
 		if (!spec[j].key || spec[j].ingress == MMS_PORT_NONE ||
 		    (!last && spec[j].egress == MMS_PORT_NONE))
 			return -EINVAL;
-		rc = seal_field(spec[j].key, spec[j].egress, spec[j].ingress, n - 1 - j,
-				last ? MMS_HOP_LAST : 0,
+		rc = seal_field(spec[j].key, spec[j].egress, spec[j].ingress, n - 1 - j, last, 0,
 				&rt->hops[j + 1], n - 1 - j, expiry, tag, &rt->hops[j]);
 		if (rc)
 			return rc;
@@ -134,11 +134,7 @@ int mms_beacon_push_hop(struct mms_hop *hops, __u8 *nhops, const __u8 key[MMS_KE
 		return -ENOSPC;
 	if (ingress == MMS_PORT_NONE || (!last && egress == MMS_PORT_NONE))
 		return -EINVAL;
-	/* The MA's own field (the first pushed) is AGENT: whoever hears a
-	 * beacon holds its reverse route, which must reach the MA's agent
-	 * (handshakes, acks, LSAs) but not the management network. */
-	rc = seal_field(key, egress, ingress, n, last ? MMS_HOP_LAST | MMS_HOP_AGENT : 0, hops, n,
-			expiry, tag, &f);
+	rc = seal_field(key, egress, ingress, n, last, 1, hops, n, expiry, tag, &f);
 	if (rc)
 		return rc;
 	memmove(&hops[1], &hops[0], (size_t)n * sizeof(hops[0]));
@@ -275,7 +271,7 @@ void mms_process(const struct mms_node_view *nv, __u8 *buf, size_t len,
 	put24(fold, mms_hop_fold(buf + hops_off + MMS_HOP_LEN, h->nhops - 1u));
 	if ((p.ctl & MMS_HOP_RSVD_MASK) || (p.ctl & MMS_HOP_IDX_MASK) != h->nhops - 1 ||
 	    !(p.ctl & MMS_HOP_LAST) != (h->nhops > 1) ||
-	    ((p.ctl & MMS_HOP_AGENT) && !(p.ctl & MMS_HOP_LAST)) ||
+	    ((p.ctl & MMS_HOP_CTRL) && !(p.ctl & MMS_HOP_LAST)) ||
 	    p.expiry != h->expiry || memcmp(p.tag, h->tag, 4) || memcmp(p.chain, fold, 3))
 		return verdict(res, MMS_V_DROP, MMS_S_DROP_HOP);
 	port = ntohs(p.ingress);
@@ -296,8 +292,8 @@ void mms_process(const struct mms_node_view *nv, __u8 *buf, size_t len,
 		}
 		if (pl->type != MMS_T_DATA || end == body_off)
 			return verdict(res, MMS_V_DROP, MMS_S_DROP_PAYLOAD);
-		if (p.ctl & MMS_HOP_AGENT)
-			return verdict(res, MMS_V_DROP, MMS_S_DROP_AGENT_ONLY);
+		if (p.ctl & MMS_HOP_CTRL)
+			return verdict(res, MMS_V_DROP, MMS_S_DROP_CTRL_ONLY);
 		v = buf[body_off] >> 4;
 		if (v != 4 && v != 6)
 			return verdict(res, MMS_V_DROP, MMS_S_DROP_PAYLOAD);

@@ -42,8 +42,7 @@ int mms_route_build(struct mms_route *rt, __u16 first_port,
 
 /*
  * Beacons carry the reverse route to the MA as it grows. The MA starts it
- * with its own LAST field (index 0), marked MMS_HOP_AGENT: the route takes
- * control messages to the MA's agent, never data; each CM puts its own field in front
+ * with its own LAST field (index 0); each CM puts its own field in front
  * (index = fields so far), sealed with its own key only:
  *   egress  = the port the beacon arrived on (towards the MA),
  *   ingress = the port the beacon is re-flooded on (where the reversed frame

@@ -9,7 +9,6 @@
  *   link scope            XDP_PASS to the agent                  LINK_AGENT
  *   routed, last, control VERIFIED flag set, XDP_PASS            DELIVER_AGENT
  *   routed, last, data    bare IP packet redirected into mm0     DELIVER_MM0
- *     ... field AGENT     dropped (a beacon's reverse route)     DROP_AGENT_ONLY
  *   routed, transit       field popped, redirected to next hop   FORWARD
  *   anything wrong        XDP_DROP                               DROP_<reason>
  *
@@ -34,7 +33,7 @@ static __always_inline bool mms_agent_type(__u8 t)
 static __always_inline int mms_deliver(struct xdp_md *ctx, struct mms_hdr *h,
 				       const struct mms_pl *pl, __u32 len, __u32 body_off,
 				       __u32 frame_end, const struct mms_cfg *cfg, __u64 src,
-				       bool agent_only)
+				       bool ctrl_only)
 {
 	const __u8 *body = (const void *)(pl + 1);
 	void *data, *end = ctx_data_end(ctx);
@@ -46,7 +45,7 @@ static __always_inline int mms_deliver(struct xdp_md *ctx, struct mms_hdr *h,
 		/* Charged to the neighbour the frame came from (its MAC was
 		 * verified against the ingress port): a relay's budget covers
 		 * everything it delivers to us. */
-		if (!mms_rl_admit(ctx->ingress_ifindex, src, MMS_RL_ROUTED))
+		if (!mms_rl_admit(ctx_field(ctx, ingress_ifindex), src, MMS_RL_ROUTED))
 			return mms_drop(len, MMS_S_DROP_RATELIMIT);
 		/* The agent trusts this mark: the frame arrived without it
 		 * (DROP_FLAGS otherwise) and its hop verified here. */
@@ -57,8 +56,8 @@ static __always_inline int mms_deliver(struct xdp_md *ctx, struct mms_hdr *h,
 	}
 	if (pl->type != MMS_T_DATA || frame_end == body_off)
 		return mms_drop(len, MMS_S_DROP_PAYLOAD);
-	if (agent_only)
-		return mms_drop(len, MMS_S_DROP_AGENT_ONLY);
+	if (ctrl_only)
+		return mms_drop(len, MMS_S_DROP_CTRL_ONLY);
 	if ((const void *)(body + 1) > end)
 		return mms_drop(len, MMS_S_DROP_TRUNCATED);
 	v = body[0] >> 4;
@@ -166,7 +165,7 @@ int mms_xdp(struct xdp_md *ctx)
 		return mms_drop(len, MMS_S_DROP_TRUNCATED);
 	src = ld32(data + 6) | (__u64)ld16(data + 10) << 32;
 	if (h->scope == MMS_SCOPE_LINK) {
-		if (!mms_rl_admit(ctx->ingress_ifindex, src, MMS_RL_LINK_SCOPE))
+		if (!mms_rl_admit(ctx_field(ctx, ingress_ifindex), src, MMS_RL_LINK_SCOPE))
 			return mms_drop(len, MMS_S_DROP_RATELIMIT);
 		return mms_exit(len, MMS_S_LINK_AGENT, XDP_PASS);
 	}
@@ -181,17 +180,17 @@ int mms_xdp(struct xdp_md *ctx)
 	hop = data + hops_off;
 	if (hop + MMS_HOP_LEN > end)
 		return mms_drop(len, MMS_S_DROP_TRUNCATED);
-	if (!mms_hop_open_check(key, hop, h, nhops, mms_chain_after(hop, end, nhops), w))
+	if (!mms_hop_open_check(key, hop, h, nhops, mms_hop_chain(ctx, hops_off, nhops), w))
 		return mms_drop(len, MMS_S_DROP_HOP);
 
 	nbr = mms_nbr_get(w[0] & 0xffff);
-	if (!nbr || nbr->ifindex != ctx->ingress_ifindex ||
+	if (!nbr || nbr->ifindex != ctx_field(ctx, ingress_ifindex) ||
 	    ld32(nbr->mac) != ld32(data + 6) || ld16(nbr->mac + 4) != ld16(data + 10))
 		return mms_drop(len, MMS_S_DROP_INGRESS);
 
 	if (nhops == 1)
 		return mms_deliver(ctx, h, pl, len, body_off, frame_end, cfg, src,
-				   (w[1] >> 24) & MMS_HOP_AGENT);
+				   (w[1] >> 24) & MMS_HOP_CTRL);
 	return mms_forward(ctx, h, w[0] >> 16, l2, len, cfg);
 }
 

@@ -170,7 +170,7 @@ struct mms_counter {
 	X(DROP_INGRESS,	"frame arrived on the wrong port")		\
 	X(DROP_NO_NBR,	"next hop port not up")				\
 	X(DROP_PAYLOAD,	"bad payload header at delivery")		\
-	X(DROP_AGENT_ONLY, "data on a route for the agent only (a beacon's reverse route)") \
+	X(DROP_CTRL_ONLY, "IP bearer data on a control-only (beacon) route") \
 	X(DROP_NO_ROUTE, "mm0 packet with no usable route")		\
 	X(DROP_TOO_BIG,	"encapsulated frame exceeds the link MTU")	\
 	X(DROP_REDIRECT, "redirect to the egress device failed")	\

@@ -72,19 +72,18 @@ struct mms_hdr {
  * key K for hdr.epoch. Its plaintext:
  */
 #define MMS_HOP_LAST		0x80	/* deliver here: this is the destination */
-/* With LAST only: deliver control payloads to the agent, drop IP bearer data
- * (DROP_AGENT_ONLY). An MA seals its own field of every beacon with it, so
- * a beacon's reverse route, which anyone who hears the beacon holds, carries
- * handshakes and control messages to the MA's agent but no traffic into
- * the management network. */
-#define MMS_HOP_AGENT		0x40
+/* With LAST only: the route may deliver control payloads to the agent but
+ * never IP bearer data to mm0. An MA seals its own field of every beacon so:
+ * anyone who hears a beacon holds its reverse route, and that route must
+ * carry nothing but the rate-limited, authenticated control exchange. */
+#define MMS_HOP_CTRL		0x40
 #define MMS_HOP_IDX_MASK	0x0f	/* position of the field: must equal nhops - 1 */
 #define MMS_HOP_RSVD_MASK	0x30	/* zero */
 
 struct mms_hop_plain {
 	__be16	egress;		/* port (neighbour slot) to forward to; 0 when LAST */
 	__be16	ingress;	/* port the frame must have arrived from */
-	__u8	ctl;		/* MMS_HOP_LAST [| MMS_HOP_AGENT] | index */
+	__u8	ctl;		/* MMS_HOP_LAST | index */
 	__u8	chain[3];	/* mms_hop_fold of all following fields, 0 when LAST */
 	__be32	expiry;		/* == hdr.expiry */
 	__u8	tag[4];		/* == hdr.tag */

@@ -49,8 +49,8 @@ for l in "a b" "c b" "c d" "d c"; do
 done
 
 # ---- 1. c's own routes lead to a only ----
-tap_ok "c's routes: a and the default (through a)" \
-	eval '[ "$(sec_routes c | tr "\n" " ")" = "$A default " ]'
+routes_are() { [ "$(sec_routes "$1" | tr '\n' ' ')" = "$2" ]; }
+tap_ok "c's routes: a and the default (through a)" routes_are c "$A default "
 fwd=$(mms_stat a deliver_mm0)
 tap_ok "c pings d through a" sec_ping c d
 tap_cmp "... which a's mm0 saw (a relays CM-to-CM)" $(($(mms_stat a deliver_mm0) - fwd)) -ge 2
@@ -112,7 +112,7 @@ tap_ok "with a fresh number: d refused it (BAD_MAC)" \
 tap_cmp "d's datapath delivered both to its agent (the route rest is valid)" \
 	$(($(mms_stat d deliver_agent) - da0)) -ge 2
 tap_cmp "d's core refused both (RX_AUTH): neither was applied" $(($(sec_core d rx_auth) - ra0)) -eq 2
-tap_ok "d's routes unchanged" eval '[ "$(sec_routes d | tr "\n" " ")" = "$droutes" ]'
+tap_ok "d's routes unchanged" routes_are d "$droutes"
 
 # ---- 5. the window: a route's rest carries data too ----
 mm0=$(mms_stat d deliver_mm0)

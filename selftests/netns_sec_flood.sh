@@ -39,8 +39,8 @@ tap_ok "f has b as its neighbour (port 1)" wait_until 10 f_has_b
 sec_capture_stop a b
 A2B=$(sec_pcap a b)
 chal=$("$MMS_BUILD/mms-inject" --pcap "$A2B" --list --type auth | awk '$NF == "0x1" { n++ } END { print n + 0 }')
-tap_ok "captured a's beacons and its challenge to b" \
-	eval '[ "$chal" -ge 1 ] && [ "$(sec_captured "$A2B" beacon)" -ge 1 ]'
+captured() { [ "$chal" -ge 1 ] && [ "$(sec_captured "$A2B" beacon)" -ge 1 ]; }
+tap_ok "captured a's beacons and its challenge to b" captured
 C=$(netns_mgmt c)
 
 flood_pids=()

@@ -15,7 +15,7 @@
 #   2. y takes none of a's beacons (untrusted MA) and holds no route;
 #   3. x holds the reverse routes of a's beacons, which anyone who hears a
 #      beacon holds, but they carry nothing into the management network:
-#      its pings to a and to b are dropped by a (DROP_AGENT_ONLY);
+#      its pings to a and to b are dropped by a (DROP_CTRL_ONLY);
 #   4. x cannot use others' paths: frames c sent towards a, copied and sent
 #      again on x's link, are dropped by b (DROP_INGRESS), and frames with a
 #      forged hop field (every bit of b's field flipped in turn) are
@@ -60,13 +60,13 @@ tap_ok "y holds no route" routes_are y ""
 # ---- 3. x's beacon routes carry no traffic ----
 has_route() { sec_routes "$1" | grep -qx "$2"; }
 tap_ok "x holds a route to a (the reverse route of a beacon)" has_route x "$A"
-ao0=$(mms_stat a drop_agent_only)
+ao0=$(mms_stat a drop_ctrl_only)
 mm0=$(mms_stat a deliver_mm0)
 no_ping() { ! in_ns "$1" ping -c 3 -i 0.2 -W 1 -q "$2" >/dev/null; }
 tap_ok "x cannot ping a" no_ping x "$A"
 tap_ok "x cannot ping b (through a)" no_ping x "$B"
-tap_cmp "a dropped x's 6 packets: data on a beacon route (DROP_AGENT_ONLY)" \
-	$(($(mms_stat a drop_agent_only) - ao0)) -eq 6
+tap_cmp "a dropped x's 6 packets: data on a beacon route (DROP_CTRL_ONLY)" \
+	$(($(mms_stat a drop_ctrl_only) - ao0)) -eq 6
 tap_cmp "none reached a's mm0" $(($(mms_stat a deliver_mm0) - mm0)) -eq 0
 
 # ---- 4. copied and forged hop fields ----

@@ -48,6 +48,7 @@ sec_begin() {
 # failure here bails out with the agents' logs rather than testing on.
 sec_up() {
 	local n cms=""
+	# shellcheck disable=SC2048 # the default is a word list
 	for n in ${*:-$(netns_nodes)}; do
 		sec_start "$n"
 		[[ " $SEC_CMS " == *" $n "* ]] && cms="$cms $n"
@@ -173,6 +174,7 @@ sec_ping() { in_ns "$1" ping -c 1 -W 1 -q "$(netns_mgmt "$2")" >/dev/null 2>&1; 
 # CM) reach each other over mm0.
 sec_converged() {
 	local n
+	# shellcheck disable=SC2048 # the default is a word list
 	for n in ${*:-$SEC_CMS}; do
 		sec_ping "$SEC_MA" "$n" && sec_ping "$n" "$SEC_MA" || return 1
 	done
@@ -187,6 +189,6 @@ sec_loss() { awk '/packet loss/ { for (i = 1; i <= NF; i++) if ($i ~ /%$/) { sub
 sec_logs() {
 	local n
 	for n in $(netns_nodes); do
-		[ -f "$(sec_log "$n")" ] && tail -n "${1:-8}" "$(sec_log "$n")" | sed "s/^/# $n: /"
+		[ -f "$(sec_log "$n")" ] && tail -n 8 "$(sec_log "$n")" | sed "s/^/# $n: /"
 	done
 }

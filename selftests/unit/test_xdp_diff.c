@@ -277,7 +277,7 @@ static void gen_sealed_checks(void)
 		/* a beacon's reverse route: LAST | CTRL delivers control, never data */
 		for (int t = 0; t < 2; t++) {
 			fp_default(&p, n);
-			p.ctl = MMS_HOP_LAST | MMS_HOP_AGENT | (n - 1);
+			p.ctl = MMS_HOP_LAST | MMS_HOP_CTRL | (n - 1);
 			p.type = t ? MMS_T_LSA : MMS_T_DATA;
 			run("control-only route", &p);
 		}

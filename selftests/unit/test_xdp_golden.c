@@ -193,10 +193,10 @@ SEALED(s_index, 4, MMS_T_DATA, .egress = 2, .ingress = 1, .set_ctl = true, .ctl 
 SEALED(s_last_transit, 4, MMS_T_DATA, .egress = 2, .ingress = 1, .set_ctl = true, .ctl = MMS_HOP_LAST | 3)
 SEALED(s_nolast_last, 1, MMS_T_DATA, .ingress = 1, .set_ctl = true, .ctl = 0)
 SEALED(s_ctl_rsvd, 4, MMS_T_DATA, .egress = 2, .ingress = 1, .set_ctl = true, .ctl = 0x10 | 3)
-SEALED(s_agent_transit, 4, MMS_T_LSA, .egress = 2, .ingress = 1, .set_ctl = true,
-       .ctl = MMS_HOP_AGENT | 3)
-SEALED(s_agent_data, 1, MMS_T_DATA, .ingress = 1, .set_ctl = true,
-       .ctl = MMS_HOP_LAST | MMS_HOP_AGENT)
+SEALED(s_ctrl_transit, 4, MMS_T_LSA, .egress = 2, .ingress = 1, .set_ctl = true,
+       .ctl = MMS_HOP_CTRL | 3)
+SEALED(s_ctrl_data, 1, MMS_T_DATA, .ingress = 1, .set_ctl = true,
+       .ctl = MMS_HOP_LAST | MMS_HOP_CTRL)
 SEALED(s_expiry, 4, MMS_T_DATA, .egress = 2, .ingress = 1, .expiry = EXPIRY + 1)
 SEALED(s_tag, 4, MMS_T_DATA, .egress = 2, .ingress = 1, .tag_xor = 0x40)
 SEALED(s_chain, 4, MMS_T_DATA, .egress = 2, .ingress = 1, .chain_xor = 0x000100)
@@ -256,8 +256,8 @@ static const struct xcase xcases[] = {
 	{ "sealed LAST on a transit field", s_last_transit, XDP_DROP, MMS_S_DROP_HOP },
 	{ "sealed last field without LAST", s_nolast_last, XDP_DROP, MMS_S_DROP_HOP },
 	{ "sealed reserved ctl bit", s_ctl_rsvd, XDP_DROP, MMS_S_DROP_HOP },
-	{ "sealed AGENT on a transit field", s_agent_transit, XDP_DROP, MMS_S_DROP_HOP },
-	{ "last hop AGENT: data is not for mm0", s_agent_data, XDP_DROP, MMS_S_DROP_AGENT_ONLY },
+	{ "sealed CTRL on a transit field", s_ctrl_transit, XDP_DROP, MMS_S_DROP_HOP },
+	{ "last hop CTRL: data is not for mm0", s_ctrl_data, XDP_DROP, MMS_S_DROP_CTRL_ONLY },
 	{ "sealed expiry differs from the header", s_expiry, XDP_DROP, MMS_S_DROP_HOP },
 	{ "sealed tag differs from the header", s_tag, XDP_DROP, MMS_S_DROP_HOP },
 	{ "sealed chain differs", s_chain, XDP_DROP, MMS_S_DROP_HOP },
@@ -388,15 +388,15 @@ static void xdp_deliver(void)
 	run_xdp("last hop, LSA: VERIFIED set, padding trimmed, to the agent", &in, XDP_PASS,
 		MMS_S_DELIVER_AGENT, &exp);
 	{
-		const struct seal agent = { .ingress = 1, .set_ctl = true,
-					    .ctl = MMS_HOP_LAST | MMS_HOP_AGENT };
+		const struct seal ctrl = { .ingress = 1, .set_ctl = true,
+				   .ctl = MMS_HOP_LAST | MMS_HOP_CTRL };
 		struct mms_hop ah;
 
-		route(&ah, 1, &agent);
+		route(&ah, 1, &ctrl);
 		mms(&in, mac_b1, mac_a, MMS_SCOPE_ROUTE, 1, &ah, MMS_T_AUTH, "challenge", 9);
 		exp = in;
 		exp.b[HDR + 2] = MMS_F_VERIFIED;
-		run_xdp("last hop AGENT, auth: to the agent", &in, XDP_PASS, MMS_S_DELIVER_AGENT,
+		run_xdp("last hop CTRL, auth: to the agent", &in, XDP_PASS, MMS_S_DELIVER_AGENT,
 			&exp);
 	}
 
