@@ -12,6 +12,14 @@
  * A program is recognised as this node's by the maps it uses: the one whose
  * map ids include the pinned mms_stats is ours, whatever its name, so
  * teardown never touches another node's or another tool's programs.
+ *
+ * The programs are pinned too, with a stamp (a one-entry map holding the
+ * SHA-256 of both objects as built into this binary and the load-time
+ * settings): a later start of the same build adopts pins and programs as
+ * they are. No verification (most of the start-up CPU), and attaching the
+ * program already attached changes nothing, so neighbours see no flap and
+ * no RCU grace period is waited for under the RTNL. Another build or other
+ * settings load anew and replace the programs in place.
  */
 #include <errno.h>
 #include <limits.h>
@@ -33,6 +41,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "crypto.h"
 #include "loader.h"
 #include "log.h"
 #include "ratelimit.h"
@@ -53,9 +62,18 @@ static const char *const map_names[MMS_MAP_MAX] = {
 	[MMS_MAP_RL_LINK] = "mms_rl_link", [MMS_MAP_RL_NODE] = "mms_rl_node",
 };
 
+static const char *const prog_pins[MMS_PROG_MAX] = {
+	[MMS_PROG_XDP] = "prog_mms_xdp", [MMS_PROG_XDP_MM0] = "prog_mms_xdp_mm0",
+	[MMS_PROG_TC] = "prog_mms_tc",
+};
+#define STAMP_PIN	"mms_build"
+
 struct mms_dp {
-	struct mms_xdp *xdp;
+	struct mms_xdp *xdp;		/* NULL when adopted */
 	struct mms_tc *tc;
+	int map_fd[MMS_MAP_MAX];	/* the skeletons', or our own when adopted */
+	int prog_fd[MMS_PROG_MAX];
+	bool adopted;
 	struct mms_dp_opts o;
 	char root[PATH_MAX];
 };
@@ -67,23 +85,12 @@ const char *mms_dp_map_name(enum mms_map m)
 
 int mms_dp_map_fd(struct mms_dp *dp, enum mms_map m)
 {
-	if ((unsigned int)m >= MMS_MAP_MAX)
-		return -EINVAL;
-	return bpf_object__find_map_fd_by_name(dp->xdp->obj, map_names[m]);
+	return (unsigned int)m < MMS_MAP_MAX ? dp->map_fd[m] : -EINVAL;
 }
 
 int mms_dp_prog_fd(struct mms_dp *dp, enum mms_prog p)
 {
-	switch (p) {
-	case MMS_PROG_XDP:
-		return bpf_program__fd(dp->xdp->progs.mms_xdp);
-	case MMS_PROG_XDP_MM0:
-		return bpf_program__fd(dp->xdp->progs.mms_xdp_mm0);
-	case MMS_PROG_TC:
-		return bpf_program__fd(dp->tc->progs.mms_tc);
-	default:
-		return -EINVAL;
-	}
+	return (unsigned int)p < MMS_PROG_MAX ? dp->prog_fd[p] : -EINVAL;
 }
 
 /* ---- pin root ---- */
@@ -296,6 +303,107 @@ int mms_dp_sync_clock(struct mms_dp *dp)
 	return cfg_write(dp, &c);
 }
 
+/* ---- adopting what a start of the same build pinned ---- */
+
+/* SHA-256 of both objects and the load-time settings. */
+static int build_stamp(const struct mms_dp *dp, __u8 out[MMS_SHA256_LEN])
+{
+	__u8 opt = dp->o.no_hop_cache;
+	struct mms_iov v[3];
+	size_t a = 0, b = 0;
+
+	v[0].p = mms_xdp__elf_bytes(&a);
+	v[0].n = a;
+	v[1].p = mms_tc__elf_bytes(&b);
+	v[1].n = b;
+	v[2] = (struct mms_iov){ &opt, 1 };
+	return mms_sha256(v, 3, out);
+}
+
+static int pinned_fd(const struct mms_dp *dp, const char *name)
+{
+	char path[PATH_MAX];
+
+	return pin_path(path, dp->root, name) ? bpf_obj_get(path) : -ENAMETOOLONG;
+}
+
+static void close_fds(int *fd, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (fd[i] >= 0)
+			close(fd[i]);
+		fd[i] = -1;
+	}
+}
+
+/* 0 when every pin is there and the stamp is ours; the fds are then ours. */
+static int adopt(struct mms_dp *dp)
+{
+	__u8 want[MMS_SHA256_LEN], have[MMS_SHA256_LEN];
+	int fd = pinned_fd(dp, STAMP_PIN), ok;
+	__u32 k = 0;
+
+	ok = fd >= 0 && !build_stamp(dp, want) && !bpf_map_lookup_elem(fd, &k, have) &&
+	     !memcmp(want, have, sizeof(want));
+	if (fd >= 0)
+		close(fd);
+	for (int p = 0; ok && p < MMS_PROG_MAX; p++)
+		ok = (dp->prog_fd[p] = pinned_fd(dp, prog_pins[p])) >= 0;
+	for (int m = 0; ok && m < MMS_MAP_MAX; m++)
+		ok = (dp->map_fd[m] = pinned_fd(dp, map_names[m])) >= 0;
+	if (!ok) {
+		close_fds(dp->prog_fd, MMS_PROG_MAX);
+		close_fds(dp->map_fd, MMS_MAP_MAX);
+		return -ENOENT;
+	}
+	dp->adopted = true;
+	return 0;
+}
+
+/* After a load: pin the programs, then the stamp that vouches for them
+ * (removed first, so a stamp never names programs it does not match).
+ * Failing is not fatal: the next start loads again. */
+static void pin_progs(struct mms_dp *dp)
+{
+	__u8 stamp[MMS_SHA256_LEN];
+	char path[PATH_MAX];
+	__u32 k = 0;
+	int fd, err = 0;
+
+	if (!pin_path(path, dp->root, STAMP_PIN) || (unlink(path) && errno != ENOENT))
+		return;
+	for (int p = 0; p < MMS_PROG_MAX && !err; p++) {
+		if (!pin_path(path, dp->root, prog_pins[p])) {
+			err = -ENAMETOOLONG;
+			break;
+		}
+		unlink(path);
+		err = bpf_obj_pin(dp->prog_fd[p], path);
+	}
+	fd = err ? -1 : bpf_map_create(BPF_MAP_TYPE_ARRAY, STAMP_PIN, sizeof(k), sizeof(stamp), 1,
+				       NULL);
+	if (fd >= 0 && !build_stamp(dp, stamp) && !bpf_map_update_elem(fd, &k, stamp, BPF_ANY) &&
+	    pin_path(path, dp->root, STAMP_PIN)) {
+		err = bpf_obj_pin(fd, path);
+	} else {
+		err = err ? err : -EIO;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (err)
+		pr_warn("pinning the programs under %s: %s (the next start loads them again)",
+			dp->root, strerror(-err));
+}
+
+static void skeleton_fds(struct mms_dp *dp)
+{
+	for (int m = 0; m < MMS_MAP_MAX; m++)
+		dp->map_fd[m] = bpf_object__find_map_fd_by_name(dp->xdp->obj, map_names[m]);
+	dp->prog_fd[MMS_PROG_XDP] = bpf_program__fd(dp->xdp->progs.mms_xdp);
+	dp->prog_fd[MMS_PROG_XDP_MM0] = bpf_program__fd(dp->xdp->progs.mms_xdp_mm0);
+	dp->prog_fd[MMS_PROG_TC] = bpf_program__fd(dp->tc->progs.mms_tc);
+}
+
 int mms_dp_open(struct mms_dp **out, const struct mms_dp_opts *o)
 {
 	static const struct mms_dp_opts defaults;
@@ -307,18 +415,26 @@ int mms_dp_open(struct mms_dp **out, const struct mms_dp_opts *o)
 	dp = calloc(1, sizeof(*dp));
 	if (!dp)
 		return -ENOMEM;
+	for (int m = 0; m < MMS_MAP_MAX; m++)
+		dp->map_fd[m] = -1;
+	for (int p = 0; p < MMS_PROG_MAX; p++)
+		dp->prog_fd[p] = -1;
 	dp->o = o ? *o : defaults;
 	snprintf(dp->root, sizeof(dp->root), "%s", dp->o.pin_root ? dp->o.pin_root : MMS_PIN_ROOT);
 	dp->o.pin_root = dp->root;
 	if (!dp->o.no_pin && (err = pin_root_prepare(dp->root)))
 		goto fail;
 	fresh = dp->o.no_pin || !pinned(dp, map_names[MMS_MAP_CFG]);
-	err = load_xdp(dp);
-	if (err)
-		goto fail;
-	err = load_tc(dp);
-	if (err)
-		goto fail;
+	if (fresh || adopt(dp)) {
+		err = load_xdp(dp);
+		if (!err)
+			err = load_tc(dp);
+		if (err)
+			goto fail;
+		skeleton_fds(dp);
+		if (!dp->o.no_pin)
+			pin_progs(dp);
+	}
 	if (fresh) {	/* a new node keeps the inner DSCP until told otherwise */
 		struct mms_cfg c = { .dscp = MMS_DSCP_KEEP };
 
@@ -331,8 +447,8 @@ int mms_dp_open(struct mms_dp **out, const struct mms_dp_opts *o)
 	err = mms_dp_sync_clock(dp);
 	if (err)
 		goto fail;
-	pr_debug("datapath %s under %s", fresh ? "created" : "re-adopted",
-		 dp->o.no_pin ? "(not pinned)" : dp->root);
+	pr_debug("datapath %s under %s", fresh ? "created" : dp->adopted ? "adopted, programs too" :
+		 "re-adopted, programs loaded", dp->o.no_pin ? "(not pinned)" : dp->root);
 	*out = dp;
 	return 0;
 fail:
@@ -344,6 +460,10 @@ void mms_dp_close(struct mms_dp *dp)
 {
 	if (!dp)
 		return;
+	if (dp->adopted) {
+		close_fds(dp->prog_fd, MMS_PROG_MAX);
+		close_fds(dp->map_fd, MMS_MAP_MAX);
+	}
 	mms_tc__destroy(dp->tc);
 	mms_xdp__destroy(dp->xdp);
 	free(dp);
@@ -733,8 +853,13 @@ int mms_dp_teardown(const char *pin_root)
 		}
 		pr_debug("teardown: XDP detached from %d interfaces", detached);
 	}
-	for (int m = 0; m < MMS_MAP_MAX; m++) {
-		pin_path(path, root, map_names[m]);	/* fits: checked above */
+	for (int m = 0; m < MMS_MAP_MAX + MMS_PROG_MAX + 1; m++) {
+		const char *name = m < MMS_MAP_MAX ? map_names[m] :
+				   m < MMS_MAP_MAX + MMS_PROG_MAX ? prog_pins[m - MMS_MAP_MAX] :
+				   STAMP_PIN;
+
+		if (!pin_path(path, root, name))
+			continue;
 		if (unlink(path) && errno != ENOENT) {
 			pr_err("unpin %s: %s", path, strerror(errno));
 			err = -errno;

@@ -2,10 +2,11 @@
 /*
  * The loader end to end, in a network namespace of the test's own and under
  * a pin root of its own (removed on every exit): pins are created and
- * re-adopted with their contents across a close, XDP and TC attachments
- * outlive the handle, mm0 is built as documented (NOARP, MTU, address,
- * offloads, programs, mms_cfg, mms_tx[0]), and teardown removes exactly
- * what was made.
+ * re-adopted with their contents across a close, the same build adopts the
+ * pinned programs (other settings load and replace them in place), XDP and
+ * TC attachments outlive the handle, mm0 is built as documented (NOARP,
+ * MTU, address, offloads, programs, mms_cfg, mms_tx[0]), and teardown
+ * removes exactly what was made.
  *
  *   t0 <-veth-> t1          the "NIC" the XDP program goes on
  *   mm0 <-veth-> mm0p       made by mms_dp_setup_mm0()
@@ -130,6 +131,15 @@ static __u32 pinned_id(const char *name)
 	return info.id;
 }
 
+static __u32 prog_id(int fd)
+{
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	return fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) ? info.id : 0;
+}
+
 static void check_mm0(struct mms_dp *dp)
 {
 	struct mms_cfg c, d;
@@ -248,17 +258,38 @@ int main(void)
 	ok(mms_dp_setup_mm0(dp, "10.99.0.1/24", 3, 5, MMS_DSCP_KEEP) == 0,
 	   "mm0 adopted on restart");
 	check_mm0(dp);
-	ok(mms_dp_attach_nic(dp, "t0") == 0 && xdp_prog("t0") != 0 && xdp_prog("t0") != prog0,
-	   "the new XDP program replaces the old one in place");
+	ok(mms_dp_prog_fd(dp, MMS_PROG_XDP) >= 0 && prog_id(mms_dp_prog_fd(dp, MMS_PROG_XDP)) == prog0,
+	   "the same build adopts the pinned programs (nothing loaded again)");
+	ok(mms_dp_attach_nic(dp, "t0") == 0 && xdp_prog("t0") == prog0,
+	   "attaching the adopted program keeps the one in place");
 	ok(mms_dp_detach_nic(dp, "t1") == 0 && xdp_prog("t0") != 0,
 	   "detaching where nothing of ours runs leaves t0 alone");
 	mms_dp_close(dp);
+
+	/* other load-time settings: another stamp, the programs load anew */
+	o.no_hop_cache = true;
+	if (!ok(mms_dp_open(&dp, &o) == 0, "open with other settings"))
+		return tap_done();
+	ok(prog_id(mms_dp_prog_fd(dp, MMS_PROG_XDP)) != prog0 &&
+	   pinned_id("mms_keys") == ids[0],
+	   "other settings: new programs, the same maps");
+	ok(mms_dp_attach_nic(dp, "t0") == 0 && xdp_prog("t0") != 0 && xdp_prog("t0") != prog0,
+	   "the new XDP program replaces the old one in place");
+	prog0 = xdp_prog("t0");
+	mms_dp_close(dp);
+	if (!ok(mms_dp_open(&dp, &o) == 0, "and open again with those settings"))
+		return tap_done();
+	ok(prog_id(mms_dp_prog_fd(dp, MMS_PROG_XDP)) == prog0,
+	   "adopts what the last load pinned");
+	mms_dp_close(dp);
+	o.no_hop_cache = false;
 
 	/* teardown */
 	ok(mms_dp_teardown(root) == 0, "teardown succeeds");
 	ok(xdp_prog("t0") == 0, "XDP detached from t0");
 	ok(if_nametoindex("mm0") == 0 && if_nametoindex("mm0p") == 0, "mm0 pair deleted");
-	ok(!exists(root, "mms_stats") && access(root, F_OK) != 0, "pins and pin root removed");
+	ok(!exists(root, "mms_stats") && !exists(root, "prog_mms_xdp") && !exists(root, "mms_build") &&
+	   access(root, F_OK) != 0, "pins (maps, programs, stamp) and pin root removed");
 	ok(mms_dp_teardown(root) == 0, "a second teardown is a no-op");
 	root[0] = 0;
 
