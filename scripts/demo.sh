@@ -9,8 +9,10 @@
 #   scripts/demo.sh abilene SNVA NYCM
 #
 # Steps are functions; the management plane is chosen by MMS_DEMO_CP:
-#   static  (default) keys, neighbours and routes installed by hand with
-#           mmsctl (scripts/mms-static.sh)
+#   agents  (default) mms-agent on every node after a one-time enrollment
+#           (mms-enroll); SRC is the MA; the agents build the datapath
+#   static  keys, neighbours and routes installed by hand with mmsctl
+#           (scripts/mms-static.sh), no control plane
 # A control plane replaces only mgmt_plane_up: add mgmt_plane_up_<name> that
 # starts it and returns when SRC can reach DST, then MMS_DEMO_CP=<name>.
 set -u
@@ -19,11 +21,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/netns.sh"
 # shellcheck source=scripts/mms-static.sh
 . "$here/mms-static.sh"
+# shellcheck source=scripts/agents.sh
+. "$here/agents.sh"
 
 TOPO=${1:-line5}
 SRC=${2:-}
 DST=${3:-}
-CP=${MMS_DEMO_CP:-static}
+CP=${MMS_DEMO_CP:-agents}
 
 if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold="" plain=""; fi
 step() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain"; }
@@ -57,6 +61,18 @@ mgmt_plane_up_static() {
 	static_all || die "routes"
 	echo "   $(find "$NETNS_STATE/keys" -name '*.key' | wc -l) hop keys (0600) in $NETNS_STATE/keys"
 	show mmsctl_at "$SRC" route show
+}
+
+mgmt_plane_up_agents() {
+	local t0
+	step "Management plane (mms-agent): enrollment once per node, then one agent per node; MA $SRC"
+	agents_enroll "$SRC" || die "enrollment"
+	t0=$(date +%s%N)
+	agents_start || die "agents"
+	wait_until 60 agents_reach_all "$SRC" || die "the agents did not converge"
+	echo "   every node answers $SRC over mm0 $(( ($(date +%s%N) - t0) / 1000000 )) ms after the agents started"
+	step "The MA answers DNS for management names learnt from LSAs"
+	show in_ns "$SRC" dig +short @"$(netns_mgmt "$SRC")" "$DST.mms" A
 }
 
 mgmt_plane_up() {
@@ -102,7 +118,7 @@ netns_init "mms-demo-$$-"
 trap 'step "Teardown"; netns_cleanup; echo "   namespaces, pins, keys and processes removed"' EXIT
 trap 'exit 1' INT TERM HUP
 build_network
-datapath_up
+[ "$CP" = agents ] || datapath_up	# agents load and attach it themselves
 mgmt_plane_up
 traffic
 counters
