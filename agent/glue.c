@@ -229,12 +229,10 @@ void glue_metrics(struct glue *g, FILE *f)
 	int n = 0;
 
 	for (int s = 0; s < CORE_S_MAX; s++) {
-		const char *src = core_stat_name((enum core_stat)s);
-		int k = snprintf(lab[s], sizeof(lab[s]), "kind=\"");
+		char name[64];
 
-		for (size_t i = 0; src[i] && k + 3 < (int)sizeof(lab[s]); i++)
-			lab[s][k++] = (char)(src[i] >= 'A' && src[i] <= 'Z' ? src[i] + 32 : src[i]);
-		snprintf(lab[s] + k, sizeof(lab[s]) - (size_t)k, "\"");
+		mms_metrics_lower(name, core_stat_name((enum core_stat)s), sizeof(name));
+		snprintf(lab[s], sizeof(lab[s]), "kind=\"%s\"", name);
 		m[n++] = (struct mms_metric){ "core_events_total", "Control-plane events by kind.",
 					      0, lab[s], (double)core_stat(g->core, (enum core_stat)s) };
 	}

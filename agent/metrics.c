@@ -12,7 +12,7 @@
 #include "codec.h"
 #include "metrics.h"
 
-static void lower(char *dst, const char *src, size_t cap)
+void mms_metrics_lower(char *dst, const char *src, size_t cap)
 {
 	size_t i;
 
@@ -32,7 +32,7 @@ void mms_metrics_write_dp(FILE *f, const struct mms_counter *c)
 		for (int s = 0; s < MMS_S_MAX; s++) {
 			char name[64];
 
-			lower(name, mms_stat_name((enum mms_stat)s), sizeof(name));
+			mms_metrics_lower(name, mms_stat_name((enum mms_stat)s), sizeof(name));
 			fprintf(f, "mms_%s_total{reason=\"%s\"} %llu\n", what[k], name,
 				(unsigned long long)(k ? c[s].bytes : c[s].packets));
 		}

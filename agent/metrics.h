@@ -21,6 +21,10 @@ struct mms_metric {
 	double value;
 };
 
+/* A counter's enum name as a label value: "DROP_HOP" -> "drop_hop" (cut
+ * to cap - 1 bytes, NUL-terminated). */
+void mms_metrics_lower(char *dst, const char *src, size_t cap);
+
 /* Datapath counters, summed over CPUs: mms_frames_total{reason=...} and
  * mms_bytes_total{reason=...}. */
 void mms_metrics_write_dp(FILE *f, const struct mms_counter *c /* [MMS_S_MAX] */);

@@ -752,13 +752,10 @@ void secglue_metrics(struct secglue *s, FILE *f)
 	for (int k = 1; k >= 0; k--)
 		for (int i = 0; i < SG_S_MAX; i++) {
 			char name[40];
-			int j;
 
 			if (stat_is_event[i] != k)
 				continue;
-			for (j = 0; stat_names[i][j] && j < (int)sizeof(name) - 1; j++)
-				name[j] = (char)tolower((unsigned char)stat_names[i][j]);
-			name[j] = 0;
+			mms_metrics_lower(name, stat_names[i], sizeof(name));
 			snprintf(labels[i], sizeof(labels[i]), "%s=\"%s\"", k ? "event" : "reason",
 				 name);
 			m[n++] = (struct mms_metric){

@@ -971,12 +971,7 @@ out:
 /* "DROP_HOP" -> "drop_hop", the spelling of the Prometheus reason label. */
 static void stat_lower(enum mms_stat s, char *out, size_t cap)
 {
-	const char *n = mms_stat_name(s);
-	size_t i = 0;
-
-	for (; n[i] && i + 1 < cap; i++)
-		out[i] = (char)tolower((unsigned char)n[i]);
-	out[i] = '\0';
+	mms_metrics_lower(out, mms_stat_name(s), cap);
 }
 
 static int cmd_stats(struct ctx *c, int argc, char **argv)
