@@ -281,8 +281,21 @@ int core_send_routed(struct mms_core *c, const struct mms_route *rs, unsigned n,
 	return -ENETUNREACH;
 }
 
+/* The end-to-end key dir of node id's hop key for epoch: 0 or -ENOKEY. */
+static int e2e_key(struct mms_core *c, const struct mms_id *id, __u8 epoch,
+		   enum mms_e2e_dir dir, struct mms_e2e_key *k)
+{
+	__u8 key[MMS_KEY_LEN];
+	int rc = core_key_at(c, id, epoch, key);
+
+	if (!rc && mms_e2e_derive(key, dir, k))
+		rc = -ENOKEY;
+	memset(key, 0, sizeof(key));
+	return rc;
+}
+
 void core_put_routes(struct mms_core *c, const struct mms_addr *dst, const struct mms_route *r,
-		     unsigned n)
+		     unsigned n, const struct mms_id *down, const struct mms_id *rx)
 {
 	struct mms_route_set rs;
 
@@ -295,7 +308,25 @@ void core_put_routes(struct mms_core *c, const struct mms_addr *dst, const struc
 	memset(&rs, 0, sizeof(rs));
 	rs.n = n;
 	memcpy(rs.r, r, n * sizeof(*r));
+	/* A route whose key is missing keeps a random one: its DATA is
+	 * refused at the far end (DROP_E2E_TAG) rather than tagged with a
+	 * key anyone could guess. */
+	for (unsigned i = 0; i < n; i++)
+		if (e2e_key(c, down ? down : &c->cfg.id, rs.r[i].epoch,
+			    down ? MMS_E2E_DOWN : MMS_E2E_UP, &rs.r[i].e2e))
+			for (int w = 0; w < 2; w++)
+				rs.r[i].e2e.k[w] = core_rand(c);
+	for (int back = 0; rx && back < MMS_EPOCH_SLOTS; back++) {
+		__u8 e = (__u8)(c->cfg.epoch - back);
+		struct mms_e2e_rx *x = &rs.rx[e % MMS_EPOCH_SLOTS];
+
+		if (!e2e_key(c, rx, e, MMS_E2E_UP, &x->key)) {
+			x->valid = 1;
+			x->epoch = e;
+		}
+	}
 	c->ops.set_route(c->ops.ctx, dst, &rs);
+	memset(&rs, 0, sizeof(rs));
 }
 
 /* ---- lifecycle ---- */

@@ -121,7 +121,7 @@ static void put_routes(struct mms_core *c, const struct mms_addr *dst, const str
 	if (s == *sig)
 		return;
 	*sig = s;
-	core_put_routes(c, dst, r, n);
+	core_put_routes(c, dst, r, n, NULL, NULL);
 }
 
 /* The default route follows the live MA with the lowest id. */

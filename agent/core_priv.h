@@ -153,9 +153,15 @@ void core_send_link(struct mms_core *c, __u16 port, const __u8 dst[6], __u8 type
  * Returns 0 or -ENETUNREACH (counted as NO_ROUTE). */
 int core_send_routed(struct mms_core *c, const struct mms_route *rs, unsigned n, __u8 type,
 		     const __u8 *body, size_t blen, const struct mms_id *to);
-/* mms_routes[dst] = r[0..n), or delete it when n is 0. */
+/* mms_routes[dst] = r[0..n), or delete it when n is 0, with the end-to-end
+ * DATA keys (docs/security.md, "End-to-end tags"). Each route is tagged
+ * with down's MMS_E2E_DOWN key of its epoch (an MA's routes to CM down), or
+ * with our own MMS_E2E_UP key when down is NULL (routes to an MA, which
+ * checks by source). rx non-NULL (at an MA): the set also carries rx's
+ * MMS_E2E_UP keys of the last MMS_EPOCH_SLOTS epochs, which check what rx
+ * sends us. */
 void core_put_routes(struct mms_core *c, const struct mms_addr *dst, const struct mms_route *r,
-		     unsigned n);
+		     unsigned n, const struct mms_id *down, const struct mms_id *rx);
 /* Put our authenticator on a body built with an empty one of a.len bytes. */
 int core_sign(struct mms_core *c, __u8 type, const struct mms_id *peer, __u8 *body,
 	      const struct msg_auth *where);

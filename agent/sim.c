@@ -420,9 +420,18 @@ void sim_free(struct sim *s)
 
 /* ---- running ---- */
 
+static const struct mms_route_set *view_route(const void *ctx, const struct mms_addr *a)
+{
+	const struct sim_node *n = ctx;
+
+	return sim_route(n->s, n->idx, a);
+}
+
 static void view_of(const struct sim *s, const struct sim_node *n, uint16_t port,
 		    struct mms_node_view *v)
 {
+	v->route = view_route;
+	v->route_ctx = n;
 	v->keys = n->keys;
 	v->nbrs = n->nbr;
 	v->cfg = &n->dcfg;
@@ -613,14 +622,19 @@ static const struct mms_route *pick(const struct sim *s, uint32_t n, const struc
 enum sim_probe sim_probe(struct sim *s, uint32_t from, uint32_t to, unsigned *hops,
 			 enum mms_stat *why)
 {
-	static const uint8_t ip[20] = { 0x45, 0, 0, 20, 0, 0, 0, 0, 64, 253 };
+	/* IPv4 from `from` to `to`: the MA that relays it finds the source's
+	 * end-to-end key by the source address. */
+	uint8_t ip[20] = { 0x45, 0, 0, 20, 0, 0, 0, 0, 64, 253 };
 	uint8_t raw[MMS_MAX_OVERHEAD + 72] __attribute__((aligned(8))), *buf = raw + 2;
-	struct mms_addr dst;
+	struct mms_addr dst, src;
 	uint32_t cur = from;
 	unsigned h = 0;
 	int relays = 0;
 
 	sim_addr(to, &dst);
+	sim_addr(from, &src);
+	memcpy(ip + 12, src.a + 12, 4);
+	memcpy(ip + 16, dst.a + 12, 4);
 	if (hops)
 		*hops = 0;
 	for (;;) {
@@ -633,8 +647,7 @@ enum sim_probe sim_probe(struct sim *s, uint32_t from, uint32_t to, unsigned *ho
 		if (!r)
 			return SIM_NO_ROUTE;
 		nb = &s->nodes[cur].nbr[r->port];
-		len = mms_frame_route(buf, sizeof(raw) - 2, r, nb->mac, nb->smac, MMS_T_DATA, ip,
-				      sizeof(ip));
+		len = mms_frame_data(buf, sizeof(raw) - 2, r, nb->mac, nb->smac, ip, sizeof(ip));
 		if (len < 0)
 			return SIM_NO_ROUTE;
 		port = r->port;

@@ -11,6 +11,7 @@
 #define MMS_KERN_USER_H
 
 #include "mms_wire.h"
+#include "mms_e2e.h"
 
 #define MMS_PIN_ROOT		"/sys/fs/bpf/mms"
 #define MMS_EPOCH_SLOTS		4	/* keys kept at once: previous, current, next, spare */
@@ -18,11 +19,15 @@
 #define MMS_MAX_ROUTES		65536
 #define MMS_AES_RK_WORDS	44	/* AES-128: 11 round keys of 4 words */
 
-/* mms_keys[epoch % MMS_EPOCH_SLOTS]: this node's hop key for one epoch. */
+/* mms_keys[epoch % MMS_EPOCH_SLOTS]: this node's hop key for one epoch,
+ * and the end-to-end key derived from it that checks DATA delivered here
+ * when the source has no key of its own in mms_routes (at a CM: everything;
+ * mms_e2e_derive(MMS_E2E_DOWN)). */
 struct mms_key {
 	__u32	valid;		/* 1 when installed */
 	__u32	epoch;		/* must equal hdr.epoch, else UNKNOWN_EPOCH */
 	__u32	rk[MMS_AES_RK_WORDS];	/* decryption schedule (equivalent inverse cipher) */
+	struct mms_e2e_key e2e;	/* checks DATA tags of this epoch */
 };
 
 /* mms_nbrs[port]: a neighbour slot. Port 0 is unused. */
@@ -52,16 +57,28 @@ struct mms_route {
 	__be32	expiry;
 	__u8	tag[4];
 	__u8	pad[4];
+	struct mms_e2e_key e2e;	/* tags DATA sent on this route (never on the wire) */
 	struct mms_hop hops[MMS_MAX_HOPS];	/* frame order: hops[0] is processed first */
+};
+
+/* The key DATA from one source is tagged with in one epoch (an MA's
+ * mms_routes[source].rx[epoch % MMS_EPOCH_SLOTS]). */
+struct mms_e2e_rx {
+	__u32	valid;		/* 1 when installed */
+	__u32	epoch;
+	struct mms_e2e_key key;
 };
 
 /* mms_routes[addr]: up to MMS_MAX_ALT alternates in order of preference.
  * The mm0 program takes the first whose first-hop port is up, so losing a
- * link is a local switch that needs no route recomputation. */
+ * link is a local switch that needs no route recomputation. At an MA the
+ * set of a CM also holds the keys that CM tags its DATA with (rx): the XDP
+ * program looks the set up by an IP packet's source address at delivery. */
 struct mms_route_set {
 	__u32	n;		/* routes in r[] */
 	__u32	pad;
 	struct mms_route r[MMS_MAX_ALT];
+	struct mms_e2e_rx rx[MMS_EPOCH_SLOTS];
 };
 
 /*
@@ -176,6 +193,7 @@ struct mms_counter {
 	X(DROP_REDIRECT, "redirect to the egress device failed")	\
 	X(DROP_RATELIMIT, "control frame over its neighbour's budget")	\
 	X(DROP_NOT_IP,	"mm0 packet that is not IPv4/IPv6")		\
+	X(DROP_E2E_TAG,	"DATA whose end-to-end tag does not verify at its destination") \
 	X(EVENT_LOST,	"ring buffer full, event not sent")
 
 enum mms_stat {
