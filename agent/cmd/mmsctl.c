@@ -723,6 +723,10 @@ static int seal_route(struct mms_route *rt, __u32 port, const struct hop_arg *h,
 	rc = mms_route_build(rt, (__u16)port, spec, n, (__u8)epoch, expiry, tag);
 	if (rc)
 		rc = fail("building the route: %s", strerror(-rc));
+	/* Tagged as an MA tags its routes: for the last hop, which checks
+	 * with the key it derives from its own hop key. */
+	else if (mms_e2e_derive(keys[n - 1], MMS_E2E_DOWN, &rt->e2e))
+		rc = fail("deriving the route's end-to-end key");
 out:
 	OPENSSL_cleanse(keys, sizeof(keys));
 	return rc;
