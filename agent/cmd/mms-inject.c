@@ -19,8 +19,11 @@
  *     only the --nth of them, with the first --pop fields removed (what a
  *     relay that forwarded them holds: the rest of the route), body bytes
  *     overwritten (--patch OFF:HEX, OFF from the start of the body), the
- *     payload replaced by our own IPv4 packet (--src, --dst) and new
- *     Ethernet addresses; --list prints what the file holds.
+ *     payload replaced by our own IPv4 packet (--src, --dst; its end-to-end
+ *     tag made under the key of the default route pinned in --tag-pin, the
+ *     best key a relay has for data it makes, else a zero key) and new
+ *     Ethernet addresses; --list prints what the file holds. Routed DATA
+ *     frames from the node's own routes are tagged as the node tags them.
  *
  * --gap-us 0 sends as fast as the socket takes frames (a flood), bounded by
  * --count and --seconds; --random-src gives every frame a made-up source

@@ -76,8 +76,11 @@ static void routed_frame(struct frame *f, const __u8 *src, __u16 in, int nhops, 
 	struct mms_route rt;
 	int n = -1;
 
-	if (!mms_route_build(&rt, 9, spec, nhops, EPOCH, EXPIRY, tag))
-		n = mms_frame_route(f->b, sizeof(f->b), &rt, mac_b, src, type, ip, sizeof(ip));
+	if (!mms_route_build(&rt, 9, spec, nhops, EPOCH, EXPIRY, tag) &&
+	    !mms_e2e_derive(spec[nhops - 1].key, MMS_E2E_DOWN, &rt.e2e))	/* data: tagged */
+		n = type == MMS_T_DATA ?
+		    mms_frame_data(f->b, sizeof(f->b), &rt, mac_b, src, ip, sizeof(ip)) :
+		    mms_frame_route(f->b, sizeof(f->b), &rt, mac_b, src, type, ip, sizeof(ip));
 	f->len = n > 0 ? (__u32)n : 0;
 	f->ingress = FIX_LO;
 }
