@@ -110,6 +110,9 @@ bool mms_rl_limit_parse(const char *s, enum mms_rl_class c, enum mms_rl_level l,
 		   !parse_u32(e + 1, '\0', MMS_RL_BURST_MAX, &v.burst, &e)) {
 		return false;
 	}
+	/* the clock's granule: see MMS_RL_TICKS_PER_S */
+	if (v.rate && (__u64)v.burst * MMS_RL_TICKS_PER_S < v.rate)
+		return false;
 	*out = v;
 	return true;
 }

@@ -30,13 +30,15 @@ struct mms_rl_limit mms_rl_default(enum mms_rl_class c, enum mms_rl_level l);
 void mms_rl_defaults(struct mms_cfg *cfg);
 /*
  * "RATE/BURST" (frames per second, frames; 1..MMS_RL_RATE_MAX and
- * 1..MMS_RL_BURST_MAX, decimal digits only), "off" (no limit) or "default".
+ * 1..MMS_RL_BURST_MAX, decimal digits only, the burst at least a clock
+ * tick's worth of the rate: rate / MMS_RL_TICKS_PER_S), "off" (no limit) or
+ * "default".
  * Returns false for anything else, leaving *out alone.
  */
 bool mms_rl_limit_parse(const char *s, enum mms_rl_class c, enum mms_rl_level l,
 			struct mms_rl_limit *out);
 /*
- * Whole tokens bucket b holds at wall-clock time now_ns under limit l (0 to
+ * Whole tokens bucket b holds at boot-clock time now_ns (CLOCK_BOOTTIME) under limit l (0 to
  * l->burst), as the next frame would find them; -1 if the level is off.
  */
 long long mms_rl_tokens(const struct mms_rl_bucket *b, const struct mms_rl_limit *l,

@@ -95,6 +95,11 @@ struct mms_rl_limit {
 #define MMS_RL_RATE_MAX		100000000	/* 10 ns per frame */
 #define MMS_RL_BURST_MAX	10000000
 
+/* The datapath samples its clock once per jiffy (at most 10 ms, HZ=100): a
+ * burst smaller than the rate brings in one such tick would cap the rate at
+ * burst per tick, so a burst must be at least rate / MMS_RL_TICKS_PER_S. */
+#define MMS_RL_TICKS_PER_S	100
+
 /* A bucket further ahead of the clock than a conforming frame can leave it
  * (now + tau + I) by more than this means the clock stepped back: the next
  * frame finds it full. Far more than the jiffy CPUs' clock samples differ. */
@@ -123,7 +128,7 @@ struct mms_rl_link_key {
  * interval I = 1 s / rate and depth tau = (burst - 1) * I, a frame at time
  * now conforms if tat <= now + tau, and then tat = max(tat, now) + I. The
  * bucket holds (now + tau + I - tat) / I tokens, at most burst. Times are
- * the datapath's wall clock (mms_cfg.unix_minus_boot_ns) in ns.
+ * the boot clock's (CLOCK_BOOTTIME, never stepped), in ns.
  */
 struct mms_rl_bucket {
 	__u64	tat;

@@ -1232,9 +1232,9 @@ static int cmd_rl_show(struct ctx *c, int argc, char **argv)
 	close(fd);
 	if (rc)
 		return fail("reading mms_cfg: %s", strerror(-rc));
-	/* The datapath's clock: the boot clock plus the offset in mms_cfg. */
+	/* The budgets' clock: the boot clock (bpf/mms_rl.h). */
 	clock_gettime(CLOCK_BOOTTIME, &ts);
-	now = (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec + cfg.unix_minus_boot_ns;
+	now = (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
 
 	if (c->json)
 		printf("{");

@@ -22,6 +22,11 @@ static void parsing(void)
 		{ "1/1", true, 1, 1 },
 		{ "100000000/10000000", true, MMS_RL_RATE_MAX, MMS_RL_BURST_MAX },
 		{ "off", true, 0, 0 },
+		{ "100000000/1000000", true, MMS_RL_RATE_MAX, MMS_RL_RATE_MAX / 100 },
+		{ "100000000/999999", false, 0, 0 },	/* less than a 10 ms tick's worth */
+		{ "100000000/1", false, 0, 0 },
+		{ "101/1", false, 0, 0 },
+		{ "100/1", true, 100, 1 },
 		{ "100000001/1", false, 0, 0 },
 		{ "1/10000001", false, 0, 0 },
 		{ "0/5", false, 0, 0 },
