@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include "mms_kern_user.h"
 
-/* "link-scope", "routed"; NULL for anything else. */
+/* "link-scope", "routed", "transit"; NULL for anything else. */
 const char *mms_rl_class_name(enum mms_rl_class c);
 /* "nbr", "link", "node"; NULL for anything else. */
 const char *mms_rl_level_name(enum mms_rl_level l);
@@ -23,7 +23,8 @@ int mms_rl_level_parse(const char *s);
  * A fresh node's budget for one class and level (rate 0 for bad arguments).
  * Link scope: 1000/s burst 200 per sender, 2000/s burst 400 per link,
  * 10000/s burst 2000 per node. Routed: 5000/s burst 1000 per sender and per
- * link, 20000/s burst 4000 per node.
+ * link, 20000/s burst 4000 per node. Transit: 2500/s burst 500 per sender,
+ * 5000/s burst 1000 per link, no node level.
  */
 struct mms_rl_limit mms_rl_default(enum mms_rl_class c, enum mms_rl_level l);
 /* Every class and level of cfg to its default. */

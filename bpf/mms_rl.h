@@ -5,7 +5,7 @@
  * beacons, challenges or routed control frames can neither starve the agent
  * nor crowd out the other neighbours' control frames. A frame is charged to
  * three token buckets in turn (limits in mms_cfg.rl[class], rate 0 = level
- * off), each kept per class (link scope, routed):
+ * off), each kept per class (link scope, routed, transit):
  *
  *   sender  mms_rl_nbr[(ingress ifindex, source MAC, class)]   LRU hash
  *   link    mms_rl_link[(ingress ifindex, class)]              hash
@@ -23,6 +23,14 @@
  * larger. One budget for both would have to be the larger one, open to the
  * cheapest flood; and a link-scope flood would crowd out the routed control
  * a neighbour relays for the nodes behind it.
+ *
+ * Why transit. Every control frame a node forwards towards the next is
+ * charged there to this node, so whoever sends most through us takes the
+ * next node's routed budget from everyone behind us: a rogue that heard a
+ * beacon holds its reverse route and could flood the MA over it, and every
+ * honest node's handshake behind the same relay would starve. Charged here
+ * per neighbour, with half of the next node's per-neighbour budget
+ * (agent/ratelimit.c), one neighbour takes at most that share.
  *
  * Why three levels. A routed control frame's source MAC is verified (it is
  * the ingress port's neighbour, DROP_INGRESS otherwise), a link-scope frame's

@@ -67,16 +67,20 @@ struct mms_route_set {
 /*
  * Budgets for control frames: what the XDP program passes to the agent is
  * charged to three token buckets in turn, and a frame any of them refuses is
- * DROP_RATELIMIT (docs/datapath.md, "Control-frame budgets"). The two
- * classes have budgets of their own: link-scope frames reach the agent with
- * no check at all and legitimately come at a few per second per neighbour,
- * while routed control frames carry a verified hop field and, at an MA,
- * arrive from the whole network through its few neighbours. Data frames and
- * forwarded frames are never charged.
+ * DROP_RATELIMIT (docs/datapath.md, "Control-frame budgets"). The classes
+ * have budgets of their own: link-scope frames reach the agent with no check
+ * at all and legitimately come at a few per second per neighbour, while
+ * routed control frames carry a verified hop field and, at an MA, arrive
+ * from the whole network through its few neighbours. Control frames a node
+ * forwards are charged too, to the neighbour they came from (transit), so
+ * that no one neighbour can spend the whole of this node's routed budget at
+ * the next: every node behind this one shares that budget. Data frames are
+ * never charged.
  */
 enum mms_rl_class {
 	MMS_RL_LINK_SCOPE,	/* link-scope frames (LINK_AGENT) */
 	MMS_RL_ROUTED,		/* routed control frames delivered here (DELIVER_AGENT) */
+	MMS_RL_TRANSIT,		/* routed control frames forwarded (FORWARD) */
 	MMS_RL_CLASSES
 };
 

@@ -78,6 +78,7 @@ static void defaults(void)
 	static const __u32 want[MMS_RL_CLASSES][MMS_RL_LEVELS][2] = {
 		[MMS_RL_LINK_SCOPE] = { { 1000, 200 }, { 2000, 400 }, { 10000, 2000 } },
 		[MMS_RL_ROUTED] = { { 5000, 1000 }, { 5000, 1000 }, { 20000, 4000 } },
+		[MMS_RL_TRANSIT] = { { 2500, 500 }, { 5000, 1000 }, { 0, 0 } },
 	};
 	struct mms_cfg cfg;
 	bool same = true;
@@ -93,7 +94,7 @@ static void defaults(void)
 				cfg.rl[c][l].rate == d.rate && cfg.rl[c][l].burst == d.burst;
 		}
 	ok(same, "defaults: link scope 1000/200, 2000/400, 10000/2000; "
-	   "routed 5000/1000, 5000/1000, 20000/4000");
+	   "routed 5000/1000, 5000/1000, 20000/4000; transit 2500/500, 5000/1000, off");
 	ok(mms_rl_default(MMS_RL_CLASSES, MMS_RL_NBR).rate == 0 &&
 	   mms_rl_default(MMS_RL_ROUTED, MMS_RL_LEVELS).rate == 0, "no default out of range");
 }

@@ -294,8 +294,8 @@ static void limits_off(void)
 
 static void sender_level(void)
 {
-	struct frame h, lsa, data, fwd, hc, ctlc, hr, beacon, auth;
-	struct mms_rl_bucket b, br;
+	struct frame h, lsa, data, fwd, fctl, hc, ctlc, hr, beacon, auth;
+	struct mms_rl_bucket b, br, bt;
 	__u64 d0 = stat_packets(MMS_S_DROP_RATELIMIT), t;
 
 	rl_reset();
@@ -306,6 +306,7 @@ static void sender_level(void)
 	routed_frame(&lsa, mac_a, 1, 1, MMS_T_LSA);
 	routed_frame(&data, mac_a, 1, 1, MMS_T_DATA);
 	routed_frame(&fwd, mac_a, 1, 2, MMS_T_DATA);
+	routed_frame(&fctl, mac_a, 1, 2, MMS_T_LSA);
 	link_frame(&hc, mac_c, FIX_LO, MMS_T_HELLO);
 	routed_frame(&ctlc, mac_c, 2, 1, MMS_T_CONTROL);
 	link_frame(&hr, mac_a, if_r, MMS_T_HELLO);
@@ -319,7 +320,10 @@ static void sender_level(void)
 	      "a's routed LSAs: a budget of their own, not crowded out by a's link-scope frames");
 	run(&lsa, XDP_DROP, MMS_S_DROP_RATELIMIT, "a's 6th routed LSA: over that budget");
 	run(&data, XDP_REDIRECT, MMS_S_DELIVER_MM0, "a's data for mm0 is never charged");
-	run(&fwd, XDP_REDIRECT, MMS_S_FORWARD, "a's frame to forward is never charged");
+	run_n(&fwd, 6, XDP_REDIRECT, MMS_S_FORWARD, "a's data to forward is never charged");
+	run_n(&fctl, 5, XDP_REDIRECT, MMS_S_FORWARD, "a's LSAs to forward: its transit budget");
+	run(&fctl, XDP_DROP, MMS_S_DROP_RATELIMIT, "  ... of 5: the 6th is dropped, not sent on");
+	run(&fwd, XDP_REDIRECT, MMS_S_FORWARD, "  ... while its data still goes on");
 	run_n(&hc, 5, XDP_PASS, MMS_S_LINK_AGENT, "c on the same link: its own budget");
 	run(&hc, XDP_DROP, MMS_S_DROP_RATELIMIT, "  ... of 5");
 	run(&ctlc, XDP_PASS, MMS_S_DELIVER_AGENT, "c's routed control: its own routed budget");
@@ -328,6 +332,9 @@ static void sender_level(void)
 
 	b = sender(mac_a, FIX_LO, MMS_RL_LINK_SCOPE);
 	br = sender(mac_a, FIX_LO, MMS_RL_ROUTED);
+	bt = sender(mac_a, FIX_LO, MMS_RL_TRANSIT);
+	ok(bt.passed == 5 && bt.dropped == 1, "a's transit bucket: passed %llu dropped %llu "
+	   "(want 5, 1)", (unsigned long long)bt.passed, (unsigned long long)bt.dropped);
 	ok(b.passed == 5 && b.dropped == 2 && br.passed == 5 && br.dropped == 1,
 	   "a's buckets: link scope passed %llu dropped %llu (want 5, 2), routed %llu, %llu "
 	   "(want 5, 1)", (unsigned long long)b.passed, (unsigned long long)b.dropped,
@@ -335,8 +342,8 @@ static void sender_level(void)
 	b = sender(mac_c, FIX_LO, MMS_RL_LINK_SCOPE);
 	ok(b.passed == 5 && b.dropped == 1, "c's bucket: passed %llu (want 5), dropped %llu (want 1)",
 	   (unsigned long long)b.passed, (unsigned long long)b.dropped);
-	ok(stat_packets(MMS_S_DROP_RATELIMIT) - d0 == 5 && bucket_drops() == 5,
-	   "DROP_RATELIMIT moved by 5, the sum of the buckets' drops (%llu)",
+	ok(stat_packets(MMS_S_DROP_RATELIMIT) - d0 == 6 && bucket_drops() == 6,
+	   "DROP_RATELIMIT moved by 6, the sum of the buckets' drops (%llu)",
 	   (unsigned long long)bucket_drops());
 
 	/* 1.5 s later: one and a half tokens, so one frame; what `mmsctl
