@@ -17,8 +17,10 @@
  * bpf_redirect_map() fail, counted as DROP_REDIRECT (the loader fills mms_tx
  * together with mms_nbrs, so it means a half-configured port); and a frame
  * for the agent (LINK_AGENT, DELIVER_AGENT) over its sender's, link's or
- * node's budget for its class is DROP_RATELIMIT (bpf/mms_rl.h). Data and forwarded frames
- * are never charged, so the management data path is never throttled by it.
+ * node's budget for its class is DROP_RATELIMIT (bpf/mms_rl.h), and so is a
+ * control frame to forward over its sender's or link's transit budget. Data
+ * frames are never charged, so the management data path is never throttled
+ * by it.
  */
 #define MMS_CTX_XDP
 #include "mms_hop.h"
@@ -242,6 +244,15 @@ int mms_xdp(struct xdp_md *ctx)
 	if (nhops == 1)
 		return mms_deliver(ctx, h, pl, len, body_off, frame_end, cfg, src, key,
 				   (w[1] >> 24) & MMS_HOP_CTRL);
+	/* Control in transit is charged to the neighbour it came from: the
+	 * next node charges all of it to us, and so shares one budget among
+	 * every node behind us, which one of them flooding (anyone who heard
+	 * a beacon holds its reverse route) would otherwise spend alone.
+	 * Data is not charged; on a beacon's reverse route the MA drops it
+	 * (DROP_CTRL_ONLY) before any budget. */
+	if (pl->type != MMS_T_DATA &&
+	    !mms_rl_admit(ctx_field(ctx, ingress_ifindex), src, MMS_RL_TRANSIT))
+		return mms_drop(len, MMS_S_DROP_RATELIMIT);
 	return mms_forward(ctx, h, w[0] >> 16, l2, len, cfg);
 }
 

@@ -84,16 +84,20 @@ struct mms_route_set {
 /*
  * Budgets for control frames: what the XDP program passes to the agent is
  * charged to three token buckets in turn, and a frame any of them refuses is
- * DROP_RATELIMIT (docs/datapath.md, "Control-frame budgets"). The two
- * classes have budgets of their own: link-scope frames reach the agent with
- * no check at all and legitimately come at a few per second per neighbour,
- * while routed control frames carry a verified hop field and, at an MA,
- * arrive from the whole network through its few neighbours. Data frames and
- * forwarded frames are never charged.
+ * DROP_RATELIMIT (docs/datapath.md, "Control-frame budgets"). The classes
+ * have budgets of their own: link-scope frames reach the agent with no check
+ * at all and legitimately come at a few per second per neighbour, while
+ * routed control frames carry a verified hop field and, at an MA, arrive
+ * from the whole network through its few neighbours. Control frames a node
+ * forwards are charged too, to the neighbour they came from (transit), so
+ * that no one neighbour can spend the whole of this node's routed budget at
+ * the next: every node behind this one shares that budget. Data frames are
+ * never charged.
  */
 enum mms_rl_class {
 	MMS_RL_LINK_SCOPE,	/* link-scope frames (LINK_AGENT) */
 	MMS_RL_ROUTED,		/* routed control frames delivered here (DELIVER_AGENT) */
+	MMS_RL_TRANSIT,		/* routed control frames forwarded (FORWARD) */
 	MMS_RL_CLASSES
 };
 
@@ -111,6 +115,11 @@ struct mms_rl_limit {
 
 #define MMS_RL_RATE_MAX		100000000	/* 10 ns per frame */
 #define MMS_RL_BURST_MAX	10000000
+
+/* The datapath samples its clock once per jiffy (at most 10 ms, HZ=100): a
+ * burst smaller than the rate brings in one such tick would cap the rate at
+ * burst per tick, so a burst must be at least rate / MMS_RL_TICKS_PER_S. */
+#define MMS_RL_TICKS_PER_S	100
 
 /* A bucket further ahead of the clock than a conforming frame can leave it
  * (now + tau + I) by more than this means the clock stepped back: the next
@@ -140,7 +149,7 @@ struct mms_rl_link_key {
  * interval I = 1 s / rate and depth tau = (burst - 1) * I, a frame at time
  * now conforms if tat <= now + tau, and then tat = max(tat, now) + I. The
  * bucket holds (now + tau + I - tat) / I tokens, at most burst. Times are
- * the datapath's wall clock (mms_cfg.unix_minus_boot_ns) in ns.
+ * the boot clock's (CLOCK_BOOTTIME, never stepped), in ns.
  */
 struct mms_rl_bucket {
 	__u64	tat;
