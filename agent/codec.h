@@ -23,6 +23,10 @@ void mms_hop_open(const __u32 rk[MMS_AES_RK_WORDS], const struct mms_hop *c,
 		  struct mms_hop_plain *out);
 /* Decryption schedule for a hop key, as installed in mms_keys. */
 void mms_key_schedule(const __u8 key[MMS_KEY_LEN], struct mms_key *k, __u8 epoch);
+/* The key a schedule was made from (its last round key is the key itself):
+ * a restarted agent takes back the keys its datapath still holds.
+ * -ENOKEY when the slot holds no key. */
+int mms_key_recover(const struct mms_key *k, __u8 key[MMS_KEY_LEN]);
 
 /* One node on a route being built, in travel order after the sender. */
 struct mms_hop_spec {

@@ -331,6 +331,7 @@ void core_free(struct mms_core *c)
 	if (c->cfg.role == MMS_ROLE_MA)
 		ma_free(c);
 	free(c->mas);
+	free(c->adopted);
 	memset(c->key, 0, sizeof(c->key));
 	free(c);
 }

@@ -247,6 +247,17 @@ void core_dp_event(struct mms_core *c, const struct mms_event *ev, __u64 now_ns)
  */
 int core_send_auth(struct mms_core *c, __u16 port, const struct mms_id *to, const __u8 *body,
 		   size_t len, __u64 now_ns);
+/*
+ * CM half, before core_start: a route set a previous run of the agent left
+ * in the pinned mms_routes for dst. If dst turns out to be an MA's address,
+ * the set serves as that MA's routes (as from a CONTROL) until the MA sends
+ * new ones: a restarted node has at first only beacon reverse routes, which
+ * the MA takes control frames from but no data (docs/security.md), so its
+ * management traffic would stop until its new session and LSA brought a
+ * CONTROL. At most cfg.max_mas sets; 0, -ENOSPC, -EINVAL, -ENOMEM.
+ */
+int core_adopt_routes(struct mms_core *c, const struct mms_addr *dst, const struct mms_route *r,
+		      unsigned n);
 /* CM half: a session with MA `ma` was just established; ack its current
  * beacon and send our LSA now rather than at the next beacon/retransmit. */
 void core_auth_ready(struct mms_core *c, const struct mms_id *ma, __u64 now_ns);

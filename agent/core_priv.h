@@ -36,6 +36,13 @@ struct core_port {
 	__u64 last_rx, hold_ns;		/* last hello, and how long it holds */
 };
 
+/* Routes to one address found in the pinned datapath at start. */
+struct core_adopted {
+	struct mms_addr addr;
+	__u8 n;
+	struct mms_route r[MMS_MAX_ALT];
+};
+
 /* What a node knows about one MA (the CM half). */
 struct core_ma {
 	bool used;
@@ -51,8 +58,9 @@ struct core_ma {
 	/* the current beacon (rev[0] holds its hop fields): a neighbour that
 	 * comes up gets it at once */
 	struct msg_beacon last;
-	/* routes the MA computed for us (CONTROL) */
-	bool have_ctl;
+	/* routes the MA computed for us (CONTROL), or, until it sends some,
+	 * those a previous run left in the datapath (core_adopt_routes) */
+	bool have_ctl, ctl_adopted;
 	__u8 nctl;
 	__u32 ctl_seq;
 	struct mms_route ctl[MMS_MAX_ALT];
@@ -109,6 +117,8 @@ struct mms_core {
 	__u32 notify_seq;
 	__u64 dp_last[2];		/* last NOTIFY for a datapath event, per kind */
 	__u64 default_sig;		/* what the default route holds */
+	struct core_adopted *adopted;	/* cfg.max_mas, core_adopt_routes */
+	__u32 nadopted;
 
 	/* MA half */
 	__u32 beacon_seq, ctl_seq;

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include "core.h"
@@ -97,6 +98,51 @@ static void op_log(void *ctx, enum mms_log_level l, const char *line)
 	mms_log(l, "%s", line);
 }
 
+/* Keys a previous run left in the pinned datapath are taken back, and we
+ * start in the newest one's epoch: routes sealed with them (every MA holds
+ * them) go on working through the restart. A first start finds none and
+ * draws a key. */
+static void adopt_keys(struct glue *g, struct core_cfg *cfg)
+{
+	struct mms_key k[MMS_EPOCH_SLOTS];
+	int fd = agent_map_fd(g->agent, MMS_MAP_KEYS), n;
+
+	memset(k, 0, sizeof(k));
+	for (__u32 i = 0; i < MMS_EPOCH_SLOTS; i++)
+		if (bpf_map_lookup_elem(fd, &i, &k[i]))
+			memset(&k[i], 0, sizeof(k[i]));
+	n = secglue_adopt_keys(g->sec, k, MMS_EPOCH_SLOTS, &cfg->epoch);
+	OPENSSL_cleanse(k, sizeof(k));
+	if (n)
+		pr_info("took back %d hop key%s from the pinned datapath, epoch %u", n,
+			n == 1 ? "" : "s", cfg->epoch);
+}
+
+/* CM: the route sets a previous run left (to its MAs, and the default
+ * one, which the core rebuilds from them) serve until the MAs send new
+ * ones (core_adopt_routes). */
+static void adopt_routes(struct glue *g)
+{
+	int fd = agent_map_fd(g->agent, MMS_MAP_ROUTES), n = 0;
+	struct mms_addr key, next, zero;
+	struct mms_route_set rs;
+	void *prev = NULL;
+
+	memset(&zero, 0, sizeof(zero));
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (!memcmp(&key, &zero, sizeof(key)) || bpf_map_lookup_elem(fd, &key, &rs) ||
+		    !rs.n || rs.n > MMS_MAX_ALT)
+			continue;
+		if (core_adopt_routes(g->core, &key, rs.r, rs.n) == -ENOSPC)
+			break;
+		n++;
+	}
+	if (n)
+		pr_info("took back %d route set%s from the pinned datapath", n, n == 1 ? "" : "s");
+}
+
 struct glue *glue_new(void *agent, const struct agent_opts *o, __u32 mgmt_v4)
 {
 	struct glue *g = calloc(1, sizeof(*g));
@@ -132,6 +178,7 @@ struct glue *glue_new(void *agent, const struct agent_opts *o, __u32 mgmt_v4)
 	if (cfg.seq0 < secglue_seq0(g->sec))
 		cfg.seq0 = secglue_seq0(g->sec);
 	cfg.seed = seed;
+	adopt_keys(g, &cfg);
 	cfg.hello_ms = o->hello_ms;
 	cfg.dead_mult = o->dead_mult;
 	cfg.beacon_ms = o->beacon_ms;
@@ -146,6 +193,8 @@ struct glue *glue_new(void *agent, const struct agent_opts *o, __u32 mgmt_v4)
 		return NULL;
 	}
 	secglue_bind(g->sec, g->core);
+	if (!o->ma)
+		adopt_routes(g);
 	return g;
 }
 
