@@ -248,6 +248,16 @@ void core_dp_event(struct mms_core *c, const struct mms_event *ev, __u64 now_ns)
 int core_send_auth(struct mms_core *c, __u16 port, const struct mms_id *to, const __u8 *body,
 		   size_t len, __u64 now_ns);
 /*
+ * Before core_start, for a port whose neighbour the datapath still holds up
+ * (mms_nbrs, left by a previous run of the agent): leave it up there, and
+ * say nothing on the port until the neighbour's first hello tells us who
+ * it is, so that our first hello names it and the neighbour never sees us
+ * lose it (a hello that names nobody takes a link down at once). After a
+ * hold time (hello_ms x dead_mult) without one, the port starts afresh.
+ * So an agent restart does not interrupt forwarding through the node.
+ */
+int core_port_resume(struct mms_core *c, __u16 port);
+/*
  * CM half, before core_start: a route set a previous run of the agent left
  * in the pinned mms_routes for dst. If dst turns out to be an MA's address,
  * the set serves as that MA's routes (as from a CONTROL) until the MA sends

@@ -24,6 +24,8 @@ enum nbr_state { NBR_DOWN, NBR_INIT, NBR_UP };
 
 struct core_port {
 	bool configured, carrier;
+	bool resume;			/* up in the datapath from a previous run:
+					 * silent until the neighbour's hello */
 	__u32 ifindex;
 	__u8 mac[6];
 	__u16 vlan;
@@ -117,6 +119,7 @@ struct mms_core {
 	__u32 notify_seq;
 	__u64 dp_last[2];		/* last NOTIFY for a datapath event, per kind */
 	__u64 default_sig;		/* what the default route holds */
+	__u64 resume_until;		/* resumed ports wait for a hello until then */
 	struct core_adopted *adopted;	/* cfg.max_mas, core_adopt_routes */
 	__u32 nadopted;
 

@@ -209,13 +209,26 @@ void glue_free(struct glue *g)
 
 void glue_add_if(struct glue *g, int ifindex, const __u8 mac[6], bool running, __u64 now_ns)
 {
+	struct mms_nbr n;
+	__u32 k;
+
 	(void)now_ns;
 	if (g->nports + 1 >= MMS_MAX_PORTS)
 		return;
 	g->nports++;
 	g->ifindex[g->nports] = ifindex;
-	if (core_port_add(g->core, g->nports, (__u32)ifindex, mac, 0, running))
+	if (core_port_add(g->core, g->nports, (__u32)ifindex, mac, 0, running)) {
 		pr_warn("port %u (ifindex %d) refused by the core", g->nports, ifindex);
+		return;
+	}
+	/* A neighbour a previous run left up on this very interface stays up
+	 * until it says otherwise (core_port_resume). */
+	k = g->nports;
+	if (!g->started &&
+	    !bpf_map_lookup_elem(agent_map_fd(g->agent, MMS_MAP_NBRS), &k, &n) &&
+	    n.state == MMS_NBR_UP && n.ifindex == (__u32)ifindex && !memcmp(n.smac, mac, 6) &&
+	    !core_port_resume(g->core, g->nports))
+		pr_info("port %u: neighbour kept up from the pinned datapath", g->nports);
 }
 
 void glue_rx(struct glue *g, int ifindex, const __u8 *frame, size_t len, __u64 now_ns,
