@@ -248,6 +248,16 @@ void core_dp_event(struct mms_core *c, const struct mms_event *ev, __u64 now_ns)
 int core_send_auth(struct mms_core *c, __u16 port, const struct mms_id *to, const __u8 *body,
 		   size_t len, __u64 now_ns);
 /*
+ * The agent stops for a restart, its datapath forwarding meanwhile: one
+ * last hello to every up neighbour announcing hold_ms (at most 65535) as
+ * our hold time, so that they keep sending through us until the next run
+ * says hello (its hellos announce the usual hold time again). A planned
+ * restart that takes longer than the hold time, but less than hold_ms,
+ * then costs nothing; a node that does not come back is declared down
+ * after hold_ms instead.
+ */
+void core_pause(struct mms_core *c, __u32 hold_ms, __u64 now_ns);
+/*
  * Before core_start, for a port whose neighbour the datapath still holds up
  * (mms_nbrs, left by a previous run of the agent): leave it up there, and
  * say nothing on the port until the neighbour's first hello tells us who

@@ -36,7 +36,7 @@ static void send_hello(struct mms_core *c, __u16 port)
 {
 	struct core_port *p = &c->port[port];
 	__u8 body[sizeof(struct mms_hello) + 4 + MMS_AUTH_MAX];
-	__u32 hold = c->cfg.hello_ms * c->cfg.dead_mult;
+	__u32 hold = c->pause_hold_ms ? c->pause_hold_ms : c->cfg.hello_ms * c->cfg.dead_mult;
 	struct msg_hello m;
 	struct msg_auth a;
 	int len;
@@ -153,6 +153,17 @@ void nbr_rx_hello(struct mms_core *c, __u16 port, const __u8 *src_mac, const str
 	nbr_publish(c, port);
 	cm_nbr_changed(c, port, true);
 	core_auth_nbr(c, port, true);
+}
+
+void core_pause(struct mms_core *c, __u32 hold_ms, __u64 now)
+{
+	c->now = now;
+	c->pause_hold_ms = hold_ms > 65535 ? 65535 : hold_ms;
+	for (__u16 port = 1; port <= c->max_port; port++)
+		if (c->port[port].configured && c->port[port].carrier &&
+		    c->port[port].state == NBR_UP)
+			send_hello(c, port);
+	c->pause_hold_ms = 0;
 }
 
 void nbr_hello_now(struct mms_core *c, __u16 port)

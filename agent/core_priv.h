@@ -120,6 +120,7 @@ struct mms_core {
 	__u64 dp_last[2];		/* last NOTIFY for a datapath event, per kind */
 	__u64 default_sig;		/* what the default route holds */
 	__u64 resume_until;		/* resumed ports wait for a hello until then */
+	__u32 pause_hold_ms;		/* core_pause: the hold time to announce */
 	struct core_adopted *adopted;	/* cfg.max_mas, core_adopt_routes */
 	__u32 nadopted;
 

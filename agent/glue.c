@@ -21,6 +21,11 @@
 #include "metrics.h"
 #include "secglue.h"
 
+/* How long neighbours keep an agent stopped with SIGTERM up (its datapath
+ * forwards meanwhile): a restart, even on a loaded machine, is well under
+ * it; a node stopped for good is routed around after it. */
+#define GLUE_RESTART_HOLD_MS	2000
+
 struct glue {
 	void *agent;
 	struct mms_core *core;
@@ -306,6 +311,12 @@ void glue_metrics(struct glue *g, FILE *f)
 				      (double)g->map_errors };
 	mms_metrics_write(f, m, n);
 	secglue_metrics(g->sec, f);
+}
+
+void glue_pause(struct glue *g, __u64 now_ns)
+{
+	if (g->started)
+		core_pause(g->core, GLUE_RESTART_HOLD_MS, now_ns);
 }
 
 void glue_reload(struct glue *g)
