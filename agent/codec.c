@@ -127,6 +127,23 @@ __u64 mms_e2e_mac(const struct mms_e2e_key *k, __u8 epoch, const __u8 tag[4], __
 	return mms_siphash24(k, msg, 8 + ip_len);
 }
 
+int mms_key_recover(const struct mms_key *k, __u8 key[MMS_KEY_LEN])
+{
+	if (k->valid != 1 || k->epoch > 0xff)
+		return -ENOKEY;
+	/* equivalent inverse cipher: round 0 of the encryption schedule, the
+	 * key, comes last and without InvMixColumns (mms_aes_expand_dec) */
+	for (int i = 0; i < 4; i++) {
+		__u32 w = k->rk[MMS_AES_RK_WORDS - 4 + i];
+
+		key[4 * i] = (__u8)(w >> 24);
+		key[4 * i + 1] = (__u8)(w >> 16);
+		key[4 * i + 2] = (__u8)(w >> 8);
+		key[4 * i + 3] = (__u8)w;
+	}
+	return 0;
+}
+
 static void put24(__u8 *p, __u32 v)
 {
 	p[0] = (__u8)(v >> 16);

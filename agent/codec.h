@@ -25,6 +25,10 @@ void mms_hop_open(const __u32 rk[MMS_AES_RK_WORDS], const struct mms_hop *c,
  * end-to-end key that checks DATA delivered here (MMS_E2E_DOWN of the same
  * key). valid stays 0 if the derivation failed. */
 void mms_key_schedule(const __u8 key[MMS_KEY_LEN], struct mms_key *k, __u8 epoch);
+/* The key a schedule was made from (its last round key is the key itself):
+ * a restarted agent takes back the keys its datapath still holds.
+ * -ENOKEY when the slot holds no key. */
+int mms_key_recover(const struct mms_key *k, __u8 key[MMS_KEY_LEN]);
 
 /*
  * End-to-end DATA keys (docs/security.md, "End-to-end tags"). Both come

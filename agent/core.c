@@ -362,6 +362,7 @@ void core_free(struct mms_core *c)
 	if (c->cfg.role == MMS_ROLE_MA)
 		ma_free(c);
 	free(c->mas);
+	free(c->adopted);
 	memset(c->key, 0, sizeof(c->key));
 	free(c);
 }
@@ -390,6 +391,14 @@ int core_port_add(struct mms_core *c, __u16 port, __u32 ifindex, const __u8 mac[
 	return 0;
 }
 
+int core_port_resume(struct mms_core *c, __u16 port)
+{
+	if (c->started || !port || port >= MMS_MAX_PORTS || !c->port[port].configured)
+		return -EINVAL;
+	c->port[port].resume = c->port[port].carrier;
+	return 0;
+}
+
 void core_start(struct mms_core *c, __u64 now)
 {
 	struct mms_key k;
@@ -409,9 +418,12 @@ void core_start(struct mms_core *c, __u64 now)
 	/* Hellos start at a random point of the interval so that nodes booted
 	 * together do not send in lockstep. */
 	c->hello_next = now + core_rand(c) % (c->cfg.hello_ms * NS_PER_MS);
-	for (__u16 p = 1; p <= c->max_port; p++)
-		if (c->port[p].configured)
+	for (__u16 p = 1; p <= c->max_port; p++) {
+		if (c->port[p].configured && !c->port[p].resume)
 			nbr_publish(c, p);
+		if (c->port[p].resume)
+			c->resume_until = now + (__u64)c->cfg.hello_ms * c->cfg.dead_mult * NS_PER_MS;
+	}
 	if (c->cfg.role == MMS_ROLE_MA)
 		c->beacon_next = now + c->cfg.beacon_min_ms * NS_PER_MS;
 }
@@ -429,6 +441,10 @@ void core_link_event(struct mms_core *c, __u16 port, bool up, __u64 now)
 	if (p->carrier == up)
 		return;
 	p->carrier = up;
+	if (p->resume) {	/* the datapath's state is stale now */
+		p->resume = false;
+		nbr_publish(c, port);
+	}
 	if (!up) {
 		nbr_down(c, port, "carrier lost");
 		return;

@@ -321,6 +321,45 @@ static int cb_key_of(void *ctx, const struct mms_id *id, __u8 epoch, __u8 key[MM
 
 /* ---- setup ---- */
 
+/* A node's core (its agent) with the hooks of cfg, ports added, not started. */
+static int node_core(struct sim *s, struct sim_node *n)
+{
+	const struct sim_cfg *cfg = &s->cfg;
+	uint32_t i = n->idx;
+	struct core_ops ops = {
+		.ctx = n, .send = cb_send, .set_nbr = cb_nbr, .set_route = cb_route,
+		.set_key = cb_key, .log = cb_log, .hop_key = cb_key_of,
+		.auth = cfg->auth ? cfg->auth(i, cfg->ctx) : NULL,
+	};
+	struct core_cfg cc;
+
+	core_cfg_defaults(&cc);
+	sim_id(i, &cc.id);
+	sim_addr(i, &cc.addr);
+	snprintf(cc.name, sizeof(cc.name), "sim%u", i);
+	cc.role = n->ma ? MMS_ROLE_MA : MMS_ROLE_CM;
+	cc.seed = cfg->seed * 0x9e3779b97f4a7c15ull + i;
+	cc.wall_offset_ns = SIM_WALL_NS;
+	if (cc.max_nodes < cfg->n + 16)
+		cc.max_nodes = cfg->n + 16;
+	if (cfg->tune)
+		cfg->tune(&cc, i, cfg->ctx);
+	n->core = core_new(&cc, &ops);
+	if (!n->core)
+		return -ENOMEM;
+	if (cfg->bind)
+		cfg->bind(i, n->core, cfg->ctx);
+	for (uint16_t p = 1; p < MMS_MAX_PORTS; p++) {
+		uint8_t mac[6];
+
+		if (n->link[p] == NONE)
+			continue;
+		sim_mac(i, p, mac);
+		core_port_add(n->core, p, p, mac, 0, true);
+	}
+	return 0;
+}
+
 struct sim *sim_new(const struct sim_cfg *cfg)
 {
 	struct sim *s = calloc(1, sizeof(*s));
@@ -357,40 +396,9 @@ struct sim *sim_new(const struct sim_cfg *cfg)
 		s->nodes[e->a].link[e->pa] = l;
 		s->nodes[e->b].link[e->pb] = l;
 	}
-	for (uint32_t i = 0; i < cfg->n; i++) {
-		struct sim_node *n = &s->nodes[i];
-		struct core_ops ops = {
-			.ctx = n, .send = cb_send, .set_nbr = cb_nbr, .set_route = cb_route,
-			.set_key = cb_key, .log = cb_log, .hop_key = cb_key_of,
-			.auth = cfg->auth ? cfg->auth(i, cfg->ctx) : NULL,
-		};
-		struct core_cfg cc;
-
-		core_cfg_defaults(&cc);
-		sim_id(i, &cc.id);
-		sim_addr(i, &cc.addr);
-		snprintf(cc.name, sizeof(cc.name), "sim%u", i);
-		cc.role = n->ma ? MMS_ROLE_MA : MMS_ROLE_CM;
-		cc.seed = cfg->seed * 0x9e3779b97f4a7c15ull + i;
-		cc.wall_offset_ns = SIM_WALL_NS;
-		if (cc.max_nodes < cfg->n + 16)
-			cc.max_nodes = cfg->n + 16;
-		if (cfg->tune)
-			cfg->tune(&cc, i, cfg->ctx);
-		n->core = core_new(&cc, &ops);
-		if (!n->core)
+	for (uint32_t i = 0; i < cfg->n; i++)
+		if (node_core(s, &s->nodes[i]))
 			goto fail;
-		if (cfg->bind)
-			cfg->bind(i, n->core, cfg->ctx);
-		for (uint16_t p = 1; p < MMS_MAX_PORTS; p++) {
-			uint8_t mac[6];
-
-			if (n->link[p] == NONE)
-				continue;
-			sim_mac(i, p, mac);
-			core_port_add(n->core, p, p, mac, 0, true);
-		}
-	}
 	for (uint32_t i = 0; i < cfg->n; i++) {
 		core_start(s->nodes[i].core, 0);
 		resched(s, &s->nodes[i]);
@@ -544,6 +552,45 @@ int sim_node_kill(struct sim *s, uint32_t node)
 	return 0;
 }
 
+int sim_node_restart(struct sim *s, uint32_t node, bool cold)
+{
+	struct sim_node *n = node < s->cfg.n ? &s->nodes[node] : NULL;
+	const struct mms_addr zero = { 0 };
+	struct rtab *t;
+	int rc;
+
+	if (!n || !n->alive)
+		return -EINVAL;
+	core_free(n->core);
+	n->core = NULL;
+	if (cold) {	/* a reboot: the datapath starts empty too */
+		memset(n->nbr, 0, sizeof(n->nbr));
+		memset(n->keys, 0, sizeof(n->keys));
+		free(n->routes.e);
+		memset(&n->routes, 0, sizeof(n->routes));
+	}
+	rc = node_core(s, n);
+	if (rc) {
+		n->alive = false;
+		return rc;
+	}
+	/* as mms-agent does (glue.c): a CM takes back its route sets */
+	t = &n->routes;
+	for (uint32_t i = 0; !n->ma && i < t->cap; i++) {
+		const struct rt_ent *e = &t->e[i];
+
+		if (e->state == 1 && memcmp(&e->addr, &zero, sizeof(zero)))
+			core_adopt_routes(n->core, &e->addr, e->rs.r, e->rs.n);
+	}
+	for (uint16_t p = 1; p < MMS_MAX_PORTS; p++)
+		if (n->link[p] != NONE && n->nbr[p].state == MMS_NBR_UP)
+			core_port_resume(n->core, p);
+	core_start(n->core, s->now);
+	n->sched = UINT64_MAX;
+	resched(s, n);
+	return 0;
+}
+
 bool sim_alive(const struct sim *s, uint32_t node)
 {
 	return node < s->cfg.n && s->nodes[node].alive;
@@ -589,6 +636,11 @@ const struct mms_key *sim_key(const struct sim *s, uint32_t node, uint8_t epoch)
 	const struct mms_key *k = &s->nodes[node].keys[epoch % MMS_EPOCH_SLOTS];
 
 	return k->valid && k->epoch == epoch ? k : NULL;
+}
+
+const struct mms_key *sim_keys(const struct sim *s, uint32_t node)
+{
+	return node < s->cfg.n ? s->nodes[node].keys : NULL;
 }
 
 /* ---- probing ---- */

@@ -84,6 +84,26 @@ static void test_aes_random(void)
 	ok(bad == 0, "table AES agrees with OpenSSL on %d random key/block pairs (%d differ)", n, bad);
 }
 
+/* A restarted agent takes its keys back from mms_keys (mms_key_recover). */
+static void test_key_recover(void)
+{
+	int bad = 0, n = 500;
+	__u8 key[16], back[16];
+	struct mms_key k;
+
+	for (int i = 0; i < n; i++) {
+		RAND_bytes(key, 16);
+		mms_key_schedule(key, &k, (__u8)i);
+		bad += mms_key_recover(&k, back) || memcmp(key, back, 16);
+	}
+	ok(bad == 0, "mms_key_recover gives back the key of %d random schedules (%d differ)", n, bad);
+	memset(&k, 0, sizeof(k));
+	ok(mms_key_recover(&k, back) == -ENOKEY, "an empty slot holds no key");
+	mms_key_schedule(key, &k, 3);
+	k.epoch = 300;
+	ok(mms_key_recover(&k, back) == -ENOKEY, "nor a slot with an epoch out of range");
+}
+
 /* A five-node line a-b-c-d-e; a sends to e. Node i owns key kN[i] and
  * ports: 1 = towards the left neighbour, 2 = towards the right one. */
 #define NODES 5
@@ -393,6 +413,7 @@ int main(void)
 {
 	test_aes_kat();
 	test_aes_random();
+	test_key_recover();
 	setup_line();
 	test_route_vectors();
 	test_walk();
