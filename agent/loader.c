@@ -63,10 +63,12 @@ static const char *const map_names[MMS_MAP_MAX] = {
 };
 
 static const char *const prog_pins[MMS_PROG_MAX] = {
-	[MMS_PROG_XDP] = "prog_mms_xdp", [MMS_PROG_XDP_MM0] = "prog_mms_xdp_mm0",
-	[MMS_PROG_TC] = "prog_mms_tc",
+	[MMS_PROG_XDP] = "prog_mms_xdp", [MMS_PROG_TC] = "prog_mms_tc",
 };
+/* Pins older builds made and this one does not: removed by teardown. */
+static const char *const stale_pins[] = { "prog_mms_xdp_mm0" };
 #define STAMP_PIN	"mms_build"
+#define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
 
 struct mms_dp {
 	struct mms_xdp *xdp;		/* NULL when adopted */
@@ -400,7 +402,6 @@ static void skeleton_fds(struct mms_dp *dp)
 	for (int m = 0; m < MMS_MAP_MAX; m++)
 		dp->map_fd[m] = bpf_object__find_map_fd_by_name(dp->xdp->obj, map_names[m]);
 	dp->prog_fd[MMS_PROG_XDP] = bpf_program__fd(dp->xdp->progs.mms_xdp);
-	dp->prog_fd[MMS_PROG_XDP_MM0] = bpf_program__fd(dp->xdp->progs.mms_xdp_mm0);
 	dp->prog_fd[MMS_PROG_TC] = bpf_program__fd(dp->tc->progs.mms_tc);
 }
 
@@ -609,24 +610,41 @@ static __u32 tc_prog_id(int ifindex)
  * the pair to the TC program (tc_attach); TCP builds GSO packets whatever
  * the device says, so mm0 also gets gso_max_segs 1, which makes every TCP
  * packet a single segment from the start.
+ *
+ * GRO on is for the other direction: a veth takes frames an XDP program
+ * redirects into its pair (DELIVER_MM0 sends them into mm0p) only when its
+ * NAPI runs, which GRO turns on as an XDP program of its own would (Linux
+ * 5.13+). The pair advertises itself as a redirect target (NDO_XMIT, which
+ * devmaps check since 6.3) only when GRO changes on an up device, so it is
+ * turned on after mm0 is up. A second XDP program would cost a start-up
+ * more: attaching a program not attached anywhere yet rebuilds the kernel's
+ * XDP dispatcher and waits for an RCU grace period with the RTNL held
+ * (docs/datapath.md, "Start-up cost").
  */
+static int ethtool_set(int sock, const char *ifname, __u32 cmd, __u32 on)
+{
+	struct ethtool_value ev = { .cmd = cmd, .data = on };
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = (void *)&ev;
+	if (ioctl(sock, SIOCETHTOOL, &ifr) < 0) {
+		pr_err("%s: turn %s offload %u: %s", ifname, on ? "on" : "off", cmd,
+		       strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
 static int mm0_offloads_off(int sock, const char *ifname)
 {
 	static const __u32 cmds[] = { ETHTOOL_STXCSUM, ETHTOOL_STSO, ETHTOOL_SGSO };
-	struct ifreq ifr;
+	int err = 0;
 
-	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-		struct ethtool_value ev = { .cmd = cmds[i], .data = 0 };
-
-		memset(&ifr, 0, sizeof(ifr));
-		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-		ifr.ifr_data = (void *)&ev;
-		if (ioctl(sock, SIOCETHTOOL, &ifr) < 0) {
-			pr_err("%s: turn off offload %u: %s", ifname, cmds[i], strerror(errno));
-			return -errno;
-		}
-	}
-	return 0;
+	for (size_t i = 0; i < ARRAY_LEN(cmds) && !err; i++)
+		err = ethtool_set(sock, ifname, cmds[i], 0);
+	return err;
 }
 
 static int link_mac(int sock, const char *ifname, __u8 mac[6])
@@ -684,6 +702,10 @@ static int mm0_links(int nl, int *ifi, int *peer)
 			return err;
 		}
 		*ifi = (int)if_nametoindex(MM0);
+	} else {
+		/* Builds before GRO (mm0_offloads_off) ran a pass program on mm0;
+		 * nothing runs there now. Without one, this changes nothing. */
+		bpf_xdp_detach(*ifi, XDP_FLAGS_DRV_MODE, NULL);
 	}
 	*peer = (int)if_nametoindex(MM0_PEER);
 	if (!*ifi || !*peer) {
@@ -745,9 +767,7 @@ int mms_dp_setup_mm0(struct mms_dp *dp, const char *addr_cidr, __u8 prio, __u8 p
 		goto out;
 	}
 
-	err = xdp_attach(ifi, MM0, mms_dp_prog_fd(dp, MMS_PROG_XDP_MM0), false);
-	if (!err)
-		err = tc_attach(peer, mms_dp_prog_fd(dp, MMS_PROG_TC));
+	err = tc_attach(peer, mms_dp_prog_fd(dp, MMS_PROG_TC));
 	if (err)
 		goto out;
 	err = rtnl_link_set(nl, ifi, IFF_UP, IFF_UP, 0, 0);
@@ -755,6 +775,9 @@ int mms_dp_setup_mm0(struct mms_dp *dp, const char *addr_cidr, __u8 prio, __u8 p
 		pr_err("%s up: %s", MM0, strerror(-err));
 		goto out;
 	}
+	err = ethtool_set(sock, MM0, ETHTOOL_SGRO, 1);
+	if (err)
+		goto out;
 	err = rtnl_addr_add(nl, ifi, a.family, a.addr, a.plen);
 	if (err)
 		pr_err("%s address %s: %s%s", MM0, addr_cidr, strerror(-err),
@@ -853,10 +876,11 @@ int mms_dp_teardown(const char *pin_root)
 		}
 		pr_debug("teardown: XDP detached from %d interfaces", detached);
 	}
-	for (int m = 0; m < MMS_MAP_MAX + MMS_PROG_MAX + 1; m++) {
+	for (int m = 0; m < MMS_MAP_MAX + MMS_PROG_MAX + 1 + (int)ARRAY_LEN(stale_pins); m++) {
 		const char *name = m < MMS_MAP_MAX ? map_names[m] :
 				   m < MMS_MAP_MAX + MMS_PROG_MAX ? prog_pins[m - MMS_MAP_MAX] :
-				   STAMP_PIN;
+				   m == MMS_MAP_MAX + MMS_PROG_MAX ? STAMP_PIN :
+				   stale_pins[m - MMS_MAP_MAX - MMS_PROG_MAX - 1];
 
 		if (!pin_path(path, root, name))
 			continue;

@@ -44,7 +44,6 @@ enum mms_map {
 /* The programs, for tests and the bench (BPF_PROG_TEST_RUN). */
 enum mms_prog {
 	MMS_PROG_XDP,		/* mms_xdp: NIC ingress */
-	MMS_PROG_XDP_MM0,	/* mms_xdp_mm0: mm0 ingress (pass) */
 	MMS_PROG_TC,		/* mms_tc: mm0 to the links (at mm0p ingress) */
 	MMS_PROG_MAX
 };

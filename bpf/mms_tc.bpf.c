@@ -103,10 +103,16 @@ static __always_inline int mms_dst_key(const void *data, const void *end, struct
 	return -MMS_S_DROP_NOT_IP;
 }
 
-/* First usable alternate: port up, sane hop count, not expired. */
-static __always_inline const struct mms_route *
-mms_route_pick(const struct mms_route_set *set, __u64 now, const struct mms_nbr **nbrp,
-	       __u32 *down_port)
+/*
+ * Index of the first usable alternate (port up, sane hop count, not
+ * expired), or -1; *down_port gets the first alternate skipped for a down
+ * port. An index rather than a pointer: the caller's one variable-offset
+ * pointer is one verifier state where a pointer per alternate would be four,
+ * each walking the rest of the program again (start-up time goes to the
+ * verifier, docs/datapath.md "Start-up cost").
+ */
+static __always_inline int mms_route_pick(const struct mms_route_set *set, __u64 now,
+					  __u32 *down_port)
 {
 	__u32 n = set->n;
 
@@ -125,10 +131,9 @@ mms_route_pick(const struct mms_route_set *set, __u64 now, const struct mms_nbr 
 		}
 		if (r->nhops == 0 || r->nhops > MMS_MAX_HOPS || mms_expired(now, r->expiry))
 			continue;
-		*nbrp = nbr;
-		return r;
+		return (int)i;
 	}
-	return NULL;
+	return -1;
 }
 
 /* Force the DSCP of the inner packet, keeping ECN; the IPv4 checksum is
@@ -187,8 +192,14 @@ int mms_tc(struct __sk_buff *skb)
 
 		set = bpf_map_lookup_elem(&mms_routes, &any);
 	}
-	if (set)
-		r = mms_route_pick(set, now, &nbr, &down_port);
+	if (set) {
+		int i = mms_route_pick(set, now, &down_port);
+
+		if (i >= 0) {
+			r = &set->r[i & (MMS_MAX_ALT - 1)];
+			nbr = mms_nbr_get(r->port);
+		}
+	}
 	if (!r || !nbr) {
 		mms_event(MMS_EV_NO_ROUTE, &dst, down_port, now);
 		return mms_drop(len, MMS_S_DROP_NO_ROUTE);

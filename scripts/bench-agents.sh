@@ -42,6 +42,8 @@
 #                            options mms-agent's usage line requires
 #
 # The machine's two cores are shared: figures are noisy, medians help.
+# PARTS (default "bootstrap down silent config") picks the parts to run;
+# BOOT_RUNS, CUTS and STEADY_S size them.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 B=${B:-build}
@@ -332,7 +334,12 @@ config_lines() {
 	"$MMS_BUILD/mms-agent" --help | head -n 1 | sed 's/\[.*//' | grep -o -- '--[a-z-]*' | wc -l
 }
 
-bench_bootstrap || echo "bench-agents: bootstrap failed" >&2
-bench_failover down || echo "bench-agents: failover (down) failed" >&2
-bench_failover silent || echo "bench-agents: failover (silent) failed" >&2
-say config_lines "$(config_lines)" lines
+PARTS=${PARTS:-bootstrap down silent config}
+for part in $PARTS; do
+	case $part in
+	bootstrap) bench_bootstrap || echo "bench-agents: bootstrap failed" >&2 ;;
+	down|silent) bench_failover "$part" || echo "bench-agents: failover ($part) failed" >&2 ;;
+	config) say config_lines "$(config_lines)" lines ;;
+	*) echo "bench-agents: unknown part '$part' (bootstrap down silent config)" >&2; exit 1 ;;
+	esac
+done
