@@ -405,6 +405,18 @@ static void skeleton_fds(struct mms_dp *dp)
 	dp->prog_fd[MMS_PROG_TC] = bpf_program__fd(dp->tc->progs.mms_tc);
 }
 
+static int xdp_attach_name(const char *ifname, int prog_fd, bool generic);
+
+/* The NICs of the options (mms_dp_opts.nics), as soon as prog_fd exists. */
+static int attach_nics(struct mms_dp *dp, int prog_fd)
+{
+	int err = 0;
+
+	for (int i = 0; i < dp->o.n_nics && !err; i++)
+		err = xdp_attach_name(dp->o.nics[i], prog_fd, dp->o.xdp_generic);
+	return err;
+}
+
 int mms_dp_open(struct mms_dp **out, const struct mms_dp_opts *o)
 {
 	static const struct mms_dp_opts defaults;
@@ -429,6 +441,8 @@ int mms_dp_open(struct mms_dp **out, const struct mms_dp_opts *o)
 	if (fresh || adopt(dp)) {
 		err = load_xdp(dp);
 		if (!err)
+			err = attach_nics(dp, bpf_program__fd(dp->xdp->progs.mms_xdp));
+		if (!err)
 			err = load_tc(dp);
 		if (err)
 			goto fail;
@@ -436,6 +450,8 @@ int mms_dp_open(struct mms_dp **out, const struct mms_dp_opts *o)
 		if (!dp->o.no_pin)
 			pin_progs(dp);
 	}
+	else if ((err = attach_nics(dp, dp->prog_fd[MMS_PROG_XDP])))
+		goto fail;
 	if (fresh) {	/* a new node keeps the inner DSCP until told otherwise */
 		struct mms_cfg c = { .dscp = MMS_DSCP_KEEP };
 
@@ -544,7 +560,7 @@ static int xdp_detach_ours(int ifindex, __u32 map_id)
 	return n;
 }
 
-int mms_dp_attach_nic(struct mms_dp *dp, const char *ifname)
+static int xdp_attach_name(const char *ifname, int prog_fd, bool generic)
 {
 	int ifindex = (int)if_nametoindex(ifname);
 
@@ -552,7 +568,12 @@ int mms_dp_attach_nic(struct mms_dp *dp, const char *ifname)
 		pr_err("%s: no such interface", ifname);
 		return -ENODEV;
 	}
-	return xdp_attach(ifindex, ifname, mms_dp_prog_fd(dp, MMS_PROG_XDP), dp->o.xdp_generic);
+	return xdp_attach(ifindex, ifname, prog_fd, generic);
+}
+
+int mms_dp_attach_nic(struct mms_dp *dp, const char *ifname)
+{
+	return xdp_attach_name(ifname, mms_dp_prog_fd(dp, MMS_PROG_XDP), dp->o.xdp_generic);
 }
 
 int mms_dp_detach_nic(struct mms_dp *dp, const char *ifname)
@@ -715,12 +736,10 @@ static int mm0_links(int nl, int *ifi, int *peer)
 	return 0;
 }
 
-int mms_dp_setup_mm0(struct mms_dp *dp, const char *addr_cidr, __u8 prio, __u8 pcp, __u8 dscp)
+int mms_dp_mm0_link(const char *addr_cidr)
 {
 	int nl = -1, sock = -1, ifi, peer, err;
-	struct mms_cfg c;
 	struct cidr a;
-	__u32 k = 0;
 
 	if (!addr_cidr || cidr_parse(addr_cidr, &a)) {
 		pr_err("mm0 address: expected ADDR[/PREFIX], got '%s'", addr_cidr ? addr_cidr : "");
@@ -736,7 +755,7 @@ int mms_dp_setup_mm0(struct mms_dp *dp, const char *addr_cidr, __u8 prio, __u8 p
 	err = mm0_links(nl, &ifi, &peer);
 	if (err)
 		goto out;
-	err = rtnl_link_set(nl, ifi, IFF_NOARP, IFF_NOARP, MMS_MM0_MTU, 1);
+	err = rtnl_link_set(nl, ifi, IFF_NOARP | IFF_UP, IFF_NOARP | IFF_UP, MMS_MM0_MTU, 1);
 	if (!err)
 		err = rtnl_link_set(nl, peer, IFF_UP, IFF_UP, MMS_MM0_MTU, 0);
 	if (err) {
@@ -744,38 +763,8 @@ int mms_dp_setup_mm0(struct mms_dp *dp, const char *addr_cidr, __u8 prio, __u8 p
 		goto out;
 	}
 	err = mm0_offloads_off(sock, MM0);
-	if (err)
-		goto out;
-
-	err = cfg_read(dp, &c);
 	if (!err)
-		err = link_mac(sock, MM0, c.mm0_mac);
-	if (err) {
-		pr_err("read %s settings: %s", MM0, strerror(-err));
-		goto out;
-	}
-	c.mm0_ifindex = (__u32)ifi;
-	c.mm0_peer_ifindex = (__u32)peer;
-	c.prio = prio;
-	c.pcp = pcp;
-	c.dscp = dscp;
-	err = cfg_write(dp, &c);
-	if (!err)
-		err = bpf_map_update_elem(mms_dp_map_fd(dp, MMS_MAP_TX), &k, &peer, BPF_ANY);
-	if (err) {
-		pr_err("write mms_cfg / mms_tx[0]: %s", strerror(-err));
-		goto out;
-	}
-
-	err = tc_attach(peer, mms_dp_prog_fd(dp, MMS_PROG_TC));
-	if (err)
-		goto out;
-	err = rtnl_link_set(nl, ifi, IFF_UP, IFF_UP, 0, 0);
-	if (err) {
-		pr_err("%s up: %s", MM0, strerror(-err));
-		goto out;
-	}
-	err = ethtool_set(sock, MM0, ETHTOOL_SGRO, 1);
+		err = ethtool_set(sock, MM0, ETHTOOL_SGRO, 1);	/* up: see mm0_offloads_off */
 	if (err)
 		goto out;
 	err = rtnl_addr_add(nl, ifi, a.family, a.addr, a.plen);
@@ -788,6 +777,48 @@ out:
 	if (nl >= 0)
 		close(nl);
 	return err;
+}
+
+int mms_dp_mm0_attach(struct mms_dp *dp, __u8 prio, __u8 pcp, __u8 dscp)
+{
+	int sock, ifi = (int)if_nametoindex(MM0), peer = (int)if_nametoindex(MM0_PEER), err;
+	struct mms_cfg c;
+	__u32 k = 0;
+
+	if (!ifi || !peer) {
+		pr_err("%s/%s: not there (mms_dp_mm0_link first)", MM0, MM0_PEER);
+		return -ENODEV;
+	}
+	sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	err = sock < 0 ? -errno : cfg_read(dp, &c);
+	if (!err)
+		err = link_mac(sock, MM0, c.mm0_mac);
+	if (sock >= 0)
+		close(sock);
+	if (err) {
+		pr_err("read %s settings: %s", MM0, strerror(-err));
+		return err;
+	}
+	c.mm0_ifindex = (__u32)ifi;
+	c.mm0_peer_ifindex = (__u32)peer;
+	c.prio = prio;
+	c.pcp = pcp;
+	c.dscp = dscp;
+	err = cfg_write(dp, &c);
+	if (!err)
+		err = bpf_map_update_elem(mms_dp_map_fd(dp, MMS_MAP_TX), &k, &peer, BPF_ANY);
+	if (err) {
+		pr_err("write mms_cfg / mms_tx[0]: %s", strerror(-err));
+		return err;
+	}
+	return tc_attach(peer, mms_dp_prog_fd(dp, MMS_PROG_TC));
+}
+
+int mms_dp_setup_mm0(struct mms_dp *dp, const char *addr_cidr, __u8 prio, __u8 pcp, __u8 dscp)
+{
+	int err = mms_dp_mm0_link(addr_cidr);
+
+	return err ? err : mms_dp_mm0_attach(dp, prio, pcp, dscp);
 }
 
 /* ---- neighbour slots ---- */

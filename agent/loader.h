@@ -24,6 +24,11 @@ struct mms_dp_opts {
 	bool xdp_generic;	/* force generic (skb) XDP */
 	bool no_pin;		/* tests, bench: private maps, nothing pinned */
 	bool no_hop_cache;	/* verify every hop with the cipher (bpf/mms_hop.h) */
+	/* NICs to attach the XDP program to as soon as it is loaded, before
+	 * the TC program is verified: an attachment waits out an RCU grace
+	 * period under the RTNL, which then overlaps that CPU work. */
+	const char *const *nics;
+	int n_nics;
 };
 
 /* The maps, by role. */
@@ -64,6 +69,15 @@ int mms_dp_detach_nic(struct mms_dp *dp, const char *ifname);
  * IPv6's minimum: management addresses are IPv4.
  */
 int mms_dp_setup_mm0(struct mms_dp *dp, const char *addr_cidr, __u8 prio, __u8 pcp, __u8 dscp);
+/*
+ * The same in two steps. mms_dp_mm0_link() needs no datapath: the pair, its
+ * settings and the address (RTNL work an agent does first, before the
+ * grace periods of other XDP attachments hold the RTNL; docs/datapath.md,
+ * "Start-up cost"). mms_dp_mm0_attach() fills mms_cfg and mms_tx[0] and
+ * attaches the TC program.
+ */
+int mms_dp_mm0_link(const char *addr_cidr);
+int mms_dp_mm0_attach(struct mms_dp *dp, __u8 prio, __u8 pcp, __u8 dscp);
 /*
  * Install (n != NULL) or clear neighbour slot `port`: mms_nbrs[port] and the
  * devmap slot mms_tx[port] that forwarding redirects through, kept together.
