@@ -40,26 +40,30 @@ struct {
 
 /* Tell the agent about dst, at most once per mms_ev_interval_ns. ts_ns is
  * wall-clock time. Off the fast path: only packets that are dropped or took
- * an alternate get here. */
-static __always_inline void mms_event(__u32 type, const struct mms_addr *a, __u32 port,
-				      __u64 now)
+ * an alternate get here. A global function, verified once rather than at
+ * both call sites for every state reaching them (start-up cost). */
+__noinline int mms_event(__u32 type, const struct mms_addr *a, __u32 port, __u64 now)
 {
-	__u64 mono = bpf_ktime_get_ns(), *last = bpf_map_lookup_elem(&mms_ev_last, a);
+	__u64 mono = bpf_ktime_get_ns(), *last;
 	struct mms_event *e;
 
+	if (!a)		/* a global function's pointer may be NULL */
+		return 0;
+	last = bpf_map_lookup_elem(&mms_ev_last, a);
 	if (last && mono - *last < mms_ev_interval_ns)
-		return;
+		return 0;
 	bpf_map_update_elem(&mms_ev_last, a, &mono, BPF_ANY);
 	e = bpf_ringbuf_reserve(&mms_events, sizeof(*e), 0);
 	if (!e) {
 		mms_count(MMS_S_EVENT_LOST, 0);
-		return;
+		return 0;
 	}
 	e->type = type;
 	e->port = port;
 	e->ts_ns = now;
 	__builtin_memcpy(&e->addr, a, sizeof(*a));
 	bpf_ringbuf_submit(e, 0);
+	return 0;
 }
 
 /*
