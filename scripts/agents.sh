@@ -93,19 +93,45 @@ agent_start() {
 	agent_launch "$1" "${AGENT_ARGV[@]}"
 }
 
-# agents_start [OPTION...]: an agent on every node, all command lines made
-# first and then started in one go (the bench times them from the first).
-agents_start() {
-	local n lines=() l
+# agents_prepare [OPTION...]: the command lines of an agent on every node
+# (AGENTS_SPECS), which agents_launch starts; agents_start [OPTION...] is
+# both. Apart so that the bench times the starts alone, all at once: by
+# bench/ns_launch, which forks them in one loop, when it is built, else by
+# one netns_bg each.
+AGENTS_SPECS=()
+agents_prepare() {
+	local n
+	AGENTS_SPECS=()
 	for n in $(netns_nodes); do
 		agent_argv "$n" "$@" || return 1
-		lines+=("$n"$'\x1f'"$(IFS=$'\x1f'; echo "${AGENT_ARGV[*]}")")
-	done
-	for l in "${lines[@]}"; do
-		IFS=$'\x1f' read -r -a AGENT_ARGV <<<"$l"
-		agent_launch "${AGENT_ARGV[@]}"
+		AGENT_RUNS[$n]=$((${AGENT_RUNS[$n]:-0} + 1))
+		AGENTS_SPECS+=("$n"$'\x1f'"/run/netns/${NETNS_PREFIX}$n"$'\x1f'"$(agent_log "$n")"$'\x1f'"$(IFS=$'\x1f'; echo "${AGENT_ARGV[*]}")")
 	done
 }
+
+agents_launch() {
+	local l n pids=() i=0 f
+	if [ -x "$MMS_BUILD/bench/ns_launch" ]; then
+		mapfile -t pids < <(printf '%s\n' "${AGENTS_SPECS[@]#*$'\x1f'}" |
+			"$MMS_BUILD/bench/ns_launch")
+		for l in "${AGENTS_SPECS[@]}"; do
+			n=${l%%$'\x1f'*}
+			[ -n "${pids[i]:-}" ] || return 1
+			AGENT_PID[$n]=${pids[i]}
+			echo "${pids[i]}" >>"$NETNS_STATE/pids"
+			i=$((i + 1))
+		done
+		return 0
+	fi
+	for l in "${AGENTS_SPECS[@]}"; do
+		IFS=$'\x1f' read -r -a f <<<"$l"
+		netns_bg "${f[0]}" "${f[2]}" "${f[@]:3}"
+		AGENT_PID[${f[0]}]=$NETNS_LAST_PID
+		disown "$NETNS_LAST_PID"
+	done
+}
+
+agents_start() { agents_prepare "$@" && agents_launch; }
 
 # agent_alive NODE: its agent runs (a zombie, exited but not yet reaped,
 # does not count).

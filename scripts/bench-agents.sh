@@ -7,7 +7,11 @@
 #
 #   bootstrap_ms             agents started (all at once, datapath not loaded)
 #                            until every CM answers ping over mm0 from the MA;
-#                            median of BOOT_RUNS runs
+#                            median of BOOT_RUNS runs. The clock starts when
+#                            the command lines are made, just before
+#                            bench/ns_launch forks them in one loop (bash
+#                            forking one nsenter per node spread the starts
+#                            over tens of ms)
 #   bootstrap_startup_ms     of which: start until the last agent has its
 #                            datapath loaded, ports and mm0 up (its start-up
 #                            log line; 1 ms resolution)
@@ -110,8 +114,9 @@ boot_run() {
 	netns_bg "$MA" "$out" "$MMS_BUILD/bench/icmp_probe" first -i 2 -t 30 \
 		$(for n in $(agents_cms); do netns_mgmt "$n"; done)
 	pid=$NETNS_LAST_PID
+	agents_prepare "$@" || return 1	# command lines first, untimed
 	t0=$(now_ns)
-	agents_start "$@"
+	agents_launch || return 1
 	BOOT="-1 -1 -1"
 	wait "$pid" || return 1
 	first=$(awk '{ print $2 }' "$out" | max)
