@@ -115,6 +115,8 @@ static __always_inline int mms_dst_key(const void *data, const void *end, struct
  * each walking the rest of the program again (start-up time goes to the
  * verifier, docs/datapath.md "Start-up cost").
  */
+_Static_assert((MMS_MAX_ALT & (MMS_MAX_ALT - 1)) == 0, "the caller masks the index");
+
 static __always_inline int mms_route_pick(const struct mms_route_set *set, __u64 now,
 					  __u32 *down_port)
 {
