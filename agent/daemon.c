@@ -274,6 +274,7 @@ static int setup(struct agent *a)
 	const struct agent_opts *o = a->o;
 	struct mms_dp_opts dpo = { .pin_root = o->pin_root, .xdp_generic = o->xdp_generic };
 	__u64 t[5];	/* start-up phases, reported once: where start-up time goes */
+	const char *names[AGENT_MAX_IFS];
 	int ifx[AGENT_MAX_IFS];
 	sigset_t ss;
 	char ip[64];
@@ -298,15 +299,25 @@ static int setup(struct agent *a)
 		pr_err("carrier watch: %s", strerror(-a->lfd));
 		return a->lfd;
 	}
+	/* The order is the cheapest for many agents starting at once on one
+	 * kernel (docs/datapath.md, "Start-up cost"): mm0's RTNL work first,
+	 * while no XDP attachment holds the RTNL through a grace period; the
+	 * NICs as soon as the XDP program is verified, so that this agent's
+	 * grace period overlaps the TC program's verification. */
+	rc = mms_dp_mm0_link(o->addr);
+	if (rc)
+		return rc;
+	t[1] = agent_now_ns();
+	for (int i = 0; i < a->n_ifs; i++)
+		names[i] = a->ifs[i].name;
+	dpo.nics = names;
+	dpo.n_nics = a->n_ifs;
 	mms_log_libbpf();
 	rc = mms_dp_open(&a->dp, &dpo);
 	if (rc)
 		return rc;
-	t[1] = agent_now_ns();
+	t[2] = agent_now_ns();
 	for (int i = 0; i < a->n_ifs; i++) {
-		rc = mms_dp_attach_nic(a->dp, a->ifs[i].name);
-		if (rc)
-			return rc;
 		ifx[i] = a->ifs[i].ifindex;
 		a->ifs[i].running = linkmon_is_running(a->ifs[i].ifindex) == 1;
 	}
@@ -317,8 +328,7 @@ static int setup(struct agent *a)
 		pr_err("control sockets: %s", strerror(-rc));
 		return rc;
 	}
-	t[2] = agent_now_ns();
-	rc = mms_dp_setup_mm0(a->dp, o->addr, 7, 7, MMS_DSCP_KEEP);
+	rc = mms_dp_mm0_attach(a->dp, 7, 7, MMS_DSCP_KEEP);
 	if (rc)
 		return rc;
 	t[3] = agent_now_ns();
@@ -369,8 +379,9 @@ static int setup(struct agent *a)
 		glue_add_if(a->glue, a->ifs[i].ifindex, a->ifs[i].mac, a->ifs[i].running,
 			    agent_now_ns());
 	t[4] = agent_now_ns();
-	pr_info("%s on %d interface%s, mm0 %s; started in %llu ms, %llu ms CPU (datapath %llu, "
-		"attach %llu, mm0 %llu, the rest %llu)", o->ma ? "MA" : "CM", a->n_ifs,
+	pr_info("%s on %d interface%s, mm0 %s; started in %llu ms, %llu ms CPU (mm0 %llu, "
+		"datapath and NICs %llu, sockets and mm0 program %llu, the rest %llu)",
+		o->ma ? "MA" : "CM", a->n_ifs,
 		a->n_ifs == 1 ? "" : "s", o->addr, (t[4] - t[0]) / 1000000, cpu_ms(),
 		(t[1] - t[0]) / 1000000, (t[2] - t[1]) / 1000000, (t[3] - t[2]) / 1000000,
 		(t[4] - t[3]) / 1000000);

@@ -63,10 +63,12 @@ static const char *const map_names[MMS_MAP_MAX] = {
 };
 
 static const char *const prog_pins[MMS_PROG_MAX] = {
-	[MMS_PROG_XDP] = "prog_mms_xdp", [MMS_PROG_XDP_MM0] = "prog_mms_xdp_mm0",
-	[MMS_PROG_TC] = "prog_mms_tc",
+	[MMS_PROG_XDP] = "prog_mms_xdp", [MMS_PROG_TC] = "prog_mms_tc",
 };
+/* Pins older builds made and this one does not: removed by teardown. */
+static const char *const stale_pins[] = { "prog_mms_xdp_mm0" };
 #define STAMP_PIN	"mms_build"
+#define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
 
 struct mms_dp {
 	struct mms_xdp *xdp;		/* NULL when adopted */
@@ -400,8 +402,19 @@ static void skeleton_fds(struct mms_dp *dp)
 	for (int m = 0; m < MMS_MAP_MAX; m++)
 		dp->map_fd[m] = bpf_object__find_map_fd_by_name(dp->xdp->obj, map_names[m]);
 	dp->prog_fd[MMS_PROG_XDP] = bpf_program__fd(dp->xdp->progs.mms_xdp);
-	dp->prog_fd[MMS_PROG_XDP_MM0] = bpf_program__fd(dp->xdp->progs.mms_xdp_mm0);
 	dp->prog_fd[MMS_PROG_TC] = bpf_program__fd(dp->tc->progs.mms_tc);
+}
+
+static int xdp_attach_name(const char *ifname, int prog_fd, bool generic);
+
+/* The NICs of the options (mms_dp_opts.nics), as soon as prog_fd exists. */
+static int attach_nics(struct mms_dp *dp, int prog_fd)
+{
+	int err = 0;
+
+	for (int i = 0; i < dp->o.n_nics && !err; i++)
+		err = xdp_attach_name(dp->o.nics[i], prog_fd, dp->o.xdp_generic);
+	return err;
 }
 
 int mms_dp_open(struct mms_dp **out, const struct mms_dp_opts *o)
@@ -428,6 +441,8 @@ int mms_dp_open(struct mms_dp **out, const struct mms_dp_opts *o)
 	if (fresh || adopt(dp)) {
 		err = load_xdp(dp);
 		if (!err)
+			err = attach_nics(dp, bpf_program__fd(dp->xdp->progs.mms_xdp));
+		if (!err)
 			err = load_tc(dp);
 		if (err)
 			goto fail;
@@ -435,6 +450,8 @@ int mms_dp_open(struct mms_dp **out, const struct mms_dp_opts *o)
 		if (!dp->o.no_pin)
 			pin_progs(dp);
 	}
+	else if ((err = attach_nics(dp, dp->prog_fd[MMS_PROG_XDP])))
+		goto fail;
 	if (fresh) {	/* a new node keeps the inner DSCP until told otherwise */
 		struct mms_cfg c = { .dscp = MMS_DSCP_KEEP };
 
@@ -543,7 +560,7 @@ static int xdp_detach_ours(int ifindex, __u32 map_id)
 	return n;
 }
 
-int mms_dp_attach_nic(struct mms_dp *dp, const char *ifname)
+static int xdp_attach_name(const char *ifname, int prog_fd, bool generic)
 {
 	int ifindex = (int)if_nametoindex(ifname);
 
@@ -551,7 +568,12 @@ int mms_dp_attach_nic(struct mms_dp *dp, const char *ifname)
 		pr_err("%s: no such interface", ifname);
 		return -ENODEV;
 	}
-	return xdp_attach(ifindex, ifname, mms_dp_prog_fd(dp, MMS_PROG_XDP), dp->o.xdp_generic);
+	return xdp_attach(ifindex, ifname, prog_fd, generic);
+}
+
+int mms_dp_attach_nic(struct mms_dp *dp, const char *ifname)
+{
+	return xdp_attach_name(ifname, mms_dp_prog_fd(dp, MMS_PROG_XDP), dp->o.xdp_generic);
 }
 
 int mms_dp_detach_nic(struct mms_dp *dp, const char *ifname)
@@ -609,24 +631,41 @@ static __u32 tc_prog_id(int ifindex)
  * the pair to the TC program (tc_attach); TCP builds GSO packets whatever
  * the device says, so mm0 also gets gso_max_segs 1, which makes every TCP
  * packet a single segment from the start.
+ *
+ * GRO on is for the other direction: a veth takes frames an XDP program
+ * redirects into its pair (DELIVER_MM0 sends them into mm0p) only when its
+ * NAPI runs, which GRO turns on as an XDP program of its own would (Linux
+ * 5.13+). The pair advertises itself as a redirect target (NDO_XMIT, which
+ * devmaps check since 6.3) only when GRO changes on an up device, so it is
+ * turned on after mm0 is up. A second XDP program would cost a start-up
+ * more: attaching a program not attached anywhere yet rebuilds the kernel's
+ * XDP dispatcher and waits for an RCU grace period with the RTNL held
+ * (docs/datapath.md, "Start-up cost").
  */
+static int ethtool_set(int sock, const char *ifname, __u32 cmd, __u32 on)
+{
+	struct ethtool_value ev = { .cmd = cmd, .data = on };
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = (void *)&ev;
+	if (ioctl(sock, SIOCETHTOOL, &ifr) < 0) {
+		pr_err("%s: turn %s offload %u: %s", ifname, on ? "on" : "off", cmd,
+		       strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
 static int mm0_offloads_off(int sock, const char *ifname)
 {
 	static const __u32 cmds[] = { ETHTOOL_STXCSUM, ETHTOOL_STSO, ETHTOOL_SGSO };
-	struct ifreq ifr;
+	int err = 0;
 
-	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-		struct ethtool_value ev = { .cmd = cmds[i], .data = 0 };
-
-		memset(&ifr, 0, sizeof(ifr));
-		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-		ifr.ifr_data = (void *)&ev;
-		if (ioctl(sock, SIOCETHTOOL, &ifr) < 0) {
-			pr_err("%s: turn off offload %u: %s", ifname, cmds[i], strerror(errno));
-			return -errno;
-		}
-	}
-	return 0;
+	for (size_t i = 0; i < ARRAY_LEN(cmds) && !err; i++)
+		err = ethtool_set(sock, ifname, cmds[i], 0);
+	return err;
 }
 
 static int link_mac(int sock, const char *ifname, __u8 mac[6])
@@ -684,6 +723,10 @@ static int mm0_links(int nl, int *ifi, int *peer)
 			return err;
 		}
 		*ifi = (int)if_nametoindex(MM0);
+	} else {
+		/* Builds before GRO (mm0_offloads_off) ran a pass program on mm0;
+		 * nothing runs there now. Without one, this changes nothing. */
+		bpf_xdp_detach(*ifi, XDP_FLAGS_DRV_MODE, NULL);
 	}
 	*peer = (int)if_nametoindex(MM0_PEER);
 	if (!*ifi || !*peer) {
@@ -693,12 +736,10 @@ static int mm0_links(int nl, int *ifi, int *peer)
 	return 0;
 }
 
-int mms_dp_setup_mm0(struct mms_dp *dp, const char *addr_cidr, __u8 prio, __u8 pcp, __u8 dscp)
+int mms_dp_mm0_link(const char *addr_cidr)
 {
 	int nl = -1, sock = -1, ifi, peer, err;
-	struct mms_cfg c;
 	struct cidr a;
-	__u32 k = 0;
 
 	if (!addr_cidr || cidr_parse(addr_cidr, &a)) {
 		pr_err("mm0 address: expected ADDR[/PREFIX], got '%s'", addr_cidr ? addr_cidr : "");
@@ -714,7 +755,7 @@ int mms_dp_setup_mm0(struct mms_dp *dp, const char *addr_cidr, __u8 prio, __u8 p
 	err = mm0_links(nl, &ifi, &peer);
 	if (err)
 		goto out;
-	err = rtnl_link_set(nl, ifi, IFF_NOARP, IFF_NOARP, MMS_MM0_MTU, 1);
+	err = rtnl_link_set(nl, ifi, IFF_NOARP | IFF_UP, IFF_NOARP | IFF_UP, MMS_MM0_MTU, 1);
 	if (!err)
 		err = rtnl_link_set(nl, peer, IFF_UP, IFF_UP, MMS_MM0_MTU, 0);
 	if (err) {
@@ -722,15 +763,41 @@ int mms_dp_setup_mm0(struct mms_dp *dp, const char *addr_cidr, __u8 prio, __u8 p
 		goto out;
 	}
 	err = mm0_offloads_off(sock, MM0);
+	if (!err)
+		err = ethtool_set(sock, MM0, ETHTOOL_SGRO, 1);	/* up: see mm0_offloads_off */
 	if (err)
 		goto out;
+	err = rtnl_addr_add(nl, ifi, a.family, a.addr, a.plen);
+	if (err)
+		pr_err("%s address %s: %s%s", MM0, addr_cidr, strerror(-err),
+		       a.family == AF_INET6 ? " (mm0's MTU is below IPv6's minimum)" : "");
+out:
+	if (sock >= 0)
+		close(sock);
+	if (nl >= 0)
+		close(nl);
+	return err;
+}
 
-	err = cfg_read(dp, &c);
+int mms_dp_mm0_attach(struct mms_dp *dp, __u8 prio, __u8 pcp, __u8 dscp)
+{
+	int sock, ifi = (int)if_nametoindex(MM0), peer = (int)if_nametoindex(MM0_PEER), err;
+	struct mms_cfg c;
+	__u32 k = 0;
+
+	if (!ifi || !peer) {
+		pr_err("%s/%s: not there (mms_dp_mm0_link first)", MM0, MM0_PEER);
+		return -ENODEV;
+	}
+	sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	err = sock < 0 ? -errno : cfg_read(dp, &c);
 	if (!err)
 		err = link_mac(sock, MM0, c.mm0_mac);
+	if (sock >= 0)
+		close(sock);
 	if (err) {
 		pr_err("read %s settings: %s", MM0, strerror(-err));
-		goto out;
+		return err;
 	}
 	c.mm0_ifindex = (__u32)ifi;
 	c.mm0_peer_ifindex = (__u32)peer;
@@ -742,29 +809,16 @@ int mms_dp_setup_mm0(struct mms_dp *dp, const char *addr_cidr, __u8 prio, __u8 p
 		err = bpf_map_update_elem(mms_dp_map_fd(dp, MMS_MAP_TX), &k, &peer, BPF_ANY);
 	if (err) {
 		pr_err("write mms_cfg / mms_tx[0]: %s", strerror(-err));
-		goto out;
+		return err;
 	}
+	return tc_attach(peer, mms_dp_prog_fd(dp, MMS_PROG_TC));
+}
 
-	err = xdp_attach(ifi, MM0, mms_dp_prog_fd(dp, MMS_PROG_XDP_MM0), false);
-	if (!err)
-		err = tc_attach(peer, mms_dp_prog_fd(dp, MMS_PROG_TC));
-	if (err)
-		goto out;
-	err = rtnl_link_set(nl, ifi, IFF_UP, IFF_UP, 0, 0);
-	if (err) {
-		pr_err("%s up: %s", MM0, strerror(-err));
-		goto out;
-	}
-	err = rtnl_addr_add(nl, ifi, a.family, a.addr, a.plen);
-	if (err)
-		pr_err("%s address %s: %s%s", MM0, addr_cidr, strerror(-err),
-		       a.family == AF_INET6 ? " (mm0's MTU is below IPv6's minimum)" : "");
-out:
-	if (sock >= 0)
-		close(sock);
-	if (nl >= 0)
-		close(nl);
-	return err;
+int mms_dp_setup_mm0(struct mms_dp *dp, const char *addr_cidr, __u8 prio, __u8 pcp, __u8 dscp)
+{
+	int err = mms_dp_mm0_link(addr_cidr);
+
+	return err ? err : mms_dp_mm0_attach(dp, prio, pcp, dscp);
 }
 
 /* ---- neighbour slots ---- */
@@ -853,10 +907,11 @@ int mms_dp_teardown(const char *pin_root)
 		}
 		pr_debug("teardown: XDP detached from %d interfaces", detached);
 	}
-	for (int m = 0; m < MMS_MAP_MAX + MMS_PROG_MAX + 1; m++) {
+	for (int m = 0; m < MMS_MAP_MAX + MMS_PROG_MAX + 1 + (int)ARRAY_LEN(stale_pins); m++) {
 		const char *name = m < MMS_MAP_MAX ? map_names[m] :
 				   m < MMS_MAP_MAX + MMS_PROG_MAX ? prog_pins[m - MMS_MAP_MAX] :
-				   STAMP_PIN;
+				   m == MMS_MAP_MAX + MMS_PROG_MAX ? STAMP_PIN :
+				   stale_pins[m - MMS_MAP_MAX - MMS_PROG_MAX - 1];
 
 		if (!pin_path(path, root, name))
 			continue;

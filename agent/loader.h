@@ -24,6 +24,11 @@ struct mms_dp_opts {
 	bool xdp_generic;	/* force generic (skb) XDP */
 	bool no_pin;		/* tests, bench: private maps, nothing pinned */
 	bool no_hop_cache;	/* verify every hop with the cipher (bpf/mms_hop.h) */
+	/* NICs to attach the XDP program to as soon as it is loaded, before
+	 * the TC program is verified: an attachment waits out an RCU grace
+	 * period under the RTNL, which then overlaps that CPU work. */
+	const char *const *nics;
+	int n_nics;
 };
 
 /* The maps, by role. */
@@ -44,7 +49,6 @@ enum mms_map {
 /* The programs, for tests and the bench (BPF_PROG_TEST_RUN). */
 enum mms_prog {
 	MMS_PROG_XDP,		/* mms_xdp: NIC ingress */
-	MMS_PROG_XDP_MM0,	/* mms_xdp_mm0: mm0 ingress (pass) */
 	MMS_PROG_TC,		/* mms_tc: mm0 to the links (at mm0p ingress) */
 	MMS_PROG_MAX
 };
@@ -65,6 +69,15 @@ int mms_dp_detach_nic(struct mms_dp *dp, const char *ifname);
  * IPv6's minimum: management addresses are IPv4.
  */
 int mms_dp_setup_mm0(struct mms_dp *dp, const char *addr_cidr, __u8 prio, __u8 pcp, __u8 dscp);
+/*
+ * The same in two steps. mms_dp_mm0_link() needs no datapath: the pair, its
+ * settings and the address (RTNL work an agent does first, before the
+ * grace periods of other XDP attachments hold the RTNL; docs/datapath.md,
+ * "Start-up cost"). mms_dp_mm0_attach() fills mms_cfg and mms_tx[0] and
+ * attaches the TC program.
+ */
+int mms_dp_mm0_link(const char *addr_cidr);
+int mms_dp_mm0_attach(struct mms_dp *dp, __u8 prio, __u8 pcp, __u8 dscp);
 /*
  * Install (n != NULL) or clear neighbour slot `port`: mms_nbrs[port] and the
  * devmap slot mms_tx[port] that forwarding redirects through, kept together.

@@ -41,26 +41,30 @@ struct {
 
 /* Tell the agent about dst, at most once per mms_ev_interval_ns. ts_ns is
  * wall-clock time. Off the fast path: only packets that are dropped or took
- * an alternate get here. */
-static __always_inline void mms_event(__u32 type, const struct mms_addr *a, __u32 port,
-				      __u64 now)
+ * an alternate get here. A global function, verified once rather than at
+ * both call sites for every state reaching them (start-up cost). */
+__noinline int mms_event(__u32 type, const struct mms_addr *a, __u32 port, __u64 now)
 {
-	__u64 mono = bpf_ktime_get_ns(), *last = bpf_map_lookup_elem(&mms_ev_last, a);
+	__u64 mono = bpf_ktime_get_ns(), *last;
 	struct mms_event *e;
 
+	if (!a)		/* a global function's pointer may be NULL */
+		return 0;
+	last = bpf_map_lookup_elem(&mms_ev_last, a);
 	if (last && mono - *last < mms_ev_interval_ns)
-		return;
+		return 0;
 	bpf_map_update_elem(&mms_ev_last, a, &mono, BPF_ANY);
 	e = bpf_ringbuf_reserve(&mms_events, sizeof(*e), 0);
 	if (!e) {
 		mms_count(MMS_S_EVENT_LOST, 0);
-		return;
+		return 0;
 	}
 	e->type = type;
 	e->port = port;
 	e->ts_ns = now;
 	__builtin_memcpy(&e->addr, a, sizeof(*a));
 	bpf_ringbuf_submit(e, 0);
+	return 0;
 }
 
 /*
@@ -104,10 +108,18 @@ static __always_inline int mms_dst_key(const void *data, const void *end, struct
 	return -MMS_S_DROP_NOT_IP;
 }
 
-/* First usable alternate: port up, sane hop count, not expired. */
-static __always_inline const struct mms_route *
-mms_route_pick(const struct mms_route_set *set, __u64 now, const struct mms_nbr **nbrp,
-	       __u32 *down_port)
+/*
+ * Index of the first usable alternate (port up, sane hop count, not
+ * expired), or -1; *down_port gets the first alternate skipped for a down
+ * port. An index rather than a pointer: the caller's one variable-offset
+ * pointer is one verifier state where a pointer per alternate would be four,
+ * each walking the rest of the program again (start-up time goes to the
+ * verifier, docs/datapath.md "Start-up cost").
+ */
+_Static_assert((MMS_MAX_ALT & (MMS_MAX_ALT - 1)) == 0, "the caller masks the index");
+
+static __always_inline int mms_route_pick(const struct mms_route_set *set, __u64 now,
+					  __u32 *down_port)
 {
 	__u32 n = set->n;
 
@@ -126,10 +138,9 @@ mms_route_pick(const struct mms_route_set *set, __u64 now, const struct mms_nbr 
 		}
 		if (r->nhops == 0 || r->nhops > MMS_MAX_HOPS || mms_expired(now, r->expiry))
 			continue;
-		*nbrp = nbr;
-		return r;
+		return (int)i;
 	}
-	return NULL;
+	return -1;
 }
 
 /* Force the DSCP of the inner packet, keeping ECN; the IPv4 checksum is
@@ -189,8 +200,14 @@ int mms_tc(struct __sk_buff *skb)
 
 		set = bpf_map_lookup_elem(&mms_routes, &any);
 	}
-	if (set)
-		r = mms_route_pick(set, now, &nbr, &down_port);
+	if (set) {
+		int i = mms_route_pick(set, now, &down_port);
+
+		if (i >= 0) {
+			r = &set->r[i & (MMS_MAX_ALT - 1)];
+			nbr = mms_nbr_get(r->port);
+		}
+	}
 	if (!r || !nbr) {
 		mms_event(MMS_EV_NO_ROUTE, &dst, down_port, now);
 		return mms_drop(len, MMS_S_DROP_NO_ROUTE);

@@ -256,15 +256,4 @@ int mms_xdp(struct xdp_md *ctx)
 	return mms_forward(ctx, h, w[0] >> 16, l2, len, cfg);
 }
 
-/*
- * mm0, the inner side of the management veth pair, needs an XDP program of
- * its own: veth only receives frames redirected into the pair (DELIVER_MM0)
- * when the receiving side runs XDP. Everything goes on to the stack.
- */
-SEC("xdp")
-int mms_xdp_mm0(struct xdp_md *ctx __attribute__((unused)))
-{
-	return XDP_PASS;
-}
-
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

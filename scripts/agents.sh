@@ -63,25 +63,75 @@ agents_enroll() {
 	done
 }
 
-# agent_start NODE [OPTION...]: mms-agent on NODE, options added to the
-# per-node ones (and /metrics on MGMT:9100 with AGENTS_METRICS=1); each run
-# logs to a file of its own (agent_log).
-agent_start() {
-	local n=$1 role=cm; shift
+# agent_argv NODE [OPTION...]: AGENT_ARGV=(the command line of NODE's
+# agent): the per-node options, /metrics on MGMT:9100 with AGENTS_METRICS=1,
+# then OPTION...
+agent_argv() {
+	local n=$1 role=cm mgmt; shift
 	agents_is_ma "$n" && role=ma
-	[ "${AGENTS_METRICS:-0}" = 1 ] && set -- --metrics "$(netns_mgmt "$n"):9100" "$@"
+	mgmt=$(netns_mgmt "$n") || return 1
+	[ "${AGENTS_METRICS:-0}" = 1 ] && set -- --metrics "$mgmt:9100" "$@"
+	AGENT_ARGV=("$MMS_BUILD/mms-agent" --role "$role" --name "$n" --addr "$mgmt/16"
+		--state "$(agent_state "$n")" --pin "$(netns_pin "$n")" "$@")
+}
+
+# agent_launch NODE ARGV...: start the agent command line ARGV on NODE; each
+# run logs to a file of its own (agent_log). Builtins only but for the fork,
+# so that a loop of them starts many agents at (nearly) the same moment.
+agent_launch() {
+	local n=$1; shift
 	AGENT_RUNS[$n]=$((${AGENT_RUNS[$n]:-0} + 1))
-	netns_bg "$n" "$(agent_log "$n")" "$MMS_BUILD/mms-agent" --role "$role" --name "$n" \
-		--addr "$(netns_mgmt "$n")/16" --state "$(agent_state "$n")" --pin "$(netns_pin "$n")" "$@"
+	netns_bg "$n" "$AGENTS_DIR/$n.log.${AGENT_RUNS[$n]}" "$@"	# agent_log, unforked
 	AGENT_PID[$n]=$NETNS_LAST_PID
 	disown "$NETNS_LAST_PID"	# no "Killed" job notices when a test kills it
 }
 
-# agents_start [OPTION...]: an agent on every node.
-agents_start() {
-	local n
-	for n in $(netns_nodes); do agent_start "$n" "$@"; done
+# agent_start NODE [OPTION...]: mms-agent on NODE, options added to the
+# per-node ones (agent_argv).
+agent_start() {
+	agent_argv "$@" || return 1
+	agent_launch "$1" "${AGENT_ARGV[@]}"
 }
+
+# agents_prepare [OPTION...]: the command lines of an agent on every node
+# (AGENTS_SPECS), which agents_launch starts; agents_start [OPTION...] is
+# both. Apart so that the bench times the starts alone, all at once: by
+# bench/ns_launch, which forks them in one loop, when it is built, else by
+# one netns_bg each.
+AGENTS_SPECS=()
+agents_prepare() {
+	local n
+	AGENTS_SPECS=()
+	for n in $(netns_nodes); do
+		agent_argv "$n" "$@" || return 1
+		AGENT_RUNS[$n]=$((${AGENT_RUNS[$n]:-0} + 1))
+		AGENTS_SPECS+=("$n"$'\x1f'"/run/netns/${NETNS_PREFIX}$n"$'\x1f'"$(agent_log "$n")"$'\x1f'"$(IFS=$'\x1f'; echo "${AGENT_ARGV[*]}")")
+	done
+}
+
+agents_launch() {
+	local l n pids=() i=0 f
+	if [ -x "$MMS_BUILD/bench/ns_launch" ]; then
+		mapfile -t pids < <(printf '%s\n' "${AGENTS_SPECS[@]#*$'\x1f'}" |
+			"$MMS_BUILD/bench/ns_launch")
+		for l in "${AGENTS_SPECS[@]}"; do
+			n=${l%%$'\x1f'*}
+			[ -n "${pids[i]:-}" ] || return 1
+			AGENT_PID[$n]=${pids[i]}
+			echo "${pids[i]}" >>"$NETNS_STATE/pids"
+			i=$((i + 1))
+		done
+		return 0
+	fi
+	for l in "${AGENTS_SPECS[@]}"; do
+		IFS=$'\x1f' read -r -a f <<<"$l"
+		netns_bg "${f[0]}" "${f[2]}" "${f[@]:3}"
+		AGENT_PID[${f[0]}]=$NETNS_LAST_PID
+		disown "$NETNS_LAST_PID"
+	done
+}
+
+agents_start() { agents_prepare "$@" && agents_launch; }
 
 # agent_alive NODE: its agent runs (a zombie, exited but not yet reaped,
 # does not count).

@@ -7,7 +7,11 @@
 #
 #   bootstrap_ms             agents started (all at once, datapath not loaded)
 #                            until every CM answers ping over mm0 from the MA;
-#                            median of BOOT_RUNS runs
+#                            median of BOOT_RUNS runs. The clock starts when
+#                            the command lines are made, just before
+#                            bench/ns_launch forks them in one loop (bash
+#                            forking one nsenter per node spread the starts
+#                            over tens of ms)
 #   bootstrap_startup_ms     of which: start until the last agent has its
 #                            datapath loaded, ports and mm0 up (its start-up
 #                            log line; 1 ms resolution)
@@ -42,6 +46,8 @@
 #                            options mms-agent's usage line requires
 #
 # The machine's two cores are shared: figures are noisy, medians help.
+# PARTS (default "bootstrap down silent config") picks the parts to run;
+# BOOT_RUNS, CUTS and STEADY_S size them.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 B=${B:-build}
@@ -108,8 +114,9 @@ boot_run() {
 	netns_bg "$MA" "$out" "$MMS_BUILD/bench/icmp_probe" first -i 2 -t 30 \
 		$(for n in $(agents_cms); do netns_mgmt "$n"; done)
 	pid=$NETNS_LAST_PID
+	agents_prepare "$@" || return 1	# command lines first, untimed
 	t0=$(now_ns)
-	agents_start "$@"
+	agents_launch || return 1
 	BOOT="-1 -1 -1"
 	wait "$pid" || return 1
 	first=$(awk '{ print $2 }' "$out" | max)
@@ -332,7 +339,12 @@ config_lines() {
 	"$MMS_BUILD/mms-agent" --help | head -n 1 | sed 's/\[.*//' | grep -o -- '--[a-z-]*' | wc -l
 }
 
-bench_bootstrap || echo "bench-agents: bootstrap failed" >&2
-bench_failover down || echo "bench-agents: failover (down) failed" >&2
-bench_failover silent || echo "bench-agents: failover (silent) failed" >&2
-say config_lines "$(config_lines)" lines
+PARTS=${PARTS:-bootstrap down silent config}
+for part in $PARTS; do
+	case $part in
+	bootstrap) bench_bootstrap || echo "bench-agents: bootstrap failed" >&2 ;;
+	down|silent) bench_failover "$part" || echo "bench-agents: failover ($part) failed" >&2 ;;
+	config) say config_lines "$(config_lines)" lines ;;
+	*) echo "bench-agents: unknown part '$part' (bootstrap down silent config)" >&2; exit 1 ;;
+	esac
+done

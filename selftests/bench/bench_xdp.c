@@ -5,7 +5,7 @@
  *
  *   hop_ns                 an 8-field frame forwarded by mms_xdp, hop cache on
  *   hop_uncached_ns        the same with the hop cache off: the cipher every time
- *   empty_ns               the same harness around mms_xdp_mm0 (returns XDP_PASS)
+ *   empty_ns               the same harness around bench_empty (returns XDP_PASS)
  *   hop_cost_ns            hop_ns - empty_ns: what a hop costs (goal <= 60)
  *   hop_uncached_cost_ns   hop_uncached_ns - empty_ns
  *   aes_block_ns           one AES-128 block with include/mms_aes.h in BPF
@@ -403,7 +403,7 @@ int main(int argc, char **argv)
 
 	if (fix_open(&F, true) || seed() || bench_load())
 		return fail("cannot load the datapath or the bench programs");
-	empty = hop(mms_dp_prog_fd(F.dp, MMS_PROG_XDP_MM0), XDP_PASS, false);
+	empty = hop(bpf_program__fd(B->progs.bench_empty), XDP_PASS, false);
 	hop_c = hop(mms_dp_prog_fd(F.dp, MMS_PROG_XDP), XDP_REDIRECT, true);
 	noaes = timed(bpf_program__fd(B->progs.bench_noaes), frame, frame_len, XDP_DROP);
 	aes = noaes < 0 ? -1 : aes_block(noaes);

@@ -5,7 +5,7 @@
  * re-adopted with their contents across a close, the same build adopts the
  * pinned programs (other settings load and replace them in place), XDP and
  * TC attachments outlive the handle, mm0 is built as documented (NOARP,
- * MTU, address, offloads, programs, mms_cfg, mms_tx[0]), and teardown
+ * MTU, address, offloads, GRO, TC program, mms_cfg, mms_tx[0]), and teardown
  * removes exactly what was made.
  *
  *   t0 <-veth-> t1          the "NIC" the XDP program goes on
@@ -98,9 +98,10 @@ static int ifreq_get(const char *ifname, unsigned long req, struct ifreq *ifr)
 	return rc;
 }
 
-static int tx_csum(const char *ifname)
+/* An ethtool flag of ifname (ETHTOOL_G*): 0/1, or -1. */
+static int ethtool_flag(const char *ifname, __u32 cmd)
 {
-	struct ethtool_value ev = { .cmd = ETHTOOL_GTXCSUM };
+	struct ethtool_value ev = { .cmd = cmd };
 	struct ifreq ifr;
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc;
 
@@ -156,8 +157,9 @@ static void check_mm0(struct mms_dp *dp)
 	ok(ifreq_get("mm0", SIOCGIFADDR, &ifr) == 0 &&
 	   ((struct sockaddr_in *)&ifr.ifr_addr)->sin_addr.s_addr == htonl(0x0a630001),
 	   "mm0 has 10.99.0.1");
-	ok(tx_csum("mm0") == 0, "mm0's checksum offload is off");
-	ok(xdp_prog("mm0") != 0, "mm0 runs an XDP program (veth delivery into the pair)");
+	ok(ethtool_flag("mm0", ETHTOOL_GTXCSUM) == 0, "mm0's checksum offload is off");
+	ok(ethtool_flag("mm0", ETHTOOL_GGRO) == 1 && xdp_prog("mm0") == 0,
+	   "mm0 has GRO on (veth delivery into the pair), no XDP program");
 	ok(tc_ingress_prog("mm0p") != 0, "the TC program is at mm0p's ingress");
 	ok(ifreq_get("mm0", SIOCGIFHWADDR, &ifr) == 0, "mm0's MAC readable");
 	memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
@@ -241,8 +243,8 @@ int main(void)
 	ok(bpf_map_update_elem(mms_dp_map_fd(dp, MMS_MAP_KEYS), &slot, &key, BPF_ANY) == 0 &&
 	   mms_dp_set_port(dp, 1, &n) == 0, "a key and a neighbour installed");
 	mms_dp_close(dp);
-	ok(xdp_prog("t0") == prog0 && xdp_prog("mm0") != 0 && tc_ingress_prog("mm0p") != 0,
-	   "attachments outlive the handle");
+	ok(xdp_prog("t0") == prog0 && ethtool_flag("mm0", ETHTOOL_GGRO) == 1 &&
+	   tc_ingress_prog("mm0p") != 0, "attachments outlive the handle");
 
 	/* restart */
 	if (!ok(mms_dp_open(&dp, &o) == 0, "open again re-adopts the pins"))

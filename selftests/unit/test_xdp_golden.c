@@ -592,22 +592,6 @@ static void xdp_gone_link(void)
 		ok(0, "egress port without devmap slot: test run failed");
 }
 
-static void mm0_cases(void)
-{
-	struct frame in = { .len = 0 };
-	struct fix_run r;
-
-	put(&in, mm0_mac, 6);
-	put(&in, mm0_mac, 6);
-	hex("0800", &in);
-	hex(ip4_hex, &in);
-	if (!fix_run(&F, MMS_PROG_XDP_MM0, in.b, in.len, FIX_LO, &r))
-		check("mm0: delivered IPv4 packet goes to the stack", &r, XDP_PASS, -1, &in);
-	base(&in, &transit, 4, MMS_T_DATA);
-	if (!fix_run(&F, MMS_PROG_XDP_MM0, in.b, in.len, FIX_LO, &r))
-		check("mm0: anything else goes to the stack untouched", &r, XDP_PASS, -1, &in);
-}
-
 /* ---- TC: from mm0 to the links ---- */
 
 static struct ring_buffer *rb;
@@ -927,7 +911,6 @@ int main(void)
 		xdp_key_change();
 		xdp_gone_link();
 		if (hop_cache) {
-			mm0_cases();
 			tc_cases();
 			set_port_semantics();
 		}
