@@ -29,17 +29,38 @@ struct mms_e2e_io {
 };
 
 /*
+ * `may_goto` (Linux 6.9+): a jump the verifier lets a loop converge on, as
+ * for an open-coded iterator, and that the kernel takes only once the
+ * program has used up its loop budget (at least 65535 iterations, or a
+ * time limit; the tag needs at most 152 per packet).
+ * clang 14 has no mnemonic for it, so it is spelled in bytes: opcode 0xe5
+ * (BPF_JMP | BPF_JCOND), jump offset in the 16-bit field, in instructions.
+ * True while the budget lasts.
+ */
+#define mms_may_loop							\
+	({								\
+		__label__ l_out, l_on;					\
+		int on_ = 1;						\
+		asm volatile goto("1: .byte 0xe5; .byte 0;"		\
+				  ".long ((%l[l_out] - 1b - 8) / 8) & 0xffff;" \
+				  ".short 0" :::: l_out);		\
+		goto l_on;						\
+	l_out:								\
+		on_ = 0;						\
+	l_on:								\
+		on_;							\
+	})
+
+/*
  * io->tag = SipHash-2-4 under io->key of w0 followed by the n (8 or more)
  * packet bytes from off. 0, or -1 when the bytes are not all in the
  * packet's linear part (the callers' length checks make that impossible).
- * Global: the verifier walks the block loop once here (one state per
- * iteration, ~150 for the longest packet), not once for every state of the
- * caller.
+ * Global: the verifier checks it once, not once for every caller state.
  */
 __noinline int mms_e2e_sum(struct mms_ctx_t *ctx, __u64 off, __u64 n, struct mms_e2e_io *io)
 {
 	const __u8 *data = ctx_data(ctx), *end = ctx_data_end(ctx), *base, *p;
-	__u64 nw, r, tail_at;
+	__u64 nw, r, tail_at, i;
 	struct mms_sip s;
 	__u64 last;
 
@@ -65,13 +86,19 @@ __noinline int mms_e2e_sum(struct mms_ctx_t *ctx, __u64 off, __u64 n, struct mms
 	last |= (__u64)((n + 8) & 0xff) << 56;
 	mms_sip_init(&s, &io->key);
 	mms_sip_word(&s, io->w0);
-	for (__u64 i = 0; i < MMS_DATA_MAX / 8; i++) {
-		if (i >= nw)
-			break;
-		p = base + i * 8;
-		/* Opaque to the compiler, which would otherwise fold the bound
-		 * check into a trip count the verifier cannot follow. */
-		asm volatile("" : "+r"(p));
+	/* i = 0, which the verifier must not know: it walks a loop once per
+	 * iteration while the index is a precise scalar, and adding a known
+	 * constant to a packet pointer makes it precise. Starting unknown
+	 * (nw minus an opaque copy of nw), the index stays imprecise and the
+	 * second arrival at may_goto matches the first: the body is checked
+	 * once. */
+	i = nw;
+	asm volatile("" : "+r"(i));
+	i -= nw;
+	for (; i < nw; i++) {
+		if (!mms_may_loop)
+			return -1;	/* out of budget: cannot happen */
+		p = base + ((i * 8) & 2047);	/* i < nw <= MMS_DATA_MAX / 8 */
 		if (p + 8 > end)
 			return -1;
 		mms_sip_word(&s, mms_le64(ld64(p)));
