@@ -191,6 +191,8 @@ sec_routes() { mmsctl_at "$1" route show | awk 'NR > 1 { print $1 }' | sort -u; 
 sec_epochs() { mmsctl_at "$1" key show | awk 'NR > 1 { printf "%s%s", s, $2; s = " " }'; }
 # sec_loss FILE: packet loss in percent from a ping summary (100 if none).
 sec_loss() { awk '/packet loss/ { for (i = 1; i <= NF; i++) if ($i ~ /%$/) { sub("%", "", $i); print $i; f = 1 } } END { if (!f) print 100 }' "$1"; }
+# sec_lost FILE: "LOST SENT" from a ping summary ("0 0" if none).
+sec_lost() { awk '/packets transmitted/ { l = $1 - $4; s = $1 } END { print l + 0, s + 0 }' "$1"; }
 # sec_logs: the last lines of every agent's log, as TAP comments.
 sec_logs() {
 	local n
