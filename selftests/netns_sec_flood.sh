@@ -22,7 +22,7 @@
 # enrolled CM, authenticates (phase 1: its first start, phase 2: a restart)
 # and is reached by a; b's datapath saw the flood (frames to the agent plus
 # frames over budget) and every agent lives.
-# Agents hold a neighbour for 200 ms (lib/sec.sh): a hold of 40 ms, missed
+# Agents hold a neighbour for 1 s (lib/sec.sh): a hold of 40 ms, missed
 # by an agent starved on a loaded machine, took links down and lost pings
 # that no flood caused.
 set -u

@@ -27,8 +27,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 topo=$(netns_topo line5) || { echo "Bail out! line5.topo not found"; exit 1; }
 sec_begin "mms-sk-$$-" "$topo" a b c d e
 sec_capture a b || tap_bail "capture"
-# Agents hold a neighbour for 200 ms (lib/sec.sh, SEC_AGENT_OPTS): on a
-# loaded 2-core machine an agent can miss 40 ms, and a link taken down for
+# Agents hold a neighbour for 1 s (lib/sec.sh, SEC_AGENT_OPTS): on a
+# loaded 2-core machine an agent can miss 40 ms (or 200), and a link taken down for
 # that is not what this test measures (it checks below that no neighbour
 # went down during the pings).
 sec_up
