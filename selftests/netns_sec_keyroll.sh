@@ -77,6 +77,9 @@ for n in a b; do
 		eval '[ "$(sec_loss "$NETNS_TMP/ping-$n")" = 0 ]'; then
 		missing "$n"
 		grep -h "down\|roll" "$NETNS_TMP"/*.log | sort | sed 's/^/# /'
+		for m in a b c d e; do	# where the echoes died, if a datapath counted it
+			mmsctl_at "$m" stats | awk -v m="$m" '$1 ~ /^drop/ && $2 > 0 { print "# " m ": " $0 }'
+		done
 	fi
 done
 
