@@ -291,6 +291,17 @@ netns_bg() {
 	echo "$NETNS_LAST_PID" >>"$NETNS_STATE/pids"
 }
 
+# loss_rise BASE_LOST BASE_SENT LOST SENT: how much the second loss rate
+# exceeds the baseline, in percent to a hundredth (100 when a count is 0).
+# Loss checks compare with a baseline taken in the same run, so that what
+# is judged is what the tested condition adds, not the machine's load.
+loss_rise() {
+	awk -v bl="$1" -v bs="$2" -v l="$3" -v s="$4" \
+		'BEGIN { if (!s || !bs) { print 100; exit } printf "%.2f\n", 100 * (l / s - bl / bs) }'
+}
+# pct_le X Y: X <= Y, decimals allowed.
+pct_le() { awk -v x="$1" -v y="$2" 'BEGIN { exit !(x <= y) }'; }
+
 # wait_until TIMEOUT_S CMD...: poll CMD every 0.1 s until it succeeds;
 # 1 when TIMEOUT_S (whole seconds) passes first, however long CMD takes.
 wait_until() {

@@ -16,10 +16,15 @@
 #   2. genuine beacons and handshake messages of a (captured on a's link
 #      to b: its challenge and confirm to b, its relays), which cost
 #      signature checks if nothing stopped them.
-# During each: a pings c every 10 ms, 300 times: at most 1 % lost; d, an
+# During each: a pings c every 10 ms, 500 times, and loses at most 1 % more
+# than in the same pings before any flood (the baseline, taken in this run:
+# what the flood adds is judged, not the machine's load); d, an
 # enrolled CM, authenticates (phase 1: its first start, phase 2: a restart)
 # and is reached by a; b's datapath saw the flood (frames to the agent plus
 # frames over budget) and every agent lives.
+# Agents hold a neighbour for 1 s (lib/sec.sh): a hold of 40 ms, missed
+# by an agent starved on a loaded machine, took links down and lost pings
+# that no flood caused.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=scripts/netns.sh
@@ -28,7 +33,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/sec.sh"
 
 FLOOD_MAX_S=20		# a flood stops by itself after this (killed once done)
-PINGS=300
+PINGS=500
 
 sec_begin "mms-sf-$$-" 'a b\nb c\nb d\nb f\n' a b c d
 tap_ok "f: a rogue that trusts a" sec_rogue f || tap_bail "f"
@@ -42,6 +47,10 @@ chal=$("$MMS_BUILD/mms-inject" --pcap "$A2B" --list --type auth | awk '$NF == "0
 captured() { [ "$chal" -ge 1 ] && [ "$(sec_captured "$A2B" beacon)" -ge 1 ]; }
 tap_ok "captured a's beacons and its challenge to b" captured
 C=$(netns_mgmt c)
+in_ns a ping -i 0.01 -c $PINGS -W 1 -q "$C" >"$NETNS_TMP/ping0" 2>&1
+read -r base_lost base_sent <<<"$(sec_lost "$NETNS_TMP/ping0")"
+tap_cmp "baseline: ping a -> c every 10 ms, no flood: $base_lost of $base_sent lost" \
+	"$base_sent" -eq $PINGS
 
 flood_pids=()
 flood_start() {	# LOG MMS-INJECT-ARGS...
@@ -64,7 +73,7 @@ all_alive() { local n; for n in a b c f ${1:-}; do sec_alive "$n" || return 1; d
 
 # phase PHASE DESCRIPTION: flood running; ping, d's authentication, checks
 phase() {
-	local p=$1 what=$2 t0 s0 loss
+	local p=$1 what=$2 t0 s0 lost sent rise
 	t0=$(to_agent)
 	s0=$(sec_event a session_up)
 	la0=$(mms_stat b link_agent) rl0=$(mms_stat b drop_ratelimit) t_start=$(date +%s)
@@ -79,9 +88,10 @@ phase() {
 	tap_ok "$p: d authenticates ($([ "$p" = 1 ] && echo first start || echo restart)) and a reaches it" \
 		wait_until 20 d_session_up "$s0"
 	wait "$ping"
-	loss=$(sec_loss "$NETNS_TMP/ping$p")
-	tap_ok "$p: ping a -> c every 10 ms meanwhile: $loss % of $PINGS lost (<= 1 %)" \
-		awk -v l="$loss" 'BEGIN { exit !(l <= 1) }'
+	read -r lost sent <<<"$(sec_lost "$NETNS_TMP/ping$p")"
+	rise=$(loss_rise "$base_lost" "$base_sent" "$lost" "$sent")
+	tap_ok "$p: ping a -> c every 10 ms meanwhile: $lost of $sent lost, $rise % over the baseline (<= 1 %)" \
+		pct_le "$rise" 1 || grep -h "down\|up\|session" "$NETNS_TMP"/*.log | sort | tail -n 20 | sed 's/^/# /'
 	tap_cmp "$p: frames of f's flood that reached b's agent or its budget" \
 		$(($(to_agent) - t0)) -ge 5000
 	flood_stop
@@ -104,5 +114,5 @@ tap_cmp "2: b checked $sigs signatures in ${FLOOD_S} s: a's new beacons, not the
 	"$sigs" -le $((12 * FLOOD_S + 4))
 tap_cmp "2: b answered $resp challenges in ${FLOOD_S} s (4, then one a second)" \
 	"$resp" -le $((4 + FLOOD_S))
-tap_ok "every enrolled node reaches a and is reached" sec_converged b c d
+tap_ok "every enrolled node reaches a and is reached" sec_converged b c d || sec_logs
 tap_done
