@@ -216,6 +216,34 @@ bool sg_enrolled(const struct secglue *s, const struct mms_id *id)
 	return mms_registry_lookup(&s->reg, id->b, NULL) == MMS_REG_VALID;
 }
 
+bool sg_ma_peer(const struct secglue *s, const struct mms_id *id)
+{
+	return s->ma && !mms_id_eq(id, &s->id) && mms_trust_find(&s->trust, id->b);
+}
+
+bool sg_we_challenge(const struct secglue *s, const struct mms_id *id)
+{
+	return memcmp(s->id.b, id->b, MMS_ID_LEN) < 0;
+}
+
+/* MA: the trusted MAs above our ID, as the registry the challenging side
+ * of the library checks responses against (they are in no registry: an
+ * MA trusts other MAs through its trust store). */
+static void mareg_build(struct secglue *s)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < s->trust.n; i++) {
+		const struct mms_trust_ent *t = &s->trust.e[i];
+		struct mms_id id;
+
+		memcpy(id.b, t->ma.id, MMS_ID_LEN);
+		if (!t->distrusted && sg_we_challenge(s, &id))
+			s->mapub[n++] = t->ma;
+	}
+	s->mareg = (struct mms_registry){ .n = n, .cap = MMS_TRUST_MAX, .c = s->mapub };
+}
+
 /* kid: which session a MAC was made under, so that a peer in the middle
  * of a re-key is checked against the right one. A KDF output, so it tells
  * nothing about the other keys. */
@@ -597,12 +625,15 @@ struct secglue *secglue_new(const char *state_dir, bool ma, __u64 seed)
 			goto fail;
 		s->seq_mark = s->seq_lo + SG_SEQ_BLOCK;
 		s->ama = mms_auth_ma_new(&s->self, &s->reg, &s->lim);
+		mareg_build(s);
+		s->ama_peer = mms_auth_ma_new(&s->self, &s->mareg, &s->lim);
+		s->acm = mms_auth_cm_new_ma(&s->self, &s->trust, &s->lim);
 		if (!s->reg.n)
 			pr_warn("%s: registry empty: no CM can join", state_dir);
 	} else {
 		s->acm = mms_auth_cm_new(&s->self, &s->trust, &s->lim);
 	}
-	if (!s->ama && !s->acm) {
+	if (!s->acm || (ma && (!s->ama || !s->ama_peer))) {
 		mms_err_set(&e, "out of memory");
 		rc = -ENOMEM;
 		goto fail;
@@ -632,6 +663,7 @@ void secglue_free(struct secglue *s)
 	free(s->peer);
 	free(s->hash);
 	mms_auth_ma_free(s->ama);
+	mms_auth_ma_free(s->ama_peer);
 	mms_auth_cm_free(s->acm);
 	mms_registry_free(&s->reg);
 	free(s->sigc);
@@ -712,10 +744,12 @@ int secglue_reload(struct secglue *s)
 	if (s->ma) {
 		mms_registry_free(&s->reg);
 		s->reg = reg;
+		mareg_build(s);
 	}
 	for (__u32 x = 0; x < s->npeer; x++) {
 		struct sg_peer *p = s->peer[x];
-		bool keep = s->ma ? sg_enrolled(s, &p->id) : !!mms_trust_find(&s->trust, p->id.b);
+		bool keep = s->ma && !p->is_ma ? sg_enrolled(s, &p->id) :
+				     !!mms_trust_find(&s->trust, p->id.b);
 
 		if (keep || (!p->cur.s.established && !p->hk[0].valid && !p->hk[1].valid &&
 			     !p->hk[2].valid && !p->hk[3].valid))

@@ -60,6 +60,8 @@ struct sg_sess {
 struct sg_peer {
 	struct mms_id id;
 	__u32 idx;			/* for the library's per-via bounds */
+	bool is_ma;			/* at an MA: another MA (MA to MA session; the
+					 * lower ID challenges, both send hop keys) */
 	struct sg_sess cur, prev;	/* prev: until the peer uses cur */
 	__u64 up_at, heard;		/* cur made; last message verified under it */
 	/* MA side */
@@ -104,7 +106,10 @@ struct secglue {
 	struct mms_trust trust;
 	struct mms_registry reg;	/* MA */
 	struct mms_auth_ma *ama;	/* MA */
-	struct mms_auth_cm *acm;	/* CM */
+	struct mms_auth_cm *acm;	/* CM; at an MA: answers lower MAs */
+	struct mms_auth_ma *ama_peer;	/* MA: challenges higher MAs, */
+	struct mms_registry mareg;	/*   the trusted MAs above our ID */
+	struct mms_pubid mapub[MMS_TRUST_MAX];	/* (mareg.c points here) */
 	struct mms_sigcache *sigc;
 	struct mms_auth_limits lim;
 	struct core_auth auth;
@@ -142,6 +147,10 @@ struct sg_peer *sg_peer_get(struct secglue *s, const struct mms_id *id);
 void sg_session_install(struct secglue *s, struct sg_peer *p, struct mms_session *ns);
 void sg_peer_drop_keys(struct sg_peer *p);
 bool sg_enrolled(const struct secglue *s, const struct mms_id *id);
+/* At an MA: id is another MA it trusts (MA to MA sessions). */
+bool sg_ma_peer(const struct secglue *s, const struct mms_id *id);
+/* MA to MA: we challenge the other (our ID is the lower). */
+bool sg_we_challenge(const struct secglue *s, const struct mms_id *id);
 
 /* secglue_hs.c */
 int sg_open_env(struct secglue *s, const __u8 *in, size_t len, struct sg_peer **pp,

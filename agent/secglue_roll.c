@@ -92,19 +92,18 @@ static void announce(struct secglue *s, struct sg_peer *p, __u8 epoch, __u64 now
 		p->epoch_backoff_ms *= 2;
 }
 
-int secglue_key_roll(struct secglue *s)
+/* Roll to target (the next epoch, or the one another MA rolls to). */
+static int roll_to(struct secglue *s, __u8 target)
 {
 	__u64 now;
 
-	if (!s->ma || !s->core)
-		return -EOPNOTSUPP;
 	if (s->roll != ROLL_IDLE || s->retire_at) {
 		s->roll_queued = true;	/* after the one under way */
 		return 0;
 	}
 	now = sg_now(s);
 	s->roll = ROLL_PREPARE;
-	s->roll_epoch = (__u8)(cur_epoch(s) + 1);
+	s->roll_epoch = target;
 	s->roll_deadline = now + SG_ROLL_WAIT_MS * NS_MS;
 	for (__u32 x = 0; x < s->npeer; x++) {
 		s->peer[x]->epoch_next = now;
@@ -116,12 +115,20 @@ int secglue_key_roll(struct secglue *s)
 	return 0;
 }
 
+int secglue_key_roll(struct secglue *s)
+{
+	if (!s->ma || !s->core)
+		return -EOPNOTSUPP;
+	return roll_to(s, (__u8)(cur_epoch(s) + 1));
+}
+
 /* The peers whose keys a roll waits for: those with a session that is in
  * use (a silent one is being challenged again, and its new session will
  * bring the epoch in the confirm). */
 static bool counted(const struct sg_peer *p, __u64 now)
 {
-	return p->cur.s.established && now < p->heard + SG_IDLE_MS * NS_MS;
+	/* Other MAs keep their own epochs: they are not told ours. */
+	return !p->is_ma && p->cur.s.established && now < p->heard + SG_IDLE_MS * NS_MS;
 }
 
 static __u64 ma_roll_tick(struct secglue *s, __u64 now)
@@ -135,6 +142,17 @@ static __u64 ma_roll_tick(struct secglue *s, __u64 now)
 	for (__u32 x = 0; x < s->npeer; x++) {
 		struct sg_peer *p = s->peer[x];
 
+		/* Other MAs are told of a roll so that they roll too (each
+		 * MA's old keys must leave every datapath, and it routes
+		 * through the others); they answer with their key once they
+		 * have switched, so it is not waited for. */
+		if (p->is_ma && p->cur.s.established && s->roll == ROLL_PREPARE &&
+		    !sg_has_key(p, want)) {
+			if (now >= p->epoch_next)
+				announce(s, p, want, now);
+			if (p->epoch_next < next)
+				next = p->epoch_next;
+		}
 		if (!counted(p, now))
 			continue;
 		of++;
@@ -206,7 +224,8 @@ void sg_roll_control(struct secglue *s, struct sg_peer *p, __u8 epoch)
 {
 	p->ctl_epoch = epoch;
 	p->have_ctl_epoch = true;
-	cm_retire_check(s, sg_now(s));
+	if (!s->ma)	/* an MA retires on its own clock (ma_roll_tick) */
+		cm_retire_check(s, sg_now(s));
 }
 
 /* Move to the epoch an MA told us. */
@@ -242,6 +261,15 @@ void sg_epoch_rx(struct secglue *s, const __u8 *in, size_t len)
 	if (type != SG_ENV_EPOCH || blen != SG_EPOCH_LEN || b[1] || b[2] || b[3]) {
 		sg_refuse(s, SG_S_ENV_MALFORMED, -EBADMSG, &p->id, "type %#x, %zu bytes", type,
 			  blen);
+		return;
+	}
+	if (s->ma) {
+		/* Another MA rolls: roll with it, to the same epoch. */
+		if (!p->is_ma)
+			sg_refuse(s, SG_S_HS_UNEXPECTED, -EPERM, &p->id, "epoch from a CM");
+		else if (epoch_after(b[0], cur_epoch(s)) > 0 &&
+			 !(s->roll == ROLL_PREPARE && s->roll_epoch == b[0]))
+			roll_to(s, b[0]);
 		return;
 	}
 	if (epoch_after(b[0], cur_epoch(s)) < 0) {
