@@ -229,7 +229,7 @@ bool sg_we_challenge(const struct secglue *s, const struct mms_id *id)
 /* MA: the trusted MAs above our ID, as the registry the challenging side
  * of the library checks responses against (they are in no registry: an
  * MA trusts other MAs through its trust store). */
-static void mareg_build(struct secglue *s)
+void sg_mareg_build(struct secglue *s)
 {
 	unsigned n = 0;
 
@@ -625,7 +625,7 @@ struct secglue *secglue_new(const char *state_dir, bool ma, __u64 seed)
 			goto fail;
 		s->seq_mark = s->seq_lo + SG_SEQ_BLOCK;
 		s->ama = mms_auth_ma_new(&s->self, &s->reg, &s->lim);
-		mareg_build(s);
+		sg_mareg_build(s);
 		s->ama_peer = mms_auth_ma_new(&s->self, &s->mareg, &s->lim);
 		s->acm = mms_auth_cm_new_ma(&s->self, &s->trust, &s->lim);
 		if (!s->reg.n)
@@ -744,7 +744,7 @@ int secglue_reload(struct secglue *s)
 	if (s->ma) {
 		mms_registry_free(&s->reg);
 		s->reg = reg;
-		mareg_build(s);
+		sg_mareg_build(s);
 	}
 	for (__u32 x = 0; x < s->npeer; x++) {
 		struct sg_peer *p = s->peer[x];
@@ -769,7 +769,8 @@ int secglue_reload(struct secglue *s)
 	}
 	pr_info("%s: lists reloaded (%u trusted MAs%s)", s->self.pub.name, s->trust.n,
 		s->ma ? ", registry" : "");
-	return 0;
+	/* The trust store read back keeps the decrees applied so far. */
+	return sg_decree_file(s);
 }
 
 /* ---- metrics ---- */

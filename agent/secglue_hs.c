@@ -602,8 +602,9 @@ void sg_rx(void *ctx, __u16 port, bool routed, const __u8 *b, size_t len)
 		ma_hopkey(s, b, len);
 	else if (b[1] == SG_ENV_EPOCH)
 		sg_epoch_rx(s, b, len);
-	else if (b[1] > MMS_AUTH_CONFIRM && b[1] != SG_ENV_RELAY && b[1] != SG_ENV_HOPKEY &&
-		 b[1] != SG_ENV_EPOCH)
+	else if (b[1] == SG_ENV_DECREE)
+		sg_decree_rx(s, b, len);
+	else if (b[1] > MMS_AUTH_CONFIRM && b[1] != SG_ENV_RELAY && b[1] != SG_ENV_HOPKEY)
 		sg_refuse(s, SG_S_ENV_MALFORMED, -EBADMSG, NULL, "kind %#x", b[1]);
 	else
 		sg_refuse(s, SG_S_HS_UNEXPECTED, -EBADMSG, NULL, "kind %#x, %zu bytes at a%s", b[1],
@@ -695,6 +696,8 @@ static __u64 ma_tick(struct secglue *s, __u64 now)
 __u64 sg_hs_tick(struct secglue *s, __u64 now)
 {
 	__u64 a = s->ma ? ma_tick(s, now) : cm_tick(s, now), b = sg_roll_tick(s, now);
+
+	sg_decree_tick(s, now);
 
 	return a < b ? a : b;
 }

@@ -23,6 +23,7 @@
 #define SG_ENV_RELAY	0x10	/* MA -> N: target id, N's port to it, inner handshake */
 #define SG_ENV_HOPKEY	0x11	/* CM -> MA: be32 epoch, wrapped hop key */
 #define SG_ENV_EPOCH	0x12	/* MA -> CM: epoch, 3 zero bytes: install that epoch's key */
+#define SG_ENV_DECREE	0x13	/* MA -> peer: a quorum decree (mms_decree_encode) */
 #define SG_RELAY_HDR	(MMS_ID_LEN + 2)
 #define SG_HOPKEY_LEN	(4 + MMS_WRAPPED_KEY_LEN)
 #define SG_EPOCH_LEN	4
@@ -96,6 +97,7 @@ struct sg_peer {
 	__u32 epoch_backoff_ms;
 	bool have_ctl_epoch;
 	__u8 ctl_epoch;
+	__u64 decree_sent;		/* MA: the number of the last decree sent to it */
 };
 
 struct secglue {
@@ -128,6 +130,9 @@ struct secglue {
 	bool roll_queued;		/* MA: another one asked meanwhile */
 	__u64 roll_deadline;		/* MA: switch at the latest */
 	__u64 retire_at;		/* our older epochs' keys go then (0: not due) */
+	/* the last quorum decree applied (secglue_decree.c), passed on */
+	__u8 decree[MMS_DECREE_MAX];
+	__u16 decree_len;
 	__u64 stats[SG_S_MAX];
 	__u64 last_log[SG_S_MAX];
 };
@@ -151,6 +156,8 @@ bool sg_enrolled(const struct secglue *s, const struct mms_id *id);
 bool sg_ma_peer(const struct secglue *s, const struct mms_id *id);
 /* MA to MA: we challenge the other (our ID is the lower). */
 bool sg_we_challenge(const struct secglue *s, const struct mms_id *id);
+/* MA: the registry of trusted MAs above our ID, after the trust store changed. */
+void sg_mareg_build(struct secglue *s);
 
 /* secglue_hs.c */
 int sg_open_env(struct secglue *s, const __u8 *in, size_t len, struct sg_peer **pp,
@@ -168,5 +175,10 @@ void sg_epoch_rx(struct secglue *s, const __u8 *in, size_t len);
 void sg_roll_session_up(struct secglue *s, struct sg_peer *p, __u64 now);
 void sg_roll_control(struct secglue *s, struct sg_peer *p, __u8 epoch);
 __u64 sg_roll_tick(struct secglue *s, __u64 now);
+
+/* secglue_decree.c */
+void sg_decree_rx(struct secglue *s, const __u8 *in, size_t len);
+void sg_decree_tick(struct secglue *s, __u64 now);
+int sg_decree_file(struct secglue *s);
 
 #endif

@@ -200,6 +200,144 @@ static void test_mama(struct sim *s)
 	   (unsigned long long)gst(0, SG_S_RELAY_FWD), (unsigned long long)gst(1, SG_S_RELAY_FWD));
 }
 
+
+/* ---- quorum decrees ---- */
+
+static int make_decree(const struct mms_identity *id, uint8_t action, uint32_t target, uint64_t seq,
+		       const uint32_t *signers, unsigned n, uint8_t *out)
+{
+	struct mms_decree d = { .action = action, .seq = seq };
+
+	memcpy(d.target, secglue_id(sg[target])->b, MMS_ID_LEN);
+	for (unsigned i = 0; i < n; i++)
+		if (mms_decree_sign(&id[signers[i]], &d))
+			return -1;
+	return mms_decree_encode(&d, out, MMS_DECREE_MAX);
+}
+
+static __u64 sum(enum secglue_stat st, uint32_t skip)
+{
+	__u64 n = 0;
+
+	for (uint32_t i = 0; i < N; i++)
+		n += i != skip ? gst(i, st) : 0;
+	return n;
+}
+
+/* Every node but MA2 refuses each bad decree, handed to it directly (as
+ * from a compromised MA's envelope: the carrier does not matter). */
+static void bad_decrees(const struct mms_identity *id)
+{
+	static const uint32_t s01[2] = { 0, 1 }, s0[1] = { 0 }, s02[2] = { 0, 2 };
+	uint8_t d[MMS_DECREE_MAX];
+	unsigned wrong = 0;
+	__u64 nq = sum(SG_S_DECREE_NO_QUORUM, 2), bad = sum(SG_S_DECREE_MALFORMED, 2);
+	int len;
+
+	struct {
+		const char *what;
+		const uint32_t *by;
+		unsigned n;
+		int flip;	/* byte to flip, 0: none */
+	} c[] = {
+		{ "signed by MA0 only (1 of 3, 2 needed)", s0, 1, 0 },
+		{ "the accused MA2 signs against itself with MA0", s02, 2, 0 },
+		{ "MA1's signature forged (one bit flipped)", s01, 2, MMS_DECREE_HDR + MMS_DECREE_SIG + 20 },
+	};
+
+	for (size_t k = 0; k < sizeof(c) / sizeof(c[0]); k++) {
+		len = make_decree(id, MMS_DECREE_DISTRUST, 2, 5, c[k].by, c[k].n, d);
+		if (c[k].flip)
+			d[c[k].flip] ^= 1;
+		wrong = 0;
+		for (uint32_t i = 0; i < N; i++)
+			if (i != 2)
+				wrong += secglue_decree(sg[i], d, (size_t)len) != -EPERM;
+		ok(len > 0 && !wrong, "decree %s: refused by every node (no quorum)", c[k].what);
+	}
+	len = make_decree(id, MMS_DECREE_DISTRUST, 2, 5, s01, 2, d);
+	wrong = 0;
+	for (uint32_t i = 0; i < N; i++)
+		if (i != 2)
+			wrong += secglue_decree(sg[i], d, (size_t)len - 1) != -EBADMSG;
+	ok(!wrong, "a truncated decree: refused as malformed");
+	ok(sum(SG_S_DECREE_NO_QUORUM, 2) == nq + 3 * (N - 1) &&
+	   sum(SG_S_DECREE_MALFORMED, 2) == bad + N - 1 && !sum(SG_S_DECREE_APPLIED, N),
+	   "each refusal counted by reason; nothing applied");
+	for (uint32_t i = 0; i < N; i++)
+		wrong += i != 2 && secglue_has_session(sg[i], secglue_id(sg[2])) != 1;
+	ok(!wrong, "MA2 keeps its sessions");
+}
+
+/* At MA2's neighbours: its hellos (an MA no longer trusted: no neighbour)
+ * and beacons refused. */
+static __u64 refused_ma2(struct sim *s)
+{
+	__u64 n = 0;
+
+	for (uint32_t c = 5; c <= 7; c += 2)
+		n += gst(c, SG_S_JOIN_UNKNOWN) + gst(c, SG_S_BEACON_UNTRUSTED) +
+		     core_stat(sim_core(s, c), CORE_S_BEACON_NOT_NBR);
+	return n;
+}
+
+static void test_evict(struct sim *s, const struct mms_identity *id)
+{
+	static const uint32_t s01[2] = { 0, 1 };
+	uint8_t d[MMS_DECREE_MAX];
+	__u8 e0 = secglue_epoch(sg[0]), e1;
+	__u64 untrusted = 0;
+	unsigned wrong = 0;
+	int len;
+	long ms;
+
+	bad_decrees(id);
+	len = make_decree(id, MMS_DECREE_DISTRUST, 2, 7, s01, 2, d);
+	ok(len > 0 && !secglue_decree(sg[0], d, (size_t)len),
+	   "MA0 takes a decree signed by MA0 and MA1: distrust MA2");
+	sim_run(s, sim_now(s) + 200 * MS);
+	for (uint32_t i = 0; i < N; i++) {
+		struct mms_trust t;
+		struct mms_err e;
+
+		if (i == 2)
+			continue;
+		wrong += gst(i, SG_S_DECREE_APPLIED) != 1 ||
+			 secglue_has_session(sg[i], secglue_id(sg[2])) ||
+			 mms_trust_load(dir[i], &t, &e) ||
+			 mms_trust_find(&t, secglue_id(sg[2])->b) || t.decree_seq != 7;
+	}
+	ok(!wrong, "200 ms later every other node applied it once (passed on over the MAs' sessions), saved MA2 as distrusted, and has no session with MA2");
+	ok(gst(0, SG_S_DECREE_SENT) >= N - 2 && gst(1, SG_S_DECREE_SENT) >= N - 3,
+	   "MA0 sent it to %llu peers, MA1 to %llu", (unsigned long long)gst(0, SG_S_DECREE_SENT),
+	   (unsigned long long)gst(1, SG_S_DECREE_SENT));
+	ok(secglue_decree(sg[0], d, (size_t)len) == -ESTALE && secglue_decree(sg[4], d, (size_t)len) == -ESTALE &&
+	   sum(SG_S_DECREE_OLD, 2) >= 2, "the same decree again: refused as old (%llu copies so far)",
+	   (unsigned long long)sum(SG_S_DECREE_OLD, 2));
+	untrusted = refused_ma2(s);
+	ms = converge(s, 2, 5000);
+	sim_run(s, sim_now(s) + 4000 * MS);
+	ms = ms >= 0 ? converge(s, 2, 1000) : ms;
+	e1 = secglue_epoch(sg[0]);
+	wrong = 0;
+	for (uint32_t c = NMA; c < N; c++) {
+		uint8_t k[16];
+
+		wrong += !secglue_hop_key(sg[2], secglue_id(sg[c]), e1, k) ||
+			 sim_key(s, c, e0) != NULL || secglue_epoch(sg[c]) != e1;
+	}
+	ok(ms >= 0, "every CM is reached by MA0 and MA1 and reaches them");
+	ok(e1 != e0 && secglue_epoch(sg[1]) == e1 && !wrong,
+	   "the decree's key roll: every CM in epoch %u, epoch %u's keys gone from every datapath, MA2 holds no CM's key of epoch %u",
+	   e1, e0, e1);
+	untrusted = refused_ma2(s) - untrusted;
+	ok(untrusted >= 2 * 40,
+	   "MA2's hellos and beacons refused by its neighbours 5 and 7 all along: %llu in 5 s",
+	   (unsigned long long)untrusted);
+	ok(core_topo_nodes(sim_core(s, 0)) == N - 1 && core_topo_nodes(sim_core(s, 1)) == N - 1,
+	   "MA2 is in neither MA's topology");
+}
+
 int main(void)
 {
 	const char *base = tmpdir_make("mama");
@@ -240,6 +378,7 @@ int main(void)
 	if (!ok(s != NULL, "simulator"))
 		return tap_done();
 	test_mama(s);
+	test_evict(s, id);
 	sim_free(s);
 	for (uint32_t i = 0; i < N; i++) {
 		secglue_free(sg[i]);
