@@ -310,6 +310,25 @@ int secglue_hop_key(struct secglue *s, const struct mms_id *node, __u8 epoch,
 	return 0;
 }
 
+/* MA, at a key roll's start: our key for the coming epoch, drawn now and
+ * put in the datapath beside the current one (secglue_roll.c). */
+int sg_own_key_prepare(struct secglue *s, __u8 epoch)
+{
+	struct sg_key *k = key_slot(s->own, epoch);
+	int rc;
+
+	if (epoch % MMS_EPOCH_SLOTS == core_config(s->core)->epoch % MMS_EPOCH_SLOTS)
+		return -EBUSY;	/* the slot of the key we seal with */
+	if (mms_random(k->key, MMS_KEY_LEN))
+		return -EIO;
+	k->valid = 1;
+	k->epoch = epoch;
+	rc = core_prepare_epoch(s->core, epoch, sg_now(s));
+	if (rc)
+		OPENSSL_cleanse(k, sizeof(*k));
+	return rc;
+}
+
 unsigned secglue_hop_keys(const struct secglue *s)
 {
 	unsigned n = 0;
@@ -700,8 +719,10 @@ void secglue_bind(struct secglue *s, struct mms_core *core)
 __u64 secglue_tick(struct secglue *s, __u64 now)
 {
 	s->next_due = UINT64_MAX;
+	/* sg_due() calls made during the tick stand (a roll's switch, a
+	 * decree taken): the earliest of them and of what the tick returns. */
 	if (s->core)
-		s->next_due = sg_hs_tick(s, now);
+		sg_due(s, sg_hs_tick(s, now));
 	return s->next_due;
 }
 

@@ -74,7 +74,7 @@ int sg_open_env(struct secglue *s, const __u8 *in, size_t len, struct sg_peer **
 
 static void send_hopkey(struct secglue *s, struct sg_peer *p, __u64 now)
 {
-	__u8 epoch = core_config(s->core)->epoch, key[MMS_KEY_LEN];
+	__u8 epoch = sg_key_epoch(s), key[MMS_KEY_LEN];
 	__u8 body[SG_HOPKEY_LEN], env[SG_HOPKEY_LEN + MMS_CTL_OVERHEAD];
 	struct mms_id nid;
 	int rc;
@@ -617,7 +617,7 @@ void sg_rx(void *ctx, __u16 port, bool routed, const __u8 *b, size_t len)
  * response, and our hop key until the peer uses it. */
 static __u64 peer_key_tick(struct secglue *s, struct sg_peer *p, __u64 now)
 {
-	__u8 epoch = core_config(s->core)->epoch;
+	__u8 epoch = sg_key_epoch(s);
 	__u64 next = UINT64_MAX;
 
 	if (p->have_resp && now >= p->resp_next)

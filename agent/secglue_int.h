@@ -159,6 +159,9 @@ bool sg_we_challenge(const struct secglue *s, const struct mms_id *id);
 /* MA: the registry of trusted MAs above our ID, after the trust store changed. */
 void sg_mareg_build(struct secglue *s);
 
+/* MA: draw and install our key for a coming epoch (key roll). */
+int sg_own_key_prepare(struct secglue *s, __u8 epoch);
+
 /* secglue_hs.c */
 int sg_open_env(struct secglue *s, const __u8 *in, size_t len, struct sg_peer **pp,
 		struct sg_sess **ssp, __u8 *type, const __u8 **body, size_t *blen);
@@ -175,6 +178,9 @@ void sg_epoch_rx(struct secglue *s, const __u8 *in, size_t len);
 void sg_roll_session_up(struct secglue *s, struct sg_peer *p, __u64 now);
 void sg_roll_control(struct secglue *s, struct sg_peer *p, __u8 epoch);
 __u64 sg_roll_tick(struct secglue *s, __u64 now);
+/* The epoch of the hop key we send: the current one, or at an MA the one a
+ * roll prepares (the other MAs must hold it before anyone switches). */
+__u8 sg_key_epoch(const struct secglue *s);
 
 /* secglue_decree.c */
 void sg_decree_rx(struct secglue *s, const __u8 *in, size_t len);

@@ -104,6 +104,13 @@ static int roll_to(struct secglue *s, __u8 target)
 	now = sg_now(s);
 	s->roll = ROLL_PREPARE;
 	s->roll_epoch = target;
+	/* Our key for target goes to the other MAs now (peer_key_tick), and
+	 * theirs come to us, before anyone seals in it: no MA seals around
+	 * another for want of its key. Failing that, the others switch at
+	 * their deadline and route around us until our key comes. */
+	if (sg_own_key_prepare(s, target))
+		pr_warn("%s: key roll: no key of our own for epoch %u before the switch",
+			s->self.pub.name, target);
 	s->roll_deadline = now + SG_ROLL_WAIT_MS * NS_MS;
 	for (__u32 x = 0; x < s->npeer; x++) {
 		s->peer[x]->epoch_next = now;
@@ -122,13 +129,23 @@ int secglue_key_roll(struct secglue *s)
 	return roll_to(s, (__u8)(cur_epoch(s) + 1));
 }
 
+__u8 sg_key_epoch(const struct secglue *s)
+{
+	const struct sg_key *k = &s->own[s->roll_epoch % MMS_EPOCH_SLOTS];
+
+	if (s->ma && s->roll == ROLL_PREPARE && k->valid && k->epoch == s->roll_epoch)
+		return s->roll_epoch;
+	return cur_epoch(s);
+}
+
 /* The peers whose keys a roll waits for: those with a session that is in
  * use (a silent one is being challenged again, and its new session will
- * bring the epoch in the confirm). */
+ * bring the epoch in the confirm), CMs and other MAs alike: told of the
+ * roll, another MA rolls to the same epoch and sends its key for it at
+ * once (sg_key_epoch). */
 static bool counted(const struct sg_peer *p, __u64 now)
 {
-	/* Other MAs keep their own epochs: they are not told ours. */
-	return !p->is_ma && p->cur.s.established && now < p->heard + SG_IDLE_MS * NS_MS;
+	return p->cur.s.established && now < p->heard + SG_IDLE_MS * NS_MS;
 }
 
 static __u64 ma_roll_tick(struct secglue *s, __u64 now)
@@ -142,17 +159,6 @@ static __u64 ma_roll_tick(struct secglue *s, __u64 now)
 	for (__u32 x = 0; x < s->npeer; x++) {
 		struct sg_peer *p = s->peer[x];
 
-		/* Other MAs are told of a roll so that they roll too (each
-		 * MA's old keys must leave every datapath, and it routes
-		 * through the others); they answer with their key once they
-		 * have switched, so it is not waited for. */
-		if (p->is_ma && p->cur.s.established && s->roll == ROLL_PREPARE &&
-		    !sg_has_key(p, want)) {
-			if (now >= p->epoch_next)
-				announce(s, p, want, now);
-			if (p->epoch_next < next)
-				next = p->epoch_next;
-		}
 		if (!counted(p, now))
 			continue;
 		of++;
@@ -175,6 +181,7 @@ static __u64 ma_roll_tick(struct secglue *s, __u64 now)
 			pr_info("%s: key roll: sealing in epoch %u (keys of %u of %u nodes)",
 				s->self.pub.name, s->roll_epoch, have, of);
 			s->retire_at = now + SG_MA_RETIRE_MS * NS_MS;
+			sg_due(s, now);	/* other MAs without our key get it now */
 		}
 	} else if (s->roll == ROLL_PREPARE && s->roll_deadline < next) {
 		next = s->roll_deadline;
@@ -263,21 +270,22 @@ void sg_epoch_rx(struct secglue *s, const __u8 *in, size_t len)
 			  blen);
 		return;
 	}
-	if (s->ma) {
+	if (s->ma && !p->is_ma) {
+		sg_refuse(s, SG_S_HS_UNEXPECTED, -EPERM, &p->id, "epoch from a CM");
+		return;
+	}
+	if (s->ma && epoch_after(b[0], sg_key_epoch(s)) > 0) {
 		/* Another MA rolls: roll with it, to the same epoch. */
-		if (!p->is_ma)
-			sg_refuse(s, SG_S_HS_UNEXPECTED, -EPERM, &p->id, "epoch from a CM");
-		else if (epoch_after(b[0], cur_epoch(s)) > 0 &&
-			 !(s->roll == ROLL_PREPARE && s->roll_epoch == b[0]))
+		if (!(s->roll == ROLL_PREPARE && s->roll_epoch == b[0]))
 			roll_to(s, b[0]);
 		return;
 	}
-	if (epoch_after(b[0], cur_epoch(s)) < 0) {
+	if (epoch_after(b[0], sg_key_epoch(s)) < 0) {
 		sg_refuse(s, SG_S_EPOCH_OLD, -ESTALE, &p->id, "epoch %u, ours %u", b[0],
-			  cur_epoch(s));
+			  sg_key_epoch(s));
 		return;
 	}
-	if (epoch_after(b[0], cur_epoch(s)) > 0) {
+	if (!s->ma && epoch_after(b[0], cur_epoch(s)) > 0) {
 		if (take_epoch(s, p, b[0], now))
 			sg_refuse(s, SG_S_EPOCH_OLD, -ENOKEY, &p->id, "epoch %u not installed", b[0]);
 		return;

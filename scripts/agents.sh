@@ -166,6 +166,12 @@ agent_metric() {
 		awk -v m="$2" '$1 == m || index($1, m "{") == 1 { s += $2; f = 1 } END { print s + 0; exit !f }'
 }
 
+# agent_sample NODE SAMPLE: one sample of NODE's metrics as written, e.g.
+# 'mms_auth_events_total{event="roll_started"}'; 0 when it is not shown.
+agent_sample() {
+	agent_scrape "$1" | awk -v m="$2" '$1 == m { v = $2 } END { print v + 0 }'
+}
+
 # ---- continuous probing (icmp_probe log) ----
 
 # probe_start FROM DST_NODE [INTERVAL_MS]: ping DST_NODE over mm0 from FROM
