@@ -118,18 +118,28 @@ static void act(struct secglue *s, const struct mms_decree *d, int rekey_self)
 	}
 	if (s->ma) {
 		sg_mareg_build(s);
-		if (s->core)
-			secglue_key_roll(s);
+		/* A key roll, once the decree had time to reach the peers: a
+		 * peer that took the roll's new epoch first would send its
+		 * new key to the MA it is about to distrust. */
+		if (s->core) {
+			s->decree_roll_at = now + SG_DECREE_ROLL_MS * NS_MS;
+			sg_due(s, s->decree_roll_at);
+		}
 	}
 }
 
-/* Send our decree to every peer with a session that has not had it. */
-void sg_decree_tick(struct secglue *s, __u64 now)
+/* Send our decree to every peer with a session that has not had it; the
+ * decree's key roll when due (unless a roll started since: it serves). */
+__u64 sg_decree_tick(struct secglue *s, __u64 now)
 {
 	__u8 env[MMS_DECREE_MAX + MMS_CTL_OVERHEAD];
 
 	if (!s->ma || !s->decree_len)
-		return;
+		return UINT64_MAX;
+	if (s->decree_roll_at && now >= s->decree_roll_at) {
+		s->decree_roll_at = 0;
+		secglue_key_roll(s);
+	}
 	for (__u32 x = 0; x < s->npeer; x++) {
 		struct sg_peer *p = s->peer[x];
 		int rc;
@@ -147,6 +157,7 @@ void sg_decree_tick(struct secglue *s, __u64 now)
 		p->decree_sent = s->trust.decree_seq;
 		sg_count(s, SG_S_DECREE_SENT);
 	}
+	return s->decree_roll_at ? s->decree_roll_at : UINT64_MAX;
 }
 
 /* A decree from the operator (MA) or a peer: check, apply, persist, act.

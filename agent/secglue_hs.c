@@ -695,9 +695,9 @@ static __u64 ma_tick(struct secglue *s, __u64 now)
 
 __u64 sg_hs_tick(struct secglue *s, __u64 now)
 {
-	__u64 a = s->ma ? ma_tick(s, now) : cm_tick(s, now), b = sg_roll_tick(s, now);
+	__u64 a = sg_decree_tick(s, now), b, c;
 
-	sg_decree_tick(s, now);
-
-	return a < b ? a : b;
+	b = s->ma ? ma_tick(s, now) : cm_tick(s, now);
+	c = sg_roll_tick(s, now);
+	return a < b ? (a < c ? a : c) : (b < c ? b : c);
 }

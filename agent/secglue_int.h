@@ -43,6 +43,8 @@
 #define SG_ROLL_WAIT_MS	3000	/* MA: switch after this even if some keys are missing */
 #define SG_RETIRE_MS	1000	/* CM: old keys go this long after our routes are renewed */
 #define SG_MA_RETIRE_MS	2000	/* MA: its old keys go this long after the switch */
+#define SG_DECREE_ROLL_MS 300	/* MA: a decree's key roll starts this long after the
+				 * decree went out, so that peers apply it first */
 
 enum sg_how { HOW_NONE, HOW_LINK, HOW_RELAY, HOW_ROUTED };
 
@@ -133,6 +135,7 @@ struct secglue {
 	/* the last quorum decree applied (secglue_decree.c), passed on */
 	__u8 decree[MMS_DECREE_MAX];
 	__u16 decree_len;
+	__u64 decree_roll_at;		/* MA: the key roll a decree asks for (0: none due) */
 	__u64 stats[SG_S_MAX];
 	__u64 last_log[SG_S_MAX];
 };
@@ -184,7 +187,7 @@ __u8 sg_key_epoch(const struct secglue *s);
 
 /* secglue_decree.c */
 void sg_decree_rx(struct secglue *s, const __u8 *in, size_t len);
-void sg_decree_tick(struct secglue *s, __u64 now);
+__u64 sg_decree_tick(struct secglue *s, __u64 now);
 int sg_decree_file(struct secglue *s);
 
 #endif

@@ -97,6 +97,10 @@ static int roll_to(struct secglue *s, __u8 target)
 {
 	__u64 now;
 
+	/* This roll (or the one queued) comes after every decree applied so
+	 * far: it is the one a decree waits for (secglue_decree.c). One
+	 * under way since before is not: the decree's timer queues another. */
+	s->decree_roll_at = 0;
 	if (s->roll != ROLL_IDLE || s->retire_at) {
 		s->roll_queued = true;	/* after the one under way */
 		return 0;

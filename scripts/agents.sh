@@ -153,11 +153,27 @@ agents_logs() {
 
 # agent_scrape NODE: NODE's /metrics body (the agent must run with
 # --metrics MGMT:9100), fetched inside NODE over a bash /dev/tcp socket.
+# A body shorter than its Content-Length (a reset connection) is fetched
+# again, three times at most; empty output and status 1 if none was whole.
 agent_scrape() {
-	# shellcheck disable=SC2016
-	in_ns "$1" timeout 5 bash -c 'exec 3<>"/dev/tcp/$0/9100" &&
-		printf -v q "GET /metrics HTTP/1.0\r\nHost: %s\r\n\r\n" "$0" &&
-		echo -n "$q" >&3 && cat <&3' "$(netns_mgmt "$1")" | tr -d '\r' | sed '1,/^$/d'
+	local i out
+	for ((i = 0; i < 3; i++)); do
+		# shellcheck disable=SC2016
+		if out=$(in_ns "$1" timeout 5 bash -c 'exec 3<>"/dev/tcp/$0/9100" &&
+			printf -v q "GET /metrics HTTP/1.0\r\nHost: %s\r\n\r\n" "$0" &&
+			echo -n "$q" >&3 && cat <&3' "$(netns_mgmt "$1")" 2>/dev/null |
+			awk 'BEGIN { RS = "\r\n\r\n"; ORS = "" }
+				NR == 1 { want = -1 }
+				NR == 1 && match($0, /Content-Length: [0-9]+/) {
+					want = substr($0, RSTART + 16, RLENGTH - 16) + 0 }
+				NR == 1 { next }
+				{ body = body (NR > 2 ? RS : "") $0 }
+				END { if (length(body) != want) exit 1; print body }'); then
+			printf '%s\n' "$out"
+			return 0
+		fi
+	done
+	return 1
 }
 
 # agent_metric NODE NAME: one metric of NODE summed over its labels.
@@ -167,9 +183,12 @@ agent_metric() {
 }
 
 # agent_sample NODE SAMPLE: one sample of NODE's metrics as written, e.g.
-# 'mms_auth_events_total{event="roll_started"}'; 0 when it is not shown.
+# 'mms_auth_events_total{event="roll_started"}'; 0 when the agent does not
+# show it, nothing and status 1 when /metrics did not answer.
 agent_sample() {
-	agent_scrape "$1" | awk -v m="$2" '$1 == m { v = $2 } END { print v + 0 }'
+	local body
+	body=$(agent_scrape "$1") || return 1
+	awk -v m="$2" '$1 == m { v = $2 } END { print v + 0 }' <<<"$body"
 }
 
 # ---- continuous probing (icmp_probe log) ----
