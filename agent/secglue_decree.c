@@ -27,6 +27,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 #include <openssl/crypto.h>
@@ -197,15 +198,9 @@ void sg_decree_rx(struct secglue *s, const __u8 *in, size_t len)
 	struct sg_peer *p;
 	const __u8 *b;
 	size_t blen;
-	__u8 type;
 
-	if (sg_open_env(s, in, len, &p, &ss, &type, &b, &blen))
-		return;
-	if (type != SG_ENV_DECREE) {
-		sg_refuse(s, SG_S_ENV_MALFORMED, -EBADMSG, &p->id, "type %#x", type);
-		return;
-	}
-	take(s, b, blen, &p->id);
+	if (!sg_open_typed(s, in, len, SG_ENV_DECREE, 0, SIZE_MAX, &p, &ss, &b, &blen))
+		take(s, b, blen, &p->id);
 }
 
 int secglue_decree(struct secglue *s, const __u8 *d, size_t len)

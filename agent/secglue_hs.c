@@ -22,6 +22,7 @@
  * is in use.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <openssl/crypto.h>
 
@@ -67,6 +68,21 @@ int sg_open_env(struct secglue *s, const __u8 *in, size_t len, struct sg_peer **
 	*pp = p;
 	if (*ssp == &p->cur)
 		p->heard = sg_now(s);
+	return 0;
+}
+
+int sg_open_typed(struct secglue *s, const __u8 *in, size_t len, __u8 want, size_t min,
+		  size_t max, struct sg_peer **pp, struct sg_sess **ssp, const __u8 **body,
+		  size_t *blen)
+{
+	__u8 type;
+	int rc = sg_open_env(s, in, len, pp, ssp, &type, body, blen);
+
+	if (rc)
+		return rc;
+	if (type != want || *blen < min || *blen > max)
+		return sg_refuse(s, SG_S_ENV_MALFORMED, -EBADMSG, &(*pp)->id,
+				 "type %#x, %zu bytes", type, *blen);
 	return 0;
 }
 
@@ -221,19 +237,13 @@ static void cm_relay(struct secglue *s, const __u8 *in, size_t len)
 	struct sg_peer *p;
 	struct mms_id x, nid;
 	size_t blen, mlen;
-	__u8 type;
 	__u16 q;
 	int kind, rc;
 
-	if (sg_open_env(s, in, len, &p, &ss, &type, &b, &blen))
+	if (sg_open_typed(s, in, len, SG_ENV_RELAY, SG_RELAY_HDR, SIZE_MAX, &p, &ss, &b, &blen))
 		return;
 	if (s->ma && !p->is_ma) {
 		sg_refuse(s, SG_S_RELAY_REFUSED, -EPERM, &p->id, "relay request from a CM");
-		return;
-	}
-	if (type != SG_ENV_RELAY || blen < SG_RELAY_HDR) {
-		sg_refuse(s, SG_S_ENV_MALFORMED, -EBADMSG, &p->id, "type %#x, %zu bytes", type,
-			  blen);
 		return;
 	}
 	id_at(&x, b);
@@ -450,13 +460,12 @@ static void ma_hopkey(struct secglue *s, const __u8 *in, size_t len)
 	struct sg_key *k;
 	size_t blen;
 	bool fresh, replaced;
-	__u8 type;
 
-	if (sg_open_env(s, in, len, &p, &ss, &type, &b, &blen))
+	if (sg_open_typed(s, in, len, SG_ENV_HOPKEY, SG_HOPKEY_LEN, SG_HOPKEY_LEN, &p, &ss, &b,
+			  &blen))
 		return;
-	if (type != SG_ENV_HOPKEY || blen != SG_HOPKEY_LEN || b[0] || b[1] || b[2]) {
-		sg_refuse(s, SG_S_ENV_MALFORMED, -EBADMSG, &p->id, "type %#x, %zu bytes", type,
-			  blen);
+	if (b[0] || b[1] || b[2]) {	/* the epoch is one byte of a be32 */
+		sg_refuse(s, SG_S_ENV_MALFORMED, -EBADMSG, &p->id, "hop key epoch padding");
 		return;
 	}
 	epoch = b[3];

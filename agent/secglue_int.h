@@ -168,6 +168,11 @@ int sg_own_key_prepare(struct secglue *s, __u8 epoch);
 /* secglue_hs.c */
 int sg_open_env(struct secglue *s, const __u8 *in, size_t len, struct sg_peer **pp,
 		struct sg_sess **ssp, __u8 *type, const __u8 **body, size_t *blen);
+/* sg_open_env for one envelope type whose body is min to max bytes long;
+ * any other is counted (ENV_MALFORMED). */
+int sg_open_typed(struct secglue *s, const __u8 *in, size_t len, __u8 want, size_t min,
+		  size_t max, struct sg_peer **pp, struct sg_sess **ssp, const __u8 **body,
+		  size_t *blen);
 void sg_rx(void *ctx, __u16 port, bool routed, const __u8 *body, size_t len);
 void sg_nbr(void *ctx, __u16 port, const struct mms_id *id, __u8 role, bool up);
 void sg_lsa(void *ctx, const struct msg_lsa *m);

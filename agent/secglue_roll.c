@@ -265,13 +265,12 @@ void sg_epoch_rx(struct secglue *s, const __u8 *in, size_t len)
 	struct sg_peer *p;
 	const __u8 *b;
 	size_t blen;
-	__u8 type;
 
-	if (sg_open_env(s, in, len, &p, &ss, &type, &b, &blen))
+	if (sg_open_typed(s, in, len, SG_ENV_EPOCH, SG_EPOCH_LEN, SG_EPOCH_LEN, &p, &ss, &b,
+			  &blen))
 		return;
-	if (type != SG_ENV_EPOCH || blen != SG_EPOCH_LEN || b[1] || b[2] || b[3]) {
-		sg_refuse(s, SG_S_ENV_MALFORMED, -EBADMSG, &p->id, "type %#x, %zu bytes", type,
-			  blen);
+	if (b[1] || b[2] || b[3]) {
+		sg_refuse(s, SG_S_ENV_MALFORMED, -EBADMSG, &p->id, "epoch padding");
 		return;
 	}
 	if (s->ma && !p->is_ma) {

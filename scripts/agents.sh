@@ -63,6 +63,22 @@ agents_enroll() {
 	done
 }
 
+# agents_test_begin PREFIX TOPOLOGY MA...: the start of a namespace test
+# with enrolled agents: netns_test_begin with the tools they need, TOPOLOGY
+# (a name for netns_topo) built, every node enrolled, the named ones MAs (a
+# test point); bails out when any of it fails.
+agents_test_begin() {
+	local prefix=$1 name=$2 topo
+	shift 2
+	netns_test_begin "$prefix" "$MMS_BUILD/mms-agent" "$MMS_BUILD/mms-enroll" \
+		"$MMS_BUILD/bench/icmp_probe"
+	topo=$(netns_topo "$name") || tap_bail "$name.topo not found"
+	netns_build "$topo" || tap_bail "building $name"
+	agents_enroll "$@" 2>"$NETNS_TMP/enroll.err"
+	tap_ok "$name enrolled with mms-enroll, MAs $*" test ! -s "$NETNS_TMP/enroll.err" ||
+		{ sed 's/^/# /' "$NETNS_TMP/enroll.err"; tap_bail "enrollment"; }
+}
+
 # agent_start NODE [OPTION...]: mms-agent on NODE, options added to the
 # per-node ones (and /metrics on MGMT:9100 with AGENTS_METRICS=1); each run
 # logs to a file of its own (agent_log).
@@ -189,6 +205,13 @@ agent_sample() {
 	local body
 	body=$(agent_scrape "$1") || return 1
 	awk -v m="$2" '$1 == m { v = $2 } END { print v + 0 }' <<<"$body"
+}
+
+# agent_in_epoch NODE EPOCH: NODE seals in EPOCH (MA) or holds it as its
+# newest (CM), and that epoch's key is the only one in its datapath.
+agent_in_epoch() {
+	[ "$(agent_metric "$1" mms_auth_epoch)" = "$2" ] &&
+		[ "$(mmsctl_at "$1" key show | awk 'NR > 1 { printf "%s%s", s, $2; s = " " }')" = "$2" ]
 }
 
 # ---- continuous probing (icmp_probe log) ----

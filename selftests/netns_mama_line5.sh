@@ -24,14 +24,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=scripts/agents.sh
 . "$here/../scripts/agents.sh"
 
-netns_test_begin "mms-m5-$$-" "$MMS_BUILD/mms-agent" "$MMS_BUILD/mms-enroll" \
-	"$MMS_BUILD/bench/icmp_probe"
+agents_test_begin "mms-m5-$$-" line5 b d
 AGENTS_METRICS=1
-topo=$(netns_topo line5) || tap_bail "line5.topo not found"
-netns_build "$topo" || tap_bail "building line5"
-agents_enroll b d 2>"$NETNS_TMP/enroll.err"	# not in a subshell: sets globals
-tap_ok "line5 enrolled with mms-enroll, MAs b and d" test ! -s "$NETNS_TMP/enroll.err" ||
-	{ sed 's/^/# /' "$NETNS_TMP/enroll.err"; tap_bail "enrollment"; }
 # As in netns_sec_keyroll.sh: 100 ms of silence before a neighbour is
 # declared dead, so that a loaded machine does not take links down under
 # the rolls (checked below).
@@ -63,14 +57,7 @@ tap_cmp "b forwarded d's pings to a and their answers" $(($(mms_stat b forward) 
 tap_cmp "d forwarded b's pings to e and their answers" $(($(mms_stat d forward) - fwd_d0)) -ge 40
 
 # ---- 3. key rolls at either MA under continuous pings ----
-epoch_all() {	# every node seals in (MA) or holds (CM) epoch $1, its key alone installed
-	local n
-	for n in $(netns_nodes); do
-		[ "$(agent_metric "$n" mms_auth_epoch)" = "$1" ] &&
-			[ "$(mmsctl_at "$n" key show | awk 'NR > 1 { printf "%s%s", s, $2; s = " " }')" = "$1" ] ||
-			return 1
-	done
-}
+epoch_all() { local n; for n in $(netns_nodes); do agent_in_epoch "$n" "$1" || return 1; done; }
 tap_ok "every node in epoch 0" epoch_all 0
 downs() {	# neighbours declared down, all nodes together
 	local n s=0
