@@ -17,7 +17,9 @@
  *     the others' hop keys and has them in its topology; every CM has a
  *     session with every MA, reaches it and is reached by it, including
  *     through another MA;
- *  2. quorum decrees (DECREE envelopes): forged, insufficient,
+ *  2. a key roll started at MA0 alone: the other MAs roll with it, and
+ *     probes every 5 ms between every CM and every MA lose nothing;
+ *  3. quorum decrees (DECREE envelopes): forged, insufficient,
  *     accused-signs-for-itself and replayed decrees change nothing; MA0
  *     and MA1 evict MA2: every node distrusts it (persisted), drops its
  *     session, refuses its beacons; the key roll leaves MA2 with no current
@@ -200,6 +202,44 @@ static void test_mama(struct sim *s)
 	   (unsigned long long)gst(0, SG_S_RELAY_FWD), (unsigned long long)gst(1, SG_S_RELAY_FWD));
 }
 
+/* A key roll started at MA0 alone while every CM and every MA probe each
+ * other every 5 ms (virtual): MA1 and MA2 roll with it, every MA holds the
+ * others' keys for the new epoch before any switches, so no route through
+ * a cut-vertex MA is sealed around it, and nothing is lost. */
+static void test_roll(struct sim *s)
+{
+	__u8 e0 = secglue_epoch(sg[0]), e1 = (__u8)(e0 + 1);
+	unsigned lost = 0, probes = 0, moved = 0, old_left = 0;
+	uint32_t c = 0, m = 0;
+	uint64_t t0 = sim_now(s);
+	__u64 nokey0[NMA];
+
+	for (uint32_t a = 0; a < NMA; a++)
+		nokey0[a] = core_stat(sim_core(s, a), CORE_S_NO_KEY);
+	ok(!secglue_key_roll(sg[0]), "MA0 starts a key roll from epoch %u", e0);
+	for (unsigned t5 = 0; t5 < 1000; t5++) {
+		sim_run(s, sim_now(s) + 5 * MS);
+		lost += served(s, N, &c, &m);
+		probes += 2 * NMA * (N - NMA);
+		old_left = 0;
+		for (uint32_t i = 0; i < N; i++)
+			old_left += sim_key(s, i, e0) != NULL;
+		if (!old_left)
+			break;
+	}
+	ok(!lost, "%u probes between every CM and every MA across the roll: %u lost", probes, lost);
+	if (lost)
+		diag("first failing pair: CM %u, MA %u", c, m);
+	for (uint32_t i = 0; i < N; i++)
+		moved += secglue_epoch(sg[i]) == e1 && sim_key(s, i, e1) != NULL;
+	ok(moved == N && gst(1, SG_S_ROLL_STARTED) == 1 && gst(2, SG_S_ROLL_STARTED) == 1,
+	   "MA1 and MA2 rolled with MA0: every node in epoch %u with its key installed", e1);
+	ok(!old_left, "%.2f s after the start no node holds epoch %u's key any more",
+	   (double)(sim_now(s) - t0) / 1e9, e0);
+	for (uint32_t a = 0; a < NMA; a++)
+		ok(core_stat(sim_core(s, a), CORE_S_NO_KEY) == nokey0[a],
+		   "MA%u never lacked a key to seal a route meanwhile (NO_KEY)", a);
+}
 
 /* ---- quorum decrees ---- */
 
@@ -378,6 +418,7 @@ int main(void)
 	if (!ok(s != NULL, "simulator"))
 		return tap_done();
 	test_mama(s);
+	test_roll(s);
 	test_evict(s, id);
 	sim_free(s);
 	for (uint32_t i = 0; i < N; i++) {
