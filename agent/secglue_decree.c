@@ -18,10 +18,12 @@
  *             longer trusted); an MA also forgets X in its topology.
  *             REKEY: a CM named (or every CM) drops its sessions, and the
  *             MAs authenticate it again.
- *             Every MA that applies a decree starts a key roll, so each
- *             node's hop key changes and the new one goes only to the MAs
- *             it still has a session with: an evicted MA ends with no
- *             current key of anyone.
+ *             Every MA that applies a decree starts a key roll
+ *             SG_DECREE_ROLL_MS later (once the peers have had the decree),
+ *             unless another MA's roll began meanwhile, so each node's hop
+ *             key changes and the new one goes only to the MAs it still has
+ *             a session with: an evicted MA ends with no current key of
+ *             anyone.
  * The envelope is only the carrier: a decree's authority is its signatures,
  * whoever relays it.
  */

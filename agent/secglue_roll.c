@@ -10,8 +10,12 @@
  *       (secglue_hs.c, cm_tick) to every MA, wrapped: the HOPKEY is the
  *       answer. Beacons still in the old epoch are sealed with the old
  *       key, which stays.
- *   MA  once every CM it hears from has sent its key for target (or after
- *       SG_ROLL_WAIT_MS): core_set_epoch(target). Every route is sealed
+ *   MAs with several, the EPOCH goes to the other MAs too, which roll to
+ *       the same target; each MA draws its key for target at once, puts it
+ *       in its datapath beside the current one (core_prepare_epoch) and
+ *       sends it to the others as a CM does (sg_key_epoch).
+ *   MA  once every CM and MA it hears from has sent its key for target (or
+ *       after SG_ROLL_WAIT_MS): core_set_epoch(target). Every route is sealed
  *       again in target and sent out; beacons carry target.
  *   CM  when every MA it has a session with has sent routes sealed in the
  *       new epoch (a CONTROL), it waits SG_RETIRE_MS for the other nodes'
