@@ -6,10 +6,13 @@
  * both to it (docs/wire-format.md, "Processing").
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "codec.h"
 #include "mms_aes.h"
@@ -59,9 +62,86 @@ void mms_hop_open(const __u32 rk[MMS_AES_RK_WORDS], const struct mms_hop *c,
 void mms_key_schedule(const __u8 key[MMS_KEY_LEN], struct mms_key *k, __u8 epoch)
 {
 	memset(k, 0, sizeof(*k));
+	if (mms_e2e_derive(key, MMS_E2E_DOWN, &k->e2e))
+		return;		/* valid = 0: nothing of this epoch is taken */
 	k->valid = 1;
 	k->epoch = epoch;
 	mms_aes_expand_dec(key, k->rk);
+}
+
+static __u64 rd64le(const __u8 *p)
+{
+	__u64 v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+int mms_e2e_derive(const __u8 hop_key[MMS_KEY_LEN], enum mms_e2e_dir dir,
+		   struct mms_e2e_key *out)
+{
+	static const char label[] = "MMS-E2E-v1";
+	__u8 msg[sizeof(label)], md[32];
+	unsigned int n = 0;
+	int rc = -EIO;
+
+	memcpy(msg, label, sizeof(label) - 1);
+	msg[sizeof(label) - 1] = (__u8)dir;
+	if (HMAC(EVP_sha256(), hop_key, MMS_KEY_LEN, msg, sizeof(msg), md, &n) && n == 32) {
+		out->k[0] = rd64le(md);
+		out->k[1] = rd64le(md + 8);
+		rc = 0;
+	}
+	OPENSSL_cleanse(md, sizeof(md));
+	return rc;
+}
+
+__u64 mms_siphash24(const struct mms_e2e_key *k, const void *msg, size_t len)
+{
+	const __u8 *m = msg;
+	struct mms_sip s;
+	__u64 last = (__u64)(len & 0xff) << 56;
+	size_t i;
+
+	mms_sip_init(&s, k);
+	for (i = 0; i + 8 <= len; i += 8)
+		mms_sip_word(&s, rd64le(m + i));
+	for (size_t j = 0; i + j < len; j++)
+		last |= (__u64)m[i + j] << (8 * j);
+	return mms_sip_final(&s, last);
+}
+
+__u64 mms_e2e_mac(const struct mms_e2e_key *k, __u8 epoch, const __u8 tag[4], __u8 type,
+		  const __u8 *ip, size_t ip_len)
+{
+	__u8 msg[8 + MMS_DATA_MAX];
+	__u64 w0;
+
+	if (ip_len > MMS_DATA_MAX)
+		ip_len = MMS_DATA_MAX;	/* callers refuse longer packets first */
+	w0 = mms_e2e_w0(epoch, tag, type, (__u16)ip_len);
+	for (int i = 0; i < 8; i++)
+		msg[i] = (__u8)(w0 >> (8 * i));
+	memcpy(msg + 8, ip, ip_len);
+	return mms_siphash24(k, msg, 8 + ip_len);
+}
+
+int mms_key_recover(const struct mms_key *k, __u8 key[MMS_KEY_LEN])
+{
+	if (k->valid != 1 || k->epoch > 0xff)
+		return -ENOKEY;
+	/* equivalent inverse cipher: round 0 of the encryption schedule, the
+	 * key, comes last and without InvMixColumns (mms_aes_expand_dec) */
+	for (int i = 0; i < 4; i++) {
+		__u32 w = k->rk[MMS_AES_RK_WORDS - 4 + i];
+
+		key[4 * i] = (__u8)(w >> 24);
+		key[4 * i + 1] = (__u8)(w >> 16);
+		key[4 * i + 2] = (__u8)(w >> 8);
+		key[4 * i + 3] = (__u8)w;
+	}
+	return 0;
 }
 
 static void put24(__u8 *p, __u32 v)
@@ -196,6 +276,22 @@ int mms_frame_route(__u8 *buf, size_t cap, const struct mms_route *rt,
 	return mms_frame_build(buf, cap, &fs);
 }
 
+int mms_frame_data(__u8 *buf, size_t cap, const struct mms_route *rt,
+		   const __u8 dst_mac[6], const __u8 src_mac[6], const void *ip, __u16 ip_len)
+{
+	__u8 body[MMS_E2E_LEN + MMS_DATA_MAX];
+	__u64 t;
+
+	if (!ip_len || ip_len > MMS_DATA_MAX)
+		return -EINVAL;
+	t = mms_e2e_mac(&rt->e2e, rt->epoch, rt->tag, MMS_T_DATA, ip, ip_len);
+	for (int i = 0; i < MMS_E2E_LEN; i++)
+		body[i] = (__u8)(t >> (8 * i));
+	memcpy(body + MMS_E2E_LEN, ip, ip_len);
+	return mms_frame_route(buf, cap, rt, dst_mac, src_mac, MMS_T_DATA, body,
+			       (__u16)(MMS_E2E_LEN + ip_len));
+}
+
 static void verdict(struct mms_result *r, enum mms_verdict v, enum mms_stat s)
 {
 	r->verdict = v;
@@ -206,6 +302,35 @@ static int is_agent_type(__u8 t)
 {
 	return t == MMS_T_BEACON_ACK || t == MMS_T_LSA || t == MMS_T_AUTH ||
 	       t == MMS_T_CONTROL || t == MMS_T_NOTIFY;
+}
+
+/*
+ * The end-to-end tag of a DATA body (tag, then an IP packet of ip_len >= 20
+ * bytes). The key: the one the source's set holds for the epoch (at an MA,
+ * looked up by the packet's source address), else this node's own (at a
+ * CM, for everything; at an MA a key no other node holds).
+ */
+static bool e2e_ok(const struct mms_node_view *nv, const struct mms_key *key,
+		   const struct mms_hdr *h, __u8 type, const __u8 *body, size_t ip_len)
+{
+	const __u8 *ip = body + MMS_E2E_LEN;
+	const struct mms_route_set *set = NULL;
+	const struct mms_e2e_rx *rx;
+	struct mms_addr src;
+
+	memset(&src, 0, sizeof(src));
+	if (ip[0] >> 4 == 4) {
+		src.a[10] = 0xff;
+		src.a[11] = 0xff;
+		memcpy(src.a + 12, ip + 12, 4);
+	} else {
+		memcpy(src.a, ip + 8, 16);
+	}
+	if (nv->route)
+		set = nv->route(nv->route_ctx, &src);
+	rx = set ? &set->rx[h->epoch % MMS_EPOCH_SLOTS] : NULL;
+	return mms_e2e_mac(rx && rx->valid && rx->epoch == h->epoch ? &rx->key : &key->e2e,
+			   h->epoch, h->tag, type, ip, ip_len) == rd64le(body);
 }
 
 void mms_process(const struct mms_node_view *nv, __u8 *buf, size_t len,
@@ -281,6 +406,7 @@ void mms_process(const struct mms_node_view *nv, __u8 *buf, size_t len,
 		return verdict(res, MMS_V_DROP, MMS_S_DROP_INGRESS);
 
 	if (h->nhops == 1) {
+		size_t ip_off;
 		__u8 v;
 
 		if (pl->rsvd)
@@ -290,15 +416,19 @@ void mms_process(const struct mms_node_view *nv, __u8 *buf, size_t len,
 			res->len = end;
 			return verdict(res, MMS_V_DELIVER_AGENT, MMS_S_DELIVER_AGENT);
 		}
-		if (pl->type != MMS_T_DATA || end == body_off)
+		if (pl->type != MMS_T_DATA || end <= body_off + MMS_E2E_LEN)
 			return verdict(res, MMS_V_DROP, MMS_S_DROP_PAYLOAD);
 		if (p.ctl & MMS_HOP_CTRL)
 			return verdict(res, MMS_V_DROP, MMS_S_DROP_CTRL_ONLY);
-		v = buf[body_off] >> 4;
-		if (v != 4 && v != 6)
+		ip_off = body_off + MMS_E2E_LEN;
+		v = buf[ip_off] >> 4;
+		if ((v != 4 && v != 6) || end - ip_off < (v == 4 ? 20u : 40u) ||
+		    end - ip_off > MMS_DATA_MAX)
 			return verdict(res, MMS_V_DROP, MMS_S_DROP_PAYLOAD);
+		if (!e2e_ok(nv, key, h, pl->type, buf + body_off, end - ip_off))
+			return verdict(res, MMS_V_DROP, MMS_S_DROP_E2E_TAG);
 		/* The IP packet gets a fresh Ethernet header for mm0 in front of it. */
-		res->off = body_off - MMS_ETH_LEN;
+		res->off = ip_off - MMS_ETH_LEN;
 		res->len = end - res->off;
 		memcpy(buf + res->off, nv->cfg->mm0_mac, 6);
 		memcpy(buf + res->off + 6, nv->cfg->mm0_mac, 6);

@@ -4,7 +4,7 @@
  * beacon, and models exactly what the XDP program does with a received frame
  * (mms_process), so the agent, the tests and the simulator share one
  * reference implementation. I/O free; OpenSSL only for the AES encryption
- * used to seal hop fields.
+ * used to seal hop fields and derive end-to-end keys.
  */
 #ifndef MMS_CODEC_H
 #define MMS_CODEC_H
@@ -21,8 +21,36 @@ int mms_hop_seal(const __u8 key[MMS_KEY_LEN], const struct mms_hop_plain *p,
 /* Open one hop field with a decryption schedule: P = AES-128-D(C). */
 void mms_hop_open(const __u32 rk[MMS_AES_RK_WORDS], const struct mms_hop *c,
 		  struct mms_hop_plain *out);
-/* Decryption schedule for a hop key, as installed in mms_keys. */
+/* Decryption schedule for a hop key, as installed in mms_keys, with the
+ * end-to-end key that checks DATA delivered here (MMS_E2E_DOWN of the same
+ * key). valid stays 0 if the derivation failed. */
 void mms_key_schedule(const __u8 key[MMS_KEY_LEN], struct mms_key *k, __u8 epoch);
+/* The key a schedule was made from (its last round key is the key itself):
+ * a restarted agent takes back the keys its datapath still holds.
+ * -ENOKEY when the slot holds no key. */
+int mms_key_recover(const struct mms_key *k, __u8 key[MMS_KEY_LEN]);
+
+/*
+ * End-to-end DATA keys (docs/security.md, "End-to-end tags"). Both come
+ * from a CM's hop key for an epoch, which the CM and the MAs it sent it to
+ * hold and nobody else (not the relays on its routes):
+ *   MMS_E2E_DOWN  tags MA -> CM data: the MA's route to the CM, checked by
+ *                 the CM (mms_key.e2e of its own slot);
+ *   MMS_E2E_UP    tags CM -> MA data: the CM's routes to its MAs, checked
+ *                 by the MA (mms_route_set.rx of the CM's set).
+ * key = first 16 bytes of HMAC-SHA256(hop key, "MMS-E2E-v1" | dir). 0 or -EIO.
+ */
+enum mms_e2e_dir {
+	MMS_E2E_DOWN = 1,
+	MMS_E2E_UP = 2,
+};
+int mms_e2e_derive(const __u8 hop_key[MMS_KEY_LEN], enum mms_e2e_dir dir,
+		   struct mms_e2e_key *out);
+/* SipHash-2-4 of msg[0..len) (the reference function, for tests). */
+__u64 mms_siphash24(const struct mms_e2e_key *k, const void *msg, size_t len);
+/* The end-to-end tag of an IP packet sent on a route (include/mms_e2e.h). */
+__u64 mms_e2e_mac(const struct mms_e2e_key *k, __u8 epoch, const __u8 tag[4], __u8 type,
+		  const __u8 *ip, size_t ip_len);
 
 /* One node on a route being built, in travel order after the sender. */
 struct mms_hop_spec {
@@ -72,6 +100,10 @@ int mms_frame_build(__u8 *buf, size_t cap, const struct mms_frame_spec *fs);
 int mms_frame_route(__u8 *buf, size_t cap, const struct mms_route *rt,
 		    const __u8 dst_mac[6], const __u8 src_mac[6],
 		    __u8 type, const void *body, __u16 body_len);
+/* A DATA frame along rt carrying an IP packet, tagged with rt->e2e. Length,
+ * -ENOSPC, -EINVAL (ip_len 0 or over MMS_DATA_MAX). */
+int mms_frame_data(__u8 *buf, size_t cap, const struct mms_route *rt,
+		   const __u8 dst_mac[6], const __u8 src_mac[6], const void *ip, __u16 ip_len);
 
 /* ---- The reference model of one node's XDP program ---- */
 
@@ -82,6 +114,9 @@ struct mms_node_view {
 	const struct mms_cfg *cfg;	/* for PCP on tagged links */
 	__u64 now_s;			/* wall clock, seconds */
 	__u32 ingress_ifindex;		/* where the frame arrived */
+	/* mms_routes[a], or NULL (also when route is NULL: no sets) */
+	const struct mms_route_set *(*route)(const void *ctx, const struct mms_addr *a);
+	const void *route_ctx;
 };
 
 enum mms_verdict {

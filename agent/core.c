@@ -281,8 +281,21 @@ int core_send_routed(struct mms_core *c, const struct mms_route *rs, unsigned n,
 	return -ENETUNREACH;
 }
 
+/* The end-to-end key dir of node id's hop key for epoch: 0 or -ENOKEY. */
+static int e2e_key(struct mms_core *c, const struct mms_id *id, __u8 epoch,
+		   enum mms_e2e_dir dir, struct mms_e2e_key *k)
+{
+	__u8 key[MMS_KEY_LEN];
+	int rc = core_key_at(c, id, epoch, key);
+
+	if (!rc && mms_e2e_derive(key, dir, k))
+		rc = -ENOKEY;
+	memset(key, 0, sizeof(key));
+	return rc;
+}
+
 void core_put_routes(struct mms_core *c, const struct mms_addr *dst, const struct mms_route *r,
-		     unsigned n)
+		     unsigned n, const struct mms_id *down, const struct mms_id *rx)
 {
 	struct mms_route_set rs;
 
@@ -295,7 +308,25 @@ void core_put_routes(struct mms_core *c, const struct mms_addr *dst, const struc
 	memset(&rs, 0, sizeof(rs));
 	rs.n = n;
 	memcpy(rs.r, r, n * sizeof(*r));
+	/* A route whose key is missing keeps a random one: its DATA is
+	 * refused at the far end (DROP_E2E_TAG) rather than tagged with a
+	 * key anyone could guess. */
+	for (unsigned i = 0; i < n; i++)
+		if (e2e_key(c, down ? down : &c->cfg.id, rs.r[i].epoch,
+			    down ? MMS_E2E_DOWN : MMS_E2E_UP, &rs.r[i].e2e))
+			for (int w = 0; w < 2; w++)
+				rs.r[i].e2e.k[w] = core_rand(c);
+	for (int back = 0; rx && back < MMS_EPOCH_SLOTS; back++) {
+		__u8 e = (__u8)(c->cfg.epoch - back);
+		struct mms_e2e_rx *x = &rs.rx[e % MMS_EPOCH_SLOTS];
+
+		if (!e2e_key(c, rx, e, MMS_E2E_UP, &x->key)) {
+			x->valid = 1;
+			x->epoch = e;
+		}
+	}
 	c->ops.set_route(c->ops.ctx, dst, &rs);
+	memset(&rs, 0, sizeof(rs));
 }
 
 /* ---- lifecycle ---- */
@@ -331,6 +362,7 @@ void core_free(struct mms_core *c)
 	if (c->cfg.role == MMS_ROLE_MA)
 		ma_free(c);
 	free(c->mas);
+	free(c->adopted);
 	memset(c->key, 0, sizeof(c->key));
 	free(c);
 }
@@ -359,6 +391,14 @@ int core_port_add(struct mms_core *c, __u16 port, __u32 ifindex, const __u8 mac[
 	return 0;
 }
 
+int core_port_resume(struct mms_core *c, __u16 port)
+{
+	if (c->started || !port || port >= MMS_MAX_PORTS || !c->port[port].configured)
+		return -EINVAL;
+	c->port[port].resume = c->port[port].carrier;
+	return 0;
+}
+
 void core_start(struct mms_core *c, __u64 now)
 {
 	struct mms_key k;
@@ -378,9 +418,12 @@ void core_start(struct mms_core *c, __u64 now)
 	/* Hellos start at a random point of the interval so that nodes booted
 	 * together do not send in lockstep. */
 	c->hello_next = now + core_rand(c) % (c->cfg.hello_ms * NS_PER_MS);
-	for (__u16 p = 1; p <= c->max_port; p++)
-		if (c->port[p].configured)
+	for (__u16 p = 1; p <= c->max_port; p++) {
+		if (c->port[p].configured && !c->port[p].resume)
 			nbr_publish(c, p);
+		if (c->port[p].resume)
+			c->resume_until = now + (__u64)c->cfg.hello_ms * c->cfg.dead_mult * NS_PER_MS;
+	}
 	if (c->cfg.role == MMS_ROLE_MA)
 		c->beacon_next = now + c->cfg.beacon_min_ms * NS_PER_MS;
 }
@@ -398,6 +441,10 @@ void core_link_event(struct mms_core *c, __u16 port, bool up, __u64 now)
 	if (p->carrier == up)
 		return;
 	p->carrier = up;
+	if (p->resume) {	/* the datapath's state is stale now */
+		p->resume = false;
+		nbr_publish(c, port);
+	}
 	if (!up) {
 		nbr_down(c, port, "carrier lost");
 		return;

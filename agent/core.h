@@ -247,6 +247,37 @@ void core_dp_event(struct mms_core *c, const struct mms_event *ev, __u64 now_ns)
  */
 int core_send_auth(struct mms_core *c, __u16 port, const struct mms_id *to, const __u8 *body,
 		   size_t len, __u64 now_ns);
+/*
+ * The agent stops for a restart, its datapath forwarding meanwhile: one
+ * last hello to every up neighbour announcing hold_ms (at most 65535) as
+ * our hold time, so that they keep sending through us until the next run
+ * says hello (its hellos announce the usual hold time again). A planned
+ * restart that takes longer than the hold time, but less than hold_ms,
+ * then costs nothing; a node that does not come back is declared down
+ * after hold_ms instead.
+ */
+void core_pause(struct mms_core *c, __u32 hold_ms, __u64 now_ns);
+/*
+ * Before core_start, for a port whose neighbour the datapath still holds up
+ * (mms_nbrs, left by a previous run of the agent): leave it up there, and
+ * say nothing on the port until the neighbour's first hello tells us who
+ * it is, so that our first hello names it and the neighbour never sees us
+ * lose it (a hello that names nobody takes a link down at once). After a
+ * hold time (hello_ms x dead_mult) without one, the port starts afresh.
+ * So an agent restart does not interrupt forwarding through the node.
+ */
+int core_port_resume(struct mms_core *c, __u16 port);
+/*
+ * CM half, before core_start: a route set a previous run of the agent left
+ * in the pinned mms_routes for dst. If dst turns out to be an MA's address,
+ * the set serves as that MA's routes (as from a CONTROL) until the MA sends
+ * new ones: a restarted node has at first only beacon reverse routes, which
+ * the MA takes control frames from but no data (docs/security.md), so its
+ * management traffic would stop until its new session and LSA brought a
+ * CONTROL. At most cfg.max_mas sets; 0, -ENOSPC, -EINVAL, -ENOMEM.
+ */
+int core_adopt_routes(struct mms_core *c, const struct mms_addr *dst, const struct mms_route *r,
+		      unsigned n);
 /* CM half: a session with MA `ma` was just established; ack its current
  * beacon and send our LSA now rather than at the next beacon/retransmit. */
 void core_auth_ready(struct mms_core *c, const struct mms_id *ma, __u64 now_ns);

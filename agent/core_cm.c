@@ -19,6 +19,7 @@
  *  - an MA silent for ma_dead_ms is dropped with its routes.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
 
@@ -96,7 +97,7 @@ static unsigned ma_routes(const struct mms_core *c, const struct core_ma *m,
 {
 	unsigned n = 0;
 
-	for (unsigned i = 0; m->have_ctl && i < m->nctl; i++)
+	for (unsigned i = 0; (m->have_ctl || m->ctl_adopted) && i < m->nctl; i++)
 		n = add_distinct(c, out, n, &m->ctl[i]);
 	for (unsigned i = 0; i < m->nrev; i++)
 		n = add_distinct(c, out, n, &m->rev[i]);
@@ -121,7 +122,7 @@ static void put_routes(struct mms_core *c, const struct mms_addr *dst, const str
 	if (s == *sig)
 		return;
 	*sig = s;
-	core_put_routes(c, dst, r, n);
+	core_put_routes(c, dst, r, n, NULL, NULL);
 }
 
 /* The default route follows the live MA with the lowest id. */
@@ -354,6 +355,41 @@ static int beacon_ok(struct mms_core *c, __u16 port, const struct mms_hdr *h,
 	return 0;
 }
 
+int core_adopt_routes(struct mms_core *c, const struct mms_addr *dst, const struct mms_route *r,
+		      unsigned n)
+{
+	struct core_adopted *a;
+
+	if (c->started || !n || n > MMS_MAX_ALT)
+		return -EINVAL;
+	if (c->nadopted == c->cfg.max_mas)
+		return -ENOSPC;
+	if (!c->adopted && !(c->adopted = calloc(c->cfg.max_mas, sizeof(*c->adopted))))
+		return -ENOMEM;
+	a = &c->adopted[c->nadopted++];
+	a->addr = *dst;
+	a->n = (__u8)n;
+	memcpy(a->r, r, n * sizeof(*r));
+	return 0;
+}
+
+/* A newly heard MA whose routes a previous run left: used until its first
+ * CONTROL, while they last (ma_routes takes only live ones). */
+static void adopt_ctl(struct mms_core *c, struct core_ma *m)
+{
+	for (__u32 i = 0; i < c->nadopted; i++) {
+		struct core_adopted *a = &c->adopted[i];
+
+		if (memcmp(&a->addr, &m->addr, sizeof(a->addr)))
+			continue;
+		memcpy(m->ctl, a->r, a->n * sizeof(a->r[0]));
+		m->nctl = a->n;
+		m->ctl_adopted = true;
+		*a = c->adopted[--c->nadopted];	/* used once */
+		return;
+	}
+}
+
 void cm_rx_beacon(struct mms_core *c, __u16 port, const struct mms_hdr *h,
 		  const struct mms_hop *hops, const struct msg_beacon *b, const __u8 *body,
 		  size_t blen)
@@ -396,6 +432,8 @@ void cm_rx_beacon(struct mms_core *c, __u16 port, const struct mms_hdr *h,
 		fresh = true;
 	}
 	m->addr = b->ma_addr;
+	if (fresh)
+		adopt_ctl(c, m);
 	m->seq = b->seq;
 	m->last_beacon = c->now;
 	core_count(c, CORE_S_BEACON_TAKEN);
@@ -450,6 +488,7 @@ void cm_rx_control(struct mms_core *c, const struct msg_control *k, const __u8 *
 	}
 	m->nctl = (__u8)n;
 	m->have_ctl = true;
+	m->ctl_adopted = false;
 	m->ctl_seq = k->seq;
 	core_count(c, CORE_S_CONTROL_RX);
 	/* It acknowledges our LSA up to lsa_seq (never one we have not sent). */

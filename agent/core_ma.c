@@ -149,7 +149,7 @@ void ma_rx_ack(struct mms_core *c, const struct msg_ack *m, const __u8 *body, si
 		return;
 	n = &c->nodes[x];
 	if (n->sig && memcmp(&n->addr, &m->cm_addr, sizeof(n->addr))) {
-		core_put_routes(c, &n->addr, NULL, 0);	/* readdressed: routes move */
+		core_put_routes(c, &n->addr, NULL, 0, NULL, NULL);	/* readdressed: routes move */
 		n->sig = 0;
 		c->topo_dirty = true;
 	}
@@ -509,7 +509,9 @@ static void build_routes(struct mms_core *c, const __u32 *gnode, struct topo_nod
 		}
 	}
 	core_count(c, CORE_S_ROUTES_BUILT);
-	core_put_routes(c, &n->addr, nf ? fwd : NULL, nf);
+	/* Another MA checks what we send it by our address, as from a CM. */
+	core_put_routes(c, &n->addr, nf ? fwd : NULL, nf,
+			n->role == MMS_ROLE_MA ? NULL : &n->id, &n->id);
 	if (nf && nr)
 		send_control(c, n, fwd, nf, rev, nr);
 	n->need_control = false;
@@ -561,7 +563,7 @@ static void compute(struct mms_core *c)
 			}
 		if (d == NODE_NONE || !n->joined || !c->alts.npaths[d]) {
 			if (n->sig) {	/* it was reachable: withdraw */
-				core_put_routes(c, &n->addr, NULL, 0);
+				core_put_routes(c, &n->addr, NULL, 0, NULL, NULL);
 				n->sig = 0;
 			}
 			continue;
@@ -665,7 +667,7 @@ int ma_forget(struct mms_core *c, const struct mms_id *id)
 		return -ENOENT;
 	n = &c->nodes[x];
 	if (n->sig)
-		core_put_routes(c, &n->addr, NULL, 0);
+		core_put_routes(c, &n->addr, NULL, 0, NULL, NULL);
 	n->sig = 0;
 	n->joined = n->has_lsa = n->need_control = n->key_missing = false;
 	n->nnbr = 0;

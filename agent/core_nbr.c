@@ -36,11 +36,13 @@ static void send_hello(struct mms_core *c, __u16 port)
 {
 	struct core_port *p = &c->port[port];
 	__u8 body[sizeof(struct mms_hello) + 4 + MMS_AUTH_MAX];
-	__u32 hold = c->cfg.hello_ms * c->cfg.dead_mult;
+	__u32 hold = c->pause_hold_ms ? c->pause_hold_ms : c->cfg.hello_ms * c->cfg.dead_mult;
 	struct msg_hello m;
 	struct msg_auth a;
 	int len;
 
+	if (p->resume)		/* not before we know who is there */
+		return;
 	memset(&m, 0, sizeof(m));
 	m.id = c->cfg.id;
 	if (p->state != NBR_DOWN) {
@@ -87,7 +89,7 @@ void nbr_down(struct mms_core *c, __u16 port, const char *why)
 void nbr_rx_hello(struct mms_core *c, __u16 port, const __u8 *src_mac, const struct msg_hello *m)
 {
 	struct core_port *p = &c->port[port];
-	bool twoway, changed;
+	bool twoway, changed, resumed = p->resume;
 	char id[MMS_ID_STR];
 
 	if (mms_id_eq(&m->id, &c->cfg.id)) {
@@ -112,7 +114,12 @@ void nbr_rx_hello(struct mms_core *c, __u16 port, const __u8 *src_mac, const str
 		core_refuse(c, CORE_S_JOIN_REFUSED, port, &m->id, "hello");
 		return;
 	}
+	/* A resumed port: the neighbour is still what the datapath holds if
+	 * it names us; otherwise it starts afresh (and mms_nbrs follows). */
+	p->resume = false;
 	twoway = mms_id_eq(&m->seen, &c->cfg.id) && m->seen_port == port;
+	if (resumed && !twoway)
+		nbr_publish(c, port);
 	/* A neighbour that stops naming us has restarted or lost us. */
 	if (p->state == NBR_UP && !twoway)
 		nbr_down(c, port, "no longer two-way");
@@ -148,6 +155,17 @@ void nbr_rx_hello(struct mms_core *c, __u16 port, const __u8 *src_mac, const str
 	core_auth_nbr(c, port, true);
 }
 
+void core_pause(struct mms_core *c, __u32 hold_ms, __u64 now)
+{
+	c->now = now;
+	c->pause_hold_ms = hold_ms > 65535 ? 65535 : hold_ms;
+	for (__u16 port = 1; port <= c->max_port; port++)
+		if (c->port[port].configured && c->port[port].carrier &&
+		    c->port[port].state == NBR_UP)
+			send_hello(c, port);
+	c->pause_hold_ms = 0;
+}
+
 void nbr_hello_now(struct mms_core *c, __u16 port)
 {
 	if (c->port[port].configured && c->port[port].carrier)
@@ -157,6 +175,16 @@ void nbr_hello_now(struct mms_core *c, __u16 port)
 void nbr_tick(struct mms_core *c)
 {
 	bool hello = c->now >= c->hello_next;
+
+	if (c->resume_until && c->now >= c->resume_until) {
+		c->resume_until = 0;
+		for (__u16 port = 1; port <= c->max_port; port++)
+			if (c->port[port].resume) {	/* no hello came: afresh */
+				c->port[port].resume = false;
+				nbr_publish(c, port);
+				send_hello(c, port);
+			}
+	}
 
 	for (__u16 port = 1; port <= c->max_port; port++) {
 		struct core_port *p = &c->port[port];
@@ -174,7 +202,7 @@ void nbr_tick(struct mms_core *c)
 
 __u64 nbr_next_event(const struct mms_core *c)
 {
-	__u64 t = UINT64_MAX;
+	__u64 t = c->resume_until ? c->resume_until : UINT64_MAX;
 
 	for (__u16 port = 1; port <= c->max_port; port++) {
 		const struct core_port *p = &c->port[port];

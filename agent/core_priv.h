@@ -24,6 +24,8 @@ enum nbr_state { NBR_DOWN, NBR_INIT, NBR_UP };
 
 struct core_port {
 	bool configured, carrier;
+	bool resume;			/* up in the datapath from a previous run:
+					 * silent until the neighbour's hello */
 	__u32 ifindex;
 	__u8 mac[6];
 	__u16 vlan;
@@ -34,6 +36,13 @@ struct core_port {
 	struct mms_id nid;
 	__u8 nmac[6];
 	__u64 last_rx, hold_ns;		/* last hello, and how long it holds */
+};
+
+/* Routes to one address found in the pinned datapath at start. */
+struct core_adopted {
+	struct mms_addr addr;
+	__u8 n;
+	struct mms_route r[MMS_MAX_ALT];
 };
 
 /* What a node knows about one MA (the CM half). */
@@ -51,8 +60,9 @@ struct core_ma {
 	/* the current beacon (rev[0] holds its hop fields): a neighbour that
 	 * comes up gets it at once */
 	struct msg_beacon last;
-	/* routes the MA computed for us (CONTROL) */
-	bool have_ctl;
+	/* routes the MA computed for us (CONTROL), or, until it sends some,
+	 * those a previous run left in the datapath (core_adopt_routes) */
+	bool have_ctl, ctl_adopted;
 	__u8 nctl;
 	__u32 ctl_seq;
 	struct mms_route ctl[MMS_MAX_ALT];
@@ -109,6 +119,10 @@ struct mms_core {
 	__u32 notify_seq;
 	__u64 dp_last[2];		/* last NOTIFY for a datapath event, per kind */
 	__u64 default_sig;		/* what the default route holds */
+	__u64 resume_until;		/* resumed ports wait for a hello until then */
+	__u32 pause_hold_ms;		/* core_pause: the hold time to announce */
+	struct core_adopted *adopted;	/* cfg.max_mas, core_adopt_routes */
+	__u32 nadopted;
 
 	/* MA half */
 	__u32 beacon_seq, ctl_seq;
@@ -153,9 +167,15 @@ void core_send_link(struct mms_core *c, __u16 port, const __u8 dst[6], __u8 type
  * Returns 0 or -ENETUNREACH (counted as NO_ROUTE). */
 int core_send_routed(struct mms_core *c, const struct mms_route *rs, unsigned n, __u8 type,
 		     const __u8 *body, size_t blen, const struct mms_id *to);
-/* mms_routes[dst] = r[0..n), or delete it when n is 0. */
+/* mms_routes[dst] = r[0..n), or delete it when n is 0, with the end-to-end
+ * DATA keys (docs/security.md, "End-to-end tags"). Each route is tagged
+ * with down's MMS_E2E_DOWN key of its epoch (an MA's routes to CM down), or
+ * with our own MMS_E2E_UP key when down is NULL (routes to an MA, which
+ * checks by source). rx non-NULL (at an MA): the set also carries rx's
+ * MMS_E2E_UP keys of the last MMS_EPOCH_SLOTS epochs, which check what rx
+ * sends us. */
 void core_put_routes(struct mms_core *c, const struct mms_addr *dst, const struct mms_route *r,
-		     unsigned n);
+		     unsigned n, const struct mms_id *down, const struct mms_id *rx);
 /* Put our authenticator on a body built with an empty one of a.len bytes. */
 int core_sign(struct mms_core *c, __u8 type, const struct mms_id *peer, __u8 *body,
 	      const struct msg_auth *where);

@@ -451,6 +451,9 @@ int agent_run(const struct agent_opts *o)
 						glue_key_roll(a.glue, agent_now_ns());
 					else
 						a.stop = true;
+					/* the datapath stays: a restart, most likely */
+					if (a.stop && !o->detach_on_exit)
+						glue_pause(a.glue, agent_now_ns());
 				}
 				break;
 			}

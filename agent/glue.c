@@ -11,6 +11,7 @@
 #include <time.h>
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include "core.h"
@@ -19,6 +20,11 @@
 #include "log.h"
 #include "metrics.h"
 #include "secglue.h"
+
+/* How long neighbours keep an agent stopped with SIGTERM up (its datapath
+ * forwards meanwhile): a restart, even on a loaded machine, is well under
+ * it; a node stopped for good is routed around after it. */
+#define GLUE_RESTART_HOLD_MS	2000
 
 struct glue {
 	void *agent;
@@ -97,6 +103,51 @@ static void op_log(void *ctx, enum mms_log_level l, const char *line)
 	mms_log(l, "%s", line);
 }
 
+/* Keys a previous run left in the pinned datapath are taken back, and we
+ * start in the newest one's epoch: routes sealed with them (every MA holds
+ * them) go on working through the restart. A first start finds none and
+ * draws a key. */
+static void adopt_keys(struct glue *g, struct core_cfg *cfg)
+{
+	struct mms_key k[MMS_EPOCH_SLOTS];
+	int fd = agent_map_fd(g->agent, MMS_MAP_KEYS), n;
+
+	memset(k, 0, sizeof(k));
+	for (__u32 i = 0; i < MMS_EPOCH_SLOTS; i++)
+		if (bpf_map_lookup_elem(fd, &i, &k[i]))
+			memset(&k[i], 0, sizeof(k[i]));
+	n = secglue_adopt_keys(g->sec, k, MMS_EPOCH_SLOTS, &cfg->epoch);
+	OPENSSL_cleanse(k, sizeof(k));
+	if (n)
+		pr_info("took back %d hop key%s from the pinned datapath, epoch %u", n,
+			n == 1 ? "" : "s", cfg->epoch);
+}
+
+/* CM: the route sets a previous run left (to its MAs, and the default
+ * one, which the core rebuilds from them) serve until the MAs send new
+ * ones (core_adopt_routes). */
+static void adopt_routes(struct glue *g)
+{
+	int fd = agent_map_fd(g->agent, MMS_MAP_ROUTES), n = 0;
+	struct mms_addr key, next, zero;
+	struct mms_route_set rs;
+	void *prev = NULL;
+
+	memset(&zero, 0, sizeof(zero));
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (!memcmp(&key, &zero, sizeof(key)) || bpf_map_lookup_elem(fd, &key, &rs) ||
+		    !rs.n || rs.n > MMS_MAX_ALT)
+			continue;
+		if (core_adopt_routes(g->core, &key, rs.r, rs.n) == -ENOSPC)
+			break;
+		n++;
+	}
+	if (n)
+		pr_info("took back %d route set%s from the pinned datapath", n, n == 1 ? "" : "s");
+}
+
 struct glue *glue_new(void *agent, const struct agent_opts *o, __u32 mgmt_v4)
 {
 	struct glue *g = calloc(1, sizeof(*g));
@@ -132,6 +183,7 @@ struct glue *glue_new(void *agent, const struct agent_opts *o, __u32 mgmt_v4)
 	if (cfg.seq0 < secglue_seq0(g->sec))
 		cfg.seq0 = secglue_seq0(g->sec);
 	cfg.seed = seed;
+	adopt_keys(g, &cfg);
 	cfg.hello_ms = o->hello_ms;
 	cfg.dead_mult = o->dead_mult;
 	cfg.beacon_ms = o->beacon_ms;
@@ -146,6 +198,8 @@ struct glue *glue_new(void *agent, const struct agent_opts *o, __u32 mgmt_v4)
 		return NULL;
 	}
 	secglue_bind(g->sec, g->core);
+	if (!o->ma)
+		adopt_routes(g);
 	return g;
 }
 
@@ -160,13 +214,26 @@ void glue_free(struct glue *g)
 
 void glue_add_if(struct glue *g, int ifindex, const __u8 mac[6], bool running, __u64 now_ns)
 {
+	struct mms_nbr n;
+	__u32 k;
+
 	(void)now_ns;
 	if (g->nports + 1 >= MMS_MAX_PORTS)
 		return;
 	g->nports++;
 	g->ifindex[g->nports] = ifindex;
-	if (core_port_add(g->core, g->nports, (__u32)ifindex, mac, 0, running))
+	if (core_port_add(g->core, g->nports, (__u32)ifindex, mac, 0, running)) {
 		pr_warn("port %u (ifindex %d) refused by the core", g->nports, ifindex);
+		return;
+	}
+	/* A neighbour a previous run left up on this very interface stays up
+	 * until it says otherwise (core_port_resume). */
+	k = g->nports;
+	if (!g->started &&
+	    !bpf_map_lookup_elem(agent_map_fd(g->agent, MMS_MAP_NBRS), &k, &n) &&
+	    n.state == MMS_NBR_UP && n.ifindex == (__u32)ifindex && !memcmp(n.smac, mac, 6) &&
+	    !core_port_resume(g->core, g->nports))
+		pr_info("port %u: neighbour kept up from the pinned datapath", g->nports);
 }
 
 void glue_rx(struct glue *g, int ifindex, const __u8 *frame, size_t len, __u64 now_ns,
@@ -244,6 +311,12 @@ void glue_metrics(struct glue *g, FILE *f)
 				      (double)g->map_errors };
 	mms_metrics_write(f, m, n);
 	secglue_metrics(g->sec, f);
+}
+
+void glue_pause(struct glue *g, __u64 now_ns)
+{
+	if (g->started)
+		core_pause(g->core, GLUE_RESTART_HOLD_MS, now_ns);
 }
 
 void glue_reload(struct glue *g)

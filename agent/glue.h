@@ -30,6 +30,8 @@ void glue_dp_event(struct glue *g, const struct mms_event *ev, __u64 now_ns);
 /* Run due timers; returns the next deadline (CLOCK_MONOTONIC ns). */
 __u64 glue_tick(struct glue *g, __u64 now_ns);
 void glue_metrics(struct glue *g, FILE *f);
+/* SIGTERM with the datapath staying: neighbours keep us up for a restart. */
+void glue_pause(struct glue *g, __u64 now_ns);
 /* SIGHUP: re-read enrollment state (revocations take effect). */
 void glue_reload(struct glue *g);
 /* SIGUSR1 (MA): roll every node's hop key to the next epoch. */

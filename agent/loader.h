@@ -50,7 +50,7 @@ enum mms_prog {
 };
 
 /* mm0's MTU: any IP packet it sends fits a 1500-byte link with 16 hops. */
-#define MMS_MM0_MTU	(1500 - MMS_HDR_LEN - MMS_MAX_HOPS * MMS_HOP_LEN - MMS_PL_LEN)
+#define MMS_MM0_MTU	MMS_DATA_MAX	/* 1500 - 16 - 256 - 4 - 8 */
 
 /* Load (or re-adopt) the datapath; returns 0 or -errno with a log line. */
 int mms_dp_open(struct mms_dp **dp, const struct mms_dp_opts *o);

@@ -11,6 +11,7 @@
 
 static const char *const class_names[MMS_RL_CLASSES] = {
 	[MMS_RL_LINK_SCOPE] = "link-scope", [MMS_RL_ROUTED] = "routed",
+	[MMS_RL_TRANSIT] = "transit",
 };
 
 static const char *const level_names[MMS_RL_LEVELS] = {
@@ -23,6 +24,13 @@ static const char *const level_names[MMS_RL_LEVELS] = {
  * node's beacon acks (one per node per beacon, 10/s by default) and LSAs
  * through its few neighbours, so 5000/s per neighbour and 20000/s in all is
  * an MA of about 2000 nodes; larger networks raise them (docs/datapath.md).
+ * Transit: half of the next node's routed budget per neighbour, so one
+ * neighbour (a rogue flooding over a beacon's reverse route) leaves at least
+ * half of the next node's budget to everybody else behind us; 2500/s is the
+ * beacon acks and LSAs of the 500 nodes the routed defaults allow behind
+ * one neighbour of an MA. The link level only matters on shared segments.
+ * No node level: what a node forwards in all is what its neighbours'
+ * budgets allow.
  */
 static const struct mms_rl_limit defaults[MMS_RL_CLASSES][MMS_RL_LEVELS] = {
 	[MMS_RL_LINK_SCOPE] = {
@@ -34,6 +42,10 @@ static const struct mms_rl_limit defaults[MMS_RL_CLASSES][MMS_RL_LEVELS] = {
 		[MMS_RL_NBR] = { 5000, 1000 },
 		[MMS_RL_LINK] = { 5000, 1000 },
 		[MMS_RL_NODE] = { 20000, 4000 },
+	},
+	[MMS_RL_TRANSIT] = {
+		[MMS_RL_NBR] = { 2500, 500 },
+		[MMS_RL_LINK] = { 5000, 1000 },
 	},
 };
 
@@ -110,6 +122,9 @@ bool mms_rl_limit_parse(const char *s, enum mms_rl_class c, enum mms_rl_level l,
 		   !parse_u32(e + 1, '\0', MMS_RL_BURST_MAX, &v.burst, &e)) {
 		return false;
 	}
+	/* the clock's granule: see MMS_RL_TICKS_PER_S */
+	if (v.rate && (__u64)v.burst * MMS_RL_TICKS_PER_S < v.rate)
+		return false;
 	*out = v;
 	return true;
 }

@@ -22,12 +22,14 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/crypto.h>
 
 /* identity.h's enum mms_role first: mms_wire.h defines the same names as macros */
 #include "secglue_int.h"
+#include "codec.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -329,6 +331,31 @@ int sg_own_key_prepare(struct secglue *s, __u8 epoch)
 	return rc;
 }
 
+int secglue_adopt_keys(struct secglue *s, const struct mms_key *slots, unsigned n, __u8 *epoch)
+{
+	bool have = false;
+	__u8 newest = 0;
+	int adopted = 0;
+
+	for (unsigned i = 0; i < n && i < MMS_EPOCH_SLOTS; i++) {
+		struct sg_key *k = &s->own[i];
+		__u8 e = (__u8)slots[i].epoch;
+
+		/* a key in the slot of its epoch, as the core installs them */
+		if (e % MMS_EPOCH_SLOTS != i || mms_key_recover(&slots[i], k->key))
+			continue;
+		k->valid = 1;
+		k->epoch = e;
+		adopted++;
+		if (!have || (__s8)(__u8)(e - newest) > 0)	/* serial order */
+			newest = e;
+		have = true;
+	}
+	if (have)
+		*epoch = newest;
+	return adopted;
+}
+
 unsigned secglue_hop_keys(const struct secglue *s)
 {
 	unsigned n = 0;
@@ -409,24 +436,45 @@ static int mac_iov(struct mms_iov v[5], const struct mms_id *receiver, const __u
 	return 5;
 }
 
-/* Beacon numbers: only those no earlier run can have signed, with the
- * persisted mark moved past them before the signature exists. */
-static int seq_ok(struct secglue *s, __u64 seq)
+/* Sequence numbers (beacons and CONTROLs of an MA, LSAs and NOTIFYs of a
+ * CM): only those no earlier run can have used, with the persisted mark
+ * moved past them before the message exists. A CM restarted with numbers
+ * below its last run's would have its LSAs refused as old. */
+static int seq_ok(struct secglue *s, __u8 type, __u64 seq)
 {
 	struct mms_err e = { "" };
 	uint64_t start = 0;
 
 	if (seq < s->seq_lo)
 		return sg_refuse(s, SG_S_SEQ_REFUSED, -ERANGE, NULL,
-				 "beacon seq %llu below this run's first %llu",
+				 "%s seq %llu below this run's first %llu", mms_type_name(type),
 				 (unsigned long long)seq, (unsigned long long)s->seq_lo);
-	if (seq + SG_SEQ_BLOCK / 2 < s->seq_mark)
+	if (seq + s->seq_block / 2 < s->seq_mark)
 		return 0;
-	if (mms_seq_reserve(s->dir, seq + SG_SEQ_BLOCK - s->seq_mark, &start, &e) ||
+	if (mms_seq_reserve(s->dir, seq + s->seq_block - s->seq_mark, &start, &e) ||
 	    start != s->seq_mark)
 		return sg_refuse(s, SG_S_SEQ_REFUSED, -EIO, NULL, "%s", e.msg);
-	s->seq_mark = seq + SG_SEQ_BLOCK;
+	s->seq_mark = seq + s->seq_block;
 	return 0;
+}
+
+/* The sequence number a MACed message carries as its own, if any (a
+ * beacon ack only repeats the LSA's). */
+static bool own_seq(__u8 type, const __u8 *body, size_t cover, __u64 *seq)
+{
+	size_t off;
+
+	switch (type) {
+	case MMS_T_LSA:		off = offsetof(struct mms_lsa, seq); break;
+	case MMS_T_NOTIFY:	off = offsetof(struct mms_notify, seq); break;
+	case MMS_T_CONTROL:	off = offsetof(struct mms_control, seq); break;
+	default:		return false;
+	}
+	if (cover < off + 4)
+		return false;
+	*seq = (__u64)body[off] << 24 | (__u64)body[off + 1] << 16 | (__u64)body[off + 2] << 8 |
+	       body[off + 3];
+	return true;
 }
 
 static int sign(void *ctx, __u8 type, const struct mms_id *peer, const __u8 *body, size_t cover,
@@ -443,7 +491,7 @@ static int sign(void *ctx, __u8 type, const struct mms_id *peer, const __u8 *bod
 			return -EINVAL;
 		seq = (__u64)body[40] << 24 | (__u64)body[41] << 16 | (__u64)body[42] << 8 |
 		      body[43];
-		rc = seq_ok(s, seq);
+		rc = seq_ok(s, type, seq);
 		if (!rc)
 			rc = mms_ma_sign(&s->self, MMS_SIG_BEACON, seq, body, cover, auth);
 		if (!rc)
@@ -459,6 +507,8 @@ static int sign(void *ctx, __u8 type, const struct mms_id *peer, const __u8 *bod
 		sg_count(s, SG_S_NO_SESSION);
 		return -ENOKEY;
 	}
+	if (own_seq(type, body, cover, &seq) && (rc = seq_ok(s, type, seq)))
+		return rc;
 	if (p->cur.s.tx_seq > SG_SEQ_MAX) {
 		p->cur.s.established = 0;	/* worn out: authenticate again */
 		return -EOVERFLOW;
@@ -634,15 +684,16 @@ struct secglue *secglue_new(const char *state_dir, bool ma, __u64 seed)
 	rc = load_lists(s, &s->trust, &s->reg, &e);
 	if (rc)
 		goto fail;
+	s->seq_block = ma ? SG_SEQ_BLOCK : SG_CM_SEQ_BLOCK;
+	rc = mms_seq_reserve(state_dir, s->seq_block, &s->seq_lo, &e);
+	if (!rc && s->seq_lo > UINT32_MAX - 2 * s->seq_block) {
+		mms_err_set(&e, "%s: sequence numbers exhausted", state_dir);
+		rc = -EOVERFLOW;
+	}
+	if (rc)
+		goto fail;
+	s->seq_mark = s->seq_lo + s->seq_block;
 	if (ma) {
-		rc = mms_seq_reserve(state_dir, SG_SEQ_BLOCK, &s->seq_lo, &e);
-		if (!rc && s->seq_lo > UINT32_MAX - 2 * SG_SEQ_BLOCK) {
-			mms_err_set(&e, "%s: beacon numbers exhausted", state_dir);
-			rc = -EOVERFLOW;
-		}
-		if (rc)
-			goto fail;
-		s->seq_mark = s->seq_lo + SG_SEQ_BLOCK;
 		s->ama = mms_auth_ma_new(&s->self, &s->reg, &s->lim);
 		sg_mareg_build(s);
 		s->ama_peer = mms_auth_ma_new(&s->self, &s->mareg, &s->lim);

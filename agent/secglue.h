@@ -97,10 +97,19 @@ void secglue_free(struct secglue *s);
 /* The node's component ID and name from its identity. */
 const struct mms_id *secglue_id(const struct secglue *s);
 const char *secglue_name(const struct secglue *s);
-/* MA: the lowest sequence number this run may sign (numbers below it may
- * have been signed before a restart; the mark is persisted in state_dir).
- * Pass core_cfg.seq0 >= this. 0 at a CM. */
+/* The lowest sequence number this run may use (beacons, CONTROLs at an MA;
+ * LSAs, NOTIFYs at a CM): numbers below it may have been used before a
+ * restart, and an MA would refuse a CM's LSA as old. The mark is persisted
+ * in state_dir, and moved past every number before a message carrying it is
+ * signed. Pass core_cfg.seq0 >= this. */
 __u32 secglue_seq0(const struct secglue *s);
+/* A restarted agent takes back the hop keys its pinned datapath still
+ * holds (mms_keys slots as read from the map, n <= MMS_EPOCH_SLOTS) rather
+ * than drawing new ones: the routes the MAs sealed with them, through and
+ * to this node, keep working while the agent is down and after. Returns
+ * how many were adopted; *epoch: the newest of them, to pass as
+ * core_cfg.epoch (unchanged when none). Before core_start. */
+int secglue_adopt_keys(struct secglue *s, const struct mms_key *slots, unsigned n, __u8 *epoch);
 /* Hooks for core_new(): the auth struct and the hop-key provider. */
 const struct core_auth *secglue_auth(struct secglue *s);
 int secglue_hop_key(struct secglue *s, const struct mms_id *node, __u8 epoch, __u8 key[MMS_KEY_LEN]);

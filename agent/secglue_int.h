@@ -37,7 +37,9 @@
 #define SG_REFUSED_MS	10000	/* retry of a peer the registry refused */
 #define SG_KEY_RETRY_MS	300	/* CM: resend a hop key the MA has not used yet */
 #define SG_RESP_HOLD_MS	2000	/* CM: keep trying to send a response this long */
-#define SG_SEQ_BLOCK	(1ull << 20)
+#define SG_SEQ_BLOCK	(1ull << 20)	/* MA: numbers reserved at a time */
+#define SG_CM_SEQ_BLOCK	(1ull << 12)	/* CM: LSAs and NOTIFYs are rarer; a small
+					 * block leaves room for many restarts */
 /* key rolls (secglue_roll.c) */
 #define SG_EPOCH_RETRY_MS 200	/* MA: resend an epoch announcement no key answered, doubling */
 #define SG_ROLL_WAIT_MS	3000	/* MA: switch after this even if some keys are missing */
@@ -124,8 +126,9 @@ struct secglue {
 	struct sg_peer **peer;
 	__u32 npeer, cap;
 	__u32 *hash, hmask;
-	/* MA: sequence numbers [seq_lo, seq_mark) are ours to sign */
-	uint64_t seq_lo, seq_mark;
+	/* sequence numbers [seq_lo, seq_mark) are ours to use, seq_block
+	 * more are reserved when half of them are left */
+	uint64_t seq_lo, seq_mark, seq_block;
 	__u64 next_due;
 	/* key roll (secglue_roll.c) */
 	__u8 roll, roll_epoch;		/* MA: the roll under way and its epoch */

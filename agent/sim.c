@@ -321,6 +321,45 @@ static int cb_key_of(void *ctx, const struct mms_id *id, __u8 epoch, __u8 key[MM
 
 /* ---- setup ---- */
 
+/* A node's core (its agent) with the hooks of cfg, ports added, not started. */
+static int node_core(struct sim *s, struct sim_node *n)
+{
+	const struct sim_cfg *cfg = &s->cfg;
+	uint32_t i = n->idx;
+	struct core_ops ops = {
+		.ctx = n, .send = cb_send, .set_nbr = cb_nbr, .set_route = cb_route,
+		.set_key = cb_key, .log = cb_log, .hop_key = cb_key_of,
+		.auth = cfg->auth ? cfg->auth(i, cfg->ctx) : NULL,
+	};
+	struct core_cfg cc;
+
+	core_cfg_defaults(&cc);
+	sim_id(i, &cc.id);
+	sim_addr(i, &cc.addr);
+	snprintf(cc.name, sizeof(cc.name), "sim%u", i);
+	cc.role = n->ma ? MMS_ROLE_MA : MMS_ROLE_CM;
+	cc.seed = cfg->seed * 0x9e3779b97f4a7c15ull + i;
+	cc.wall_offset_ns = SIM_WALL_NS;
+	if (cc.max_nodes < cfg->n + 16)
+		cc.max_nodes = cfg->n + 16;
+	if (cfg->tune)
+		cfg->tune(&cc, i, cfg->ctx);
+	n->core = core_new(&cc, &ops);
+	if (!n->core)
+		return -ENOMEM;
+	if (cfg->bind)
+		cfg->bind(i, n->core, cfg->ctx);
+	for (uint16_t p = 1; p < MMS_MAX_PORTS; p++) {
+		uint8_t mac[6];
+
+		if (n->link[p] == NONE)
+			continue;
+		sim_mac(i, p, mac);
+		core_port_add(n->core, p, p, mac, 0, true);
+	}
+	return 0;
+}
+
 struct sim *sim_new(const struct sim_cfg *cfg)
 {
 	struct sim *s = calloc(1, sizeof(*s));
@@ -357,40 +396,9 @@ struct sim *sim_new(const struct sim_cfg *cfg)
 		s->nodes[e->a].link[e->pa] = l;
 		s->nodes[e->b].link[e->pb] = l;
 	}
-	for (uint32_t i = 0; i < cfg->n; i++) {
-		struct sim_node *n = &s->nodes[i];
-		struct core_ops ops = {
-			.ctx = n, .send = cb_send, .set_nbr = cb_nbr, .set_route = cb_route,
-			.set_key = cb_key, .log = cb_log, .hop_key = cb_key_of,
-			.auth = cfg->auth ? cfg->auth(i, cfg->ctx) : NULL,
-		};
-		struct core_cfg cc;
-
-		core_cfg_defaults(&cc);
-		sim_id(i, &cc.id);
-		sim_addr(i, &cc.addr);
-		snprintf(cc.name, sizeof(cc.name), "sim%u", i);
-		cc.role = n->ma ? MMS_ROLE_MA : MMS_ROLE_CM;
-		cc.seed = cfg->seed * 0x9e3779b97f4a7c15ull + i;
-		cc.wall_offset_ns = SIM_WALL_NS;
-		if (cc.max_nodes < cfg->n + 16)
-			cc.max_nodes = cfg->n + 16;
-		if (cfg->tune)
-			cfg->tune(&cc, i, cfg->ctx);
-		n->core = core_new(&cc, &ops);
-		if (!n->core)
+	for (uint32_t i = 0; i < cfg->n; i++)
+		if (node_core(s, &s->nodes[i]))
 			goto fail;
-		if (cfg->bind)
-			cfg->bind(i, n->core, cfg->ctx);
-		for (uint16_t p = 1; p < MMS_MAX_PORTS; p++) {
-			uint8_t mac[6];
-
-			if (n->link[p] == NONE)
-				continue;
-			sim_mac(i, p, mac);
-			core_port_add(n->core, p, p, mac, 0, true);
-		}
-	}
 	for (uint32_t i = 0; i < cfg->n; i++) {
 		core_start(s->nodes[i].core, 0);
 		resched(s, &s->nodes[i]);
@@ -420,9 +428,18 @@ void sim_free(struct sim *s)
 
 /* ---- running ---- */
 
+static const struct mms_route_set *view_route(const void *ctx, const struct mms_addr *a)
+{
+	const struct sim_node *n = ctx;
+
+	return sim_route(n->s, n->idx, a);
+}
+
 static void view_of(const struct sim *s, const struct sim_node *n, uint16_t port,
 		    struct mms_node_view *v)
 {
+	v->route = view_route;
+	v->route_ctx = n;
 	v->keys = n->keys;
 	v->nbrs = n->nbr;
 	v->cfg = &n->dcfg;
@@ -535,6 +552,45 @@ int sim_node_kill(struct sim *s, uint32_t node)
 	return 0;
 }
 
+int sim_node_restart(struct sim *s, uint32_t node, bool cold)
+{
+	struct sim_node *n = node < s->cfg.n ? &s->nodes[node] : NULL;
+	const struct mms_addr zero = { 0 };
+	struct rtab *t;
+	int rc;
+
+	if (!n || !n->alive)
+		return -EINVAL;
+	core_free(n->core);
+	n->core = NULL;
+	if (cold) {	/* a reboot: the datapath starts empty too */
+		memset(n->nbr, 0, sizeof(n->nbr));
+		memset(n->keys, 0, sizeof(n->keys));
+		free(n->routes.e);
+		memset(&n->routes, 0, sizeof(n->routes));
+	}
+	rc = node_core(s, n);
+	if (rc) {
+		n->alive = false;
+		return rc;
+	}
+	/* as mms-agent does (glue.c): a CM takes back its route sets */
+	t = &n->routes;
+	for (uint32_t i = 0; !n->ma && i < t->cap; i++) {
+		const struct rt_ent *e = &t->e[i];
+
+		if (e->state == 1 && memcmp(&e->addr, &zero, sizeof(zero)))
+			core_adopt_routes(n->core, &e->addr, e->rs.r, e->rs.n);
+	}
+	for (uint16_t p = 1; p < MMS_MAX_PORTS; p++)
+		if (n->link[p] != NONE && n->nbr[p].state == MMS_NBR_UP)
+			core_port_resume(n->core, p);
+	core_start(n->core, s->now);
+	n->sched = UINT64_MAX;
+	resched(s, n);
+	return 0;
+}
+
 bool sim_alive(const struct sim *s, uint32_t node)
 {
 	return node < s->cfg.n && s->nodes[node].alive;
@@ -582,6 +638,11 @@ const struct mms_key *sim_key(const struct sim *s, uint32_t node, uint8_t epoch)
 	return k->valid && k->epoch == epoch ? k : NULL;
 }
 
+const struct mms_key *sim_keys(const struct sim *s, uint32_t node)
+{
+	return node < s->cfg.n ? s->nodes[node].keys : NULL;
+}
+
 /* ---- probing ---- */
 
 const char *sim_probe_str(enum sim_probe p)
@@ -613,14 +674,19 @@ static const struct mms_route *pick(const struct sim *s, uint32_t n, const struc
 enum sim_probe sim_probe(struct sim *s, uint32_t from, uint32_t to, unsigned *hops,
 			 enum mms_stat *why)
 {
-	static const uint8_t ip[20] = { 0x45, 0, 0, 20, 0, 0, 0, 0, 64, 253 };
+	/* IPv4 from `from` to `to`: the MA that relays it finds the source's
+	 * end-to-end key by the source address. */
+	uint8_t ip[20] = { 0x45, 0, 0, 20, 0, 0, 0, 0, 64, 253 };
 	uint8_t raw[MMS_MAX_OVERHEAD + 72] __attribute__((aligned(8))), *buf = raw + 2;
-	struct mms_addr dst;
+	struct mms_addr dst, src;
 	uint32_t cur = from;
 	unsigned h = 0;
 	int relays = 0;
 
 	sim_addr(to, &dst);
+	sim_addr(from, &src);
+	memcpy(ip + 12, src.a + 12, 4);
+	memcpy(ip + 16, dst.a + 12, 4);
 	if (hops)
 		*hops = 0;
 	for (;;) {
@@ -633,8 +699,7 @@ enum sim_probe sim_probe(struct sim *s, uint32_t from, uint32_t to, unsigned *ho
 		if (!r)
 			return SIM_NO_ROUTE;
 		nb = &s->nodes[cur].nbr[r->port];
-		len = mms_frame_route(buf, sizeof(raw) - 2, r, nb->mac, nb->smac, MMS_T_DATA, ip,
-				      sizeof(ip));
+		len = mms_frame_data(buf, sizeof(raw) - 2, r, nb->mac, nb->smac, ip, sizeof(ip));
 		if (len < 0)
 			return SIM_NO_ROUTE;
 		port = r->port;

@@ -65,6 +65,13 @@ int sim_link_set(struct sim *s, uint32_t link, bool up, bool carrier);
 bool sim_link_up(const struct sim *s, uint32_t link);
 /* Stop a node: it processes nothing more; its neighbours hear silence. */
 int sim_node_kill(struct sim *s, uint32_t node);
+/* Restart a live node's agent: its core is replaced by a new one (the hooks
+ * tune, auth and bind are asked again) on the same datapath, whose maps
+ * keep what the old core set (cold: they start empty, a reboot); a CM takes its route sets back as mms-agent
+ * does (core_adopt_routes), and every node keeps the neighbours its
+ * datapath holds up (core_port_resume). A security layer's state is the caller's:
+ * replace it before (secglue_adopt_keys with sim_keys). */
+int sim_node_restart(struct sim *s, uint32_t node, bool cold);
 bool sim_alive(const struct sim *s, uint32_t node);
 bool sim_is_ma(const struct sim *s, uint32_t node);
 
@@ -84,6 +91,8 @@ const struct mms_route_set *sim_route(const struct sim *s, uint32_t node, const 
 const struct mms_nbr *sim_nbr(const struct sim *s, uint32_t node, uint16_t port);
 /* The node's installed key for epoch (mms_keys), NULL when there is none. */
 const struct mms_key *sim_key(const struct sim *s, uint32_t node, uint8_t epoch);
+/* All MMS_EPOCH_SLOTS slots of the node's mms_keys. */
+const struct mms_key *sim_keys(const struct sim *s, uint32_t node);
 
 enum sim_probe {
 	SIM_OK,

@@ -85,7 +85,8 @@ struct {
 	__type(value, struct mms_clock);
 } mms_clock SEC(".maps");
 
-static __always_inline __u64 mms_now_ns(const struct mms_cfg *cfg)
+/* The boot clock, sampled as above: monotonic, it never steps. */
+static __always_inline __u64 mms_boot_ns(void)
 {
 	__u64 j = bpf_jiffies64();
 	struct mms_clock *c;
@@ -93,12 +94,17 @@ static __always_inline __u64 mms_now_ns(const struct mms_cfg *cfg)
 
 	c = bpf_map_lookup_elem(&mms_clock, &k);
 	if (!c)
-		return bpf_ktime_get_boot_ns() + cfg->unix_minus_boot_ns;
+		return bpf_ktime_get_boot_ns();
 	if (c->jiffies != j) {
 		c->jiffies = j;
 		c->boot_ns = bpf_ktime_get_boot_ns();
 	}
-	return c->boot_ns + cfg->unix_minus_boot_ns;
+	return c->boot_ns;
+}
+
+static __always_inline __u64 mms_now_ns(const struct mms_cfg *cfg)
+{
+	return mms_boot_ns() + cfg->unix_minus_boot_ns;
 }
 
 /* now_s >= expiry, without a division: floor(now/1e9) >= E iff now >= E*1e9. */

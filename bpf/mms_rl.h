@@ -5,7 +5,7 @@
  * beacons, challenges or routed control frames can neither starve the agent
  * nor crowd out the other neighbours' control frames. A frame is charged to
  * three token buckets in turn (limits in mms_cfg.rl[class], rate 0 = level
- * off), each kept per class (link scope, routed):
+ * off), each kept per class (link scope, routed, transit):
  *
  *   sender  mms_rl_nbr[(ingress ifindex, source MAC, class)]   LRU hash
  *   link    mms_rl_link[(ingress ifindex, class)]              hash
@@ -23,6 +23,14 @@
  * larger. One budget for both would have to be the larger one, open to the
  * cheapest flood; and a link-scope flood would crowd out the routed control
  * a neighbour relays for the nodes behind it.
+ *
+ * Why transit. Every control frame a node forwards towards the next is
+ * charged there to this node, so whoever sends most through us takes the
+ * next node's routed budget from everyone behind us: a rogue that heard a
+ * beacon holds its reverse route and could flood the MA over it, and every
+ * honest node's handshake behind the same relay would starve. Charged here
+ * per neighbour, with half of the next node's per-neighbour budget
+ * (agent/ratelimit.c), one neighbour takes at most that share.
  *
  * Why three levels. A routed control frame's source MAC is verified (it is
  * the ingress port's neighbour, DROP_INGRESS otherwise), a link-scope frame's
@@ -57,16 +65,22 @@
  * costs no compare-and-swap loops and no lock, and the word is written at
  * most at the budget's rate by passing frames.
  *
- * Time is the datapath's wall clock (mms_now_ns: sampled once per jiffy, so
- * a flood costs no clock reads; tests set it through mms_cfg as they do for
- * route expiry). CPUs' samples differ by up to a jiffy, which moves a
- * token's time by as much but neither makes nor loses tokens over time. A
- * bucket whose tat lies beyond anything a conforming frame can leave (now +
- * tau + I, plus MMS_RL_SKEW_NS for those samples) can only mean the clock
- * stepped back; it is reset to full rather than left refusing frames until
- * the clock catches up. A smaller step back delays refills by its size.
- * Changing a level's rate can look like such a step and start its buckets
- * over.
+ * Time is the boot clock (mms_boot_ns: sampled once per jiffy, so a flood
+ * costs no clock reads), not the wall clock that route expiry uses. A
+ * budget needs durations only, and the wall clock's offset (mms_cfg.
+ * unix_minus_boot_ns) is rewritten whenever the agent starts (pinned
+ * buckets survive that) or a test pins it: a step back of s between tau + I
+ * and tau + I + MMS_RL_SKEW_NS used to leave every bucket refusing frames
+ * for about s - tau (bench_xdp's link_rl_pass_ns lost 25-40 % of its frames
+ * at the maximum rate and burst, its clock re-pinned before every run). The
+ * boot clock never steps. CPUs' samples differ by up to a jiffy, which moves
+ * a token's time by as much but neither makes nor loses tokens over time;
+ * because of that granule a burst must hold at least a jiffy's worth of the
+ * rate (mms_rl_limit_parse refuses less: the bucket could pass no more than
+ * burst per jiffy). A bucket whose tat lies beyond anything a conforming
+ * frame can leave (now + tau + I, plus MMS_RL_SKEW_NS) cannot come from
+ * this clock: lowering a level's rate, or a bucket written by hand, can
+ * leave one; it is reset to full rather than left refusing frames.
  */
 #ifndef MMS_RL_H
 #define MMS_RL_H
@@ -159,7 +173,7 @@ __noinline bool mms_rl_admit(__u32 ifindex, __u64 src, __u32 cls)
 	l = cfg->rl[cls];
 	if (!l[MMS_RL_NBR].rate && !l[MMS_RL_LINK].rate && !l[MMS_RL_NODE].rate)
 		return true;
-	now = mms_now_ns(cfg);
+	now = mms_boot_ns();
 	st32(key.mac, (__u32)src);
 	st16(key.mac + 4, (__u16)(src >> 32));
 

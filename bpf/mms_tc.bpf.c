@@ -10,7 +10,8 @@
  *   destination -> mms_routes[dst] (IPv4 v4-mapped), else the default route
  *   (all-zero key) -> the first alternate whose first-hop port is up and
  *   which has not expired -> Ethernet [802.1Q] | mms_hdr | hop fields |
- *   mms_pl(DATA) | the IP packet -> redirect to the egress device.   ENCAP
+ *   mms_pl(DATA) | end-to-end tag under the route's key | the IP packet ->
+ *   redirect to the egress device.                                   ENCAP
  *
  * mm0 is NOARP, so the Ethernet header the stack wrote carries no
  * information beyond its EtherType; it is replaced. Multicast and link-local
@@ -20,7 +21,7 @@
  * A GSO packet (the loader keeps mm0 from producing any) is DROP_TOO_BIG.
  */
 #define MMS_CTX_SKB
-#include "mms_lib.h"
+#include "mms_e2e.h"
 
 #define ETH_P_IP_BE	bpf_htons(0x0800)
 #define ETH_P_IPV6_BE	bpf_htons(0x86DD)
@@ -164,6 +165,7 @@ int mms_tc(struct __sk_buff *skb)
 	const struct mms_cfg *cfg;
 	struct mms_addr dst = {};
 	struct mms_hdr hdr = {};
+	struct mms_e2e_io io;
 	__u32 mtu_len = 0;
 	void *pl;
 	__u64 now;
@@ -200,8 +202,8 @@ int mms_tc(struct __sk_buff *skb)
 	if (nhops == 0 || nhops > MMS_MAX_HOPS)	/* re-read of map memory: bound again */
 		return mms_drop(len, MMS_S_DROP_NO_ROUTE);
 	nl2 = mms_l2_len(nbr);
-	grow = nl2 - MMS_ETH_LEN + MMS_HDR_LEN + nhops * MMS_HOP_LEN + MMS_PL_LEN;
-	if (ctx_field(skb, gso_size))
+	grow = nl2 - MMS_ETH_LEN + MMS_HDR_LEN + nhops * MMS_HOP_LEN + MMS_PL_LEN + MMS_E2E_LEN;
+	if (ctx_field(skb, gso_size) || len - MMS_ETH_LEN > MMS_DATA_MAX)
 		return mms_drop(len, MMS_S_DROP_TOO_BIG);
 	/* The link MTU bounds what follows the link header, tag excluded. */
 	rc = bpf_check_mtu(skb, nbr->ifindex, &mtu_len, (__s32)(grow - (nl2 - MMS_ETH_LEN)), 0);
@@ -211,6 +213,14 @@ int mms_tc(struct __sk_buff *skb)
 		return mms_drop(len, MMS_S_DROP_TOO_BIG);
 	if (cfg->dscp != MMS_DSCP_KEEP && mms_set_dscp(skb, cfg->dscp))
 		return mms_drop(len, MMS_S_DROP_NOT_IP);
+	/* The tag covers the packet as it leaves (DSCP included), all of it
+	 * in the linear part where the program can read it. */
+	if (bpf_skb_pull_data(skb, len))
+		return mms_drop(len, MMS_S_DROP_REDIRECT);
+	io.key = r->e2e;
+	io.w0 = mms_e2e_w0(r->epoch, r->tag, MMS_T_DATA, (__u16)(len - MMS_ETH_LEN));
+	if (mms_e2e_sum(skb, MMS_ETH_LEN, len - MMS_ETH_LEN, &io))
+		return mms_drop(len, MMS_S_DROP_REDIRECT);
 
 	hdr.ver = MMS_VERSION;
 	hdr.scope = MMS_SCOPE_ROUTE;
@@ -225,14 +235,16 @@ int mms_tc(struct __sk_buff *skb)
 	data = ctx_data(skb);
 	end = ctx_data_end(skb);
 	pl = data + nl2 + MMS_HDR_LEN + nhops * MMS_HOP_LEN;
-	if (data + MMS_ETH_LEN + VLAN_HLEN + MMS_HDR_LEN > end || pl + MMS_PL_LEN > end)
+	if (data + MMS_ETH_LEN + VLAN_HLEN + MMS_HDR_LEN > end ||
+	    pl + MMS_PL_LEN + MMS_E2E_LEN > end)
 		return mms_drop(len, MMS_S_DROP_REDIRECT);
 	mms_put_l2(data, nbr, cfg->pcp);
 	st64(data + nl2, ld64(&hdr));
 	st64(data + nl2 + 8, ld64((void *)&hdr + 8));
 	((struct mms_pl *)pl)->type = MMS_T_DATA;
 	((struct mms_pl *)pl)->rsvd = 0;
-	((struct mms_pl *)pl)->len = bpf_htons((__u16)(len - MMS_ETH_LEN));
+	((struct mms_pl *)pl)->len = bpf_htons((__u16)(len - MMS_ETH_LEN + MMS_E2E_LEN));
+	st64(pl + MMS_PL_LEN, mms_le64(io.tag));
 	ctx_field(skb, priority) = cfg->prio;
 	return mms_exit(len, MMS_S_ENCAP, bpf_redirect(nbr->ifindex, 0));
 }

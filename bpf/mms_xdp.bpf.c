@@ -8,7 +8,8 @@
  *   not 0x88B5            XDP_PASS untouched                     PASS
  *   link scope            XDP_PASS to the agent                  LINK_AGENT
  *   routed, last, control VERIFIED flag set, XDP_PASS            DELIVER_AGENT
- *   routed, last, data    bare IP packet redirected into mm0     DELIVER_MM0
+ *   routed, last, data    tag checked, the bare IP packet
+ *                         redirected into mm0                    DELIVER_MM0
  *   routed, transit       field popped, redirected to next hop   FORWARD
  *   anything wrong        XDP_DROP                               DROP_<reason>
  *
@@ -16,11 +17,14 @@
  * bpf_redirect_map() fail, counted as DROP_REDIRECT (the loader fills mms_tx
  * together with mms_nbrs, so it means a half-configured port); and a frame
  * for the agent (LINK_AGENT, DELIVER_AGENT) over its sender's, link's or
- * node's budget for its class is DROP_RATELIMIT (bpf/mms_rl.h). Data and forwarded frames
- * are never charged, so the management data path is never throttled by it.
+ * node's budget for its class is DROP_RATELIMIT (bpf/mms_rl.h), and so is a
+ * control frame to forward over its sender's or link's transit budget. Data
+ * frames are never charged, so the management data path is never throttled
+ * by it.
  */
 #define MMS_CTX_XDP
 #include "mms_hop.h"
+#include "mms_e2e.h"
 #include "mms_rl.h"
 
 static __always_inline bool mms_agent_type(__u8 t)
@@ -29,14 +33,60 @@ static __always_inline bool mms_agent_type(__u8 t)
 	       t == MMS_T_CONTROL || t == MMS_T_NOTIFY;
 }
 
+/*
+ * The end-to-end tag of a DATA body at body_off (tag, then an IP packet of
+ * ip_len bytes, at least its fixed header): under the key the source's set
+ * holds for the epoch, looked up by the packet's source address (at an MA),
+ * else this node's own for the epoch (mms_process(): e2e_ok()).
+ */
+static __always_inline bool mms_e2e_check(struct xdp_md *ctx, const struct mms_hdr *h, __u8 type,
+					  const struct mms_key *own, __u32 body_off,
+					  __u32 ip_len)
+{
+	const void *data = ctx_data(ctx), *end = ctx_data_end(ctx);
+	const __u8 *tag = data + body_off, *ip = (const __u8 *)tag + MMS_E2E_LEN;
+	const struct mms_route_set *set;
+	const struct mms_e2e_rx *rx = NULL;
+	struct mms_addr src = {};
+	struct mms_e2e_io io;
+	__u32 slot = h->epoch % MMS_EPOCH_SLOTS;
+	__u64 want;
+
+	if ((const void *)ip + 20 > end)
+		return false;
+	if (ip[0] >> 4 == 4) {
+		src.a[10] = 0xff;
+		src.a[11] = 0xff;
+		st32(&src.a[12], ld32(ip + 12));
+	} else {
+		if ((const void *)ip + 40 > end)
+			return false;
+		st64(&src.a[0], ld64(ip + 8));
+		st64(&src.a[8], ld64(ip + 16));
+	}
+	want = ld64(tag);
+	set = bpf_map_lookup_elem(&mms_routes, &src);
+	if (set)
+		rx = &set->rx[slot];
+	if (rx && rx->valid && rx->epoch == h->epoch)
+		io.key = rx->key;
+	else
+		io.key = own->e2e;
+	io.w0 = mms_e2e_w0(h->epoch, h->tag, type, (__u16)ip_len);
+	if (mms_e2e_sum(ctx, body_off + MMS_E2E_LEN, ip_len, &io))
+		return false;
+	return mms_le64(io.tag) == want;
+}
+
 /* Last hop: control frames up to the agent, IP bearer data into mm0. */
 static __always_inline int mms_deliver(struct xdp_md *ctx, struct mms_hdr *h,
 				       const struct mms_pl *pl, __u32 len, __u32 body_off,
 				       __u32 frame_end, const struct mms_cfg *cfg, __u64 src,
-				       bool ctrl_only)
+				       const struct mms_key *key, bool ctrl_only)
 {
-	const __u8 *body = (const void *)(pl + 1);
+	const __u8 *ip = (const void *)(pl + 1) + MMS_E2E_LEN;
 	void *data, *end = ctx_data_end(ctx);
+	__u32 ip_off = body_off + MMS_E2E_LEN, ip_len;
 	__u8 v;
 
 	if (pl->rsvd)
@@ -54,20 +104,23 @@ static __always_inline int mms_deliver(struct xdp_md *ctx, struct mms_hdr *h,
 			return mms_drop(len, MMS_S_DROP_TRUNCATED);
 		return mms_exit(len, MMS_S_DELIVER_AGENT, XDP_PASS);
 	}
-	if (pl->type != MMS_T_DATA || frame_end == body_off)
+	if (pl->type != MMS_T_DATA || frame_end <= ip_off)
 		return mms_drop(len, MMS_S_DROP_PAYLOAD);
 	if (ctrl_only)
 		return mms_drop(len, MMS_S_DROP_CTRL_ONLY);
-	if ((const void *)(body + 1) > end)
+	if ((const void *)(ip + 1) > end)
 		return mms_drop(len, MMS_S_DROP_TRUNCATED);
-	v = body[0] >> 4;
-	if (v != 4 && v != 6)
+	v = ip[0] >> 4;
+	ip_len = frame_end - ip_off;
+	if ((v != 4 && v != 6) || ip_len < (v == 4 ? 20u : 40u) || ip_len > MMS_DATA_MAX)
 		return mms_drop(len, MMS_S_DROP_PAYLOAD);
+	if (!mms_e2e_check(ctx, h, pl->type, key, body_off, ip_len))
+		return mms_drop(len, MMS_S_DROP_E2E_TAG);
 
 	/* Keep exactly the IP packet and put a fresh Ethernet header for mm0
 	 * in front of it. Neither adjustment can fail on a frame that passed
 	 * the length checks; if one did, the frame could not be sent. */
-	if (bpf_xdp_adjust_head(ctx, (int)(body_off - MMS_ETH_LEN)))
+	if (bpf_xdp_adjust_head(ctx, (int)(ip_off - MMS_ETH_LEN)))
 		return mms_drop(len, MMS_S_DROP_REDIRECT);
 	if (frame_end < len && bpf_xdp_adjust_tail(ctx, (int)frame_end - (int)len))
 		return mms_drop(len, MMS_S_DROP_REDIRECT);
@@ -189,8 +242,17 @@ int mms_xdp(struct xdp_md *ctx)
 		return mms_drop(len, MMS_S_DROP_INGRESS);
 
 	if (nhops == 1)
-		return mms_deliver(ctx, h, pl, len, body_off, frame_end, cfg, src,
+		return mms_deliver(ctx, h, pl, len, body_off, frame_end, cfg, src, key,
 				   (w[1] >> 24) & MMS_HOP_CTRL);
+	/* Control in transit is charged to the neighbour it came from: the
+	 * next node charges all of it to us, and so shares one budget among
+	 * every node behind us, which one of them flooding (anyone who heard
+	 * a beacon holds its reverse route) would otherwise spend alone.
+	 * Data is not charged; on a beacon's reverse route the MA drops it
+	 * (DROP_CTRL_ONLY) before any budget. */
+	if (pl->type != MMS_T_DATA &&
+	    !mms_rl_admit(ctx_field(ctx, ingress_ifindex), src, MMS_RL_TRANSIT))
+		return mms_drop(len, MMS_S_DROP_RATELIMIT);
 	return mms_forward(ctx, h, w[0] >> 16, l2, len, cfg);
 }
 

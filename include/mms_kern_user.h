@@ -11,6 +11,7 @@
 #define MMS_KERN_USER_H
 
 #include "mms_wire.h"
+#include "mms_e2e.h"
 
 #define MMS_PIN_ROOT		"/sys/fs/bpf/mms"
 #define MMS_EPOCH_SLOTS		4	/* keys kept at once: previous, current, next, spare */
@@ -18,11 +19,15 @@
 #define MMS_MAX_ROUTES		65536
 #define MMS_AES_RK_WORDS	44	/* AES-128: 11 round keys of 4 words */
 
-/* mms_keys[epoch % MMS_EPOCH_SLOTS]: this node's hop key for one epoch. */
+/* mms_keys[epoch % MMS_EPOCH_SLOTS]: this node's hop key for one epoch,
+ * and the end-to-end key derived from it that checks DATA delivered here
+ * when the source has no key of its own in mms_routes (at a CM: everything;
+ * mms_e2e_derive(MMS_E2E_DOWN)). */
 struct mms_key {
 	__u32	valid;		/* 1 when installed */
 	__u32	epoch;		/* must equal hdr.epoch, else UNKNOWN_EPOCH */
 	__u32	rk[MMS_AES_RK_WORDS];	/* decryption schedule (equivalent inverse cipher) */
+	struct mms_e2e_key e2e;	/* checks DATA tags of this epoch */
 };
 
 /* mms_nbrs[port]: a neighbour slot. Port 0 is unused. */
@@ -52,31 +57,47 @@ struct mms_route {
 	__be32	expiry;
 	__u8	tag[4];
 	__u8	pad[4];
+	struct mms_e2e_key e2e;	/* tags DATA sent on this route (never on the wire) */
 	struct mms_hop hops[MMS_MAX_HOPS];	/* frame order: hops[0] is processed first */
+};
+
+/* The key DATA from one source is tagged with in one epoch (an MA's
+ * mms_routes[source].rx[epoch % MMS_EPOCH_SLOTS]). */
+struct mms_e2e_rx {
+	__u32	valid;		/* 1 when installed */
+	__u32	epoch;
+	struct mms_e2e_key key;
 };
 
 /* mms_routes[addr]: up to MMS_MAX_ALT alternates in order of preference.
  * The mm0 program takes the first whose first-hop port is up, so losing a
- * link is a local switch that needs no route recomputation. */
+ * link is a local switch that needs no route recomputation. At an MA the
+ * set of a CM also holds the keys that CM tags its DATA with (rx): the XDP
+ * program looks the set up by an IP packet's source address at delivery. */
 struct mms_route_set {
 	__u32	n;		/* routes in r[] */
 	__u32	pad;
 	struct mms_route r[MMS_MAX_ALT];
+	struct mms_e2e_rx rx[MMS_EPOCH_SLOTS];
 };
 
 /*
  * Budgets for control frames: what the XDP program passes to the agent is
  * charged to three token buckets in turn, and a frame any of them refuses is
- * DROP_RATELIMIT (docs/datapath.md, "Control-frame budgets"). The two
- * classes have budgets of their own: link-scope frames reach the agent with
- * no check at all and legitimately come at a few per second per neighbour,
- * while routed control frames carry a verified hop field and, at an MA,
- * arrive from the whole network through its few neighbours. Data frames and
- * forwarded frames are never charged.
+ * DROP_RATELIMIT (docs/datapath.md, "Control-frame budgets"). The classes
+ * have budgets of their own: link-scope frames reach the agent with no check
+ * at all and legitimately come at a few per second per neighbour, while
+ * routed control frames carry a verified hop field and, at an MA, arrive
+ * from the whole network through its few neighbours. Control frames a node
+ * forwards are charged too, to the neighbour they came from (transit), so
+ * that no one neighbour can spend the whole of this node's routed budget at
+ * the next: every node behind this one shares that budget. Data frames are
+ * never charged.
  */
 enum mms_rl_class {
 	MMS_RL_LINK_SCOPE,	/* link-scope frames (LINK_AGENT) */
 	MMS_RL_ROUTED,		/* routed control frames delivered here (DELIVER_AGENT) */
+	MMS_RL_TRANSIT,		/* routed control frames forwarded (FORWARD) */
 	MMS_RL_CLASSES
 };
 
@@ -94,6 +115,11 @@ struct mms_rl_limit {
 
 #define MMS_RL_RATE_MAX		100000000	/* 10 ns per frame */
 #define MMS_RL_BURST_MAX	10000000
+
+/* The datapath samples its clock once per jiffy (at most 10 ms, HZ=100): a
+ * burst smaller than the rate brings in one such tick would cap the rate at
+ * burst per tick, so a burst must be at least rate / MMS_RL_TICKS_PER_S. */
+#define MMS_RL_TICKS_PER_S	100
 
 /* A bucket further ahead of the clock than a conforming frame can leave it
  * (now + tau + I) by more than this means the clock stepped back: the next
@@ -123,7 +149,7 @@ struct mms_rl_link_key {
  * interval I = 1 s / rate and depth tau = (burst - 1) * I, a frame at time
  * now conforms if tat <= now + tau, and then tat = max(tat, now) + I. The
  * bucket holds (now + tau + I - tat) / I tokens, at most burst. Times are
- * the datapath's wall clock (mms_cfg.unix_minus_boot_ns) in ns.
+ * the boot clock's (CLOCK_BOOTTIME, never stepped), in ns.
  */
 struct mms_rl_bucket {
 	__u64	tat;
@@ -176,6 +202,7 @@ struct mms_counter {
 	X(DROP_REDIRECT, "redirect to the egress device failed")	\
 	X(DROP_RATELIMIT, "control frame over its neighbour's budget")	\
 	X(DROP_NOT_IP,	"mm0 packet that is not IPv4/IPv6")		\
+	X(DROP_E2E_TAG,	"DATA whose end-to-end tag does not verify at its destination") \
 	X(EVENT_LOST,	"ring buffer full, event not sent")
 
 enum mms_stat {

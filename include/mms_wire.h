@@ -16,8 +16,10 @@
  *
  * The route header and the hop fields are protected hop by hop: every bit of
  * them is checked by the next hop (see docs/wire-format.md, "Tamper
- * detection"). The payload header and body are protected end to end (control
- * messages by the security layer's MACs, IP bearer data by the inner protocol).
+ * detection"). The payload header and body are protected end to end: control
+ * messages by the security layer's MACs, IP bearer data (MMS_T_DATA) by the
+ * end-to-end tag that leads its body (struct mms_e2e, include/mms_e2e.h),
+ * which only the destination's datapath checks.
  *
  * All multi-byte fields are big-endian. Structures are packed by layout (every
  * field naturally aligned, no implicit padding) so both compilers agree; the
@@ -39,6 +41,7 @@
 #define MMS_HOP_LEN		16	/* one AES block */
 #define MMS_HDR_LEN		16
 #define MMS_PL_LEN		4
+#define MMS_E2E_LEN		8	/* end-to-end tag at the head of a DATA body */
 #define MMS_ETH_LEN		14
 /* Largest header overhead a frame can carry beyond its body. */
 #define MMS_MAX_OVERHEAD	(MMS_ETH_LEN + MMS_HDR_LEN + \
@@ -101,7 +104,7 @@ enum mms_type {
 	MMS_T_LSA		= 4,	/* CM -> MA link-state advertisement */
 	MMS_T_AUTH		= 5,	/* enrollment / challenge-response */
 	MMS_T_CONTROL		= 6,	/* MA -> CM agent control (routes, keys, commands) */
-	MMS_T_DATA		= 7,	/* IP bearer: body is an IPv4 or IPv6 packet for mm0 */
+	MMS_T_DATA		= 7,	/* IP bearer: body is struct mms_e2e + an IPv4/IPv6 packet for mm0 */
 	MMS_T_NOTIFY		= 8,	/* failure notification up-call */
 	MMS_T_MAX
 };
@@ -111,6 +114,23 @@ struct mms_pl {
 	__u8	rsvd;		/* zero */
 	__be16	len;		/* body bytes that follow */
 };
+
+/*
+ * A DATA body: the end-to-end tag, then the IP packet (pl.len = MMS_E2E_LEN
+ * + its length, at most MMS_DATA_MAX). tag = SipHash-2-4 under the key the
+ * route's source shares with its destination, over the route word (epoch,
+ * route tag, type, IP length) and the IP packet, as 8 little-endian bytes
+ * (include/mms_e2e.h). Transit hops never look at it; the destination's
+ * datapath refuses a frame whose tag does not verify (DROP_E2E_TAG).
+ */
+struct mms_e2e {
+	__u8	tag[MMS_E2E_LEN];
+};
+
+/* Largest IP packet a DATA frame carries: what a 16-hop frame leaves on a
+ * 1500-byte link. mm0's MTU. */
+#define MMS_DATA_MAX		(1500 - MMS_HDR_LEN - MMS_MAX_HOPS * MMS_HOP_LEN - \
+				 MMS_PL_LEN - MMS_E2E_LEN)
 
 /*
  * Chain value of a hop field: a 24-bit fold of every field that follows it
@@ -313,6 +333,8 @@ MMS_WIRE_ASSERT(sizeof(struct mms_hdr) == MMS_HDR_LEN, "mms_hdr size");
 MMS_WIRE_ASSERT(sizeof(struct mms_hop_plain) == MMS_HOP_LEN, "mms_hop_plain size");
 MMS_WIRE_ASSERT(sizeof(struct mms_hop) == MMS_HOP_LEN, "mms_hop size");
 MMS_WIRE_ASSERT(sizeof(struct mms_pl) == MMS_PL_LEN, "mms_pl size");
+MMS_WIRE_ASSERT(sizeof(struct mms_e2e) == MMS_E2E_LEN, "mms_e2e size");
+MMS_WIRE_ASSERT(MMS_DATA_MAX % 8 == 0, "MMS_DATA_MAX in whole SipHash blocks");
 MMS_WIRE_ASSERT(sizeof(struct mms_auth_tlr) == 4, "mms_auth_tlr size");
 MMS_WIRE_ASSERT(sizeof(struct mms_hello) == 44, "mms_hello size");
 MMS_WIRE_ASSERT(sizeof(struct mms_beacon) == 48, "mms_beacon size");

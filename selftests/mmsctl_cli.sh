@@ -168,10 +168,11 @@ limits_are() {	# CLASS NBR LINK NODE, each RATE/BURST or off
 }
 tap_ok "ratelimit show: link-scope defaults" limits_are link-scope 1000/200 2000/400 10000/2000
 tap_ok "ratelimit show: routed defaults" limits_are routed 5000/1000 5000/1000 20000/4000
+tap_ok "ratelimit show: transit defaults" limits_are transit 2500/500 5000/1000 off
 tap_ok "ratelimit set link-scope --nbr 5/3 --node off" ctl ratelimit set link-scope --nbr 5/3 --node off
 tap_ok "ratelimit show: changed levels only" limits_are link-scope 5/3 2000/400 off
 tap_ok "ratelimit show: the other class untouched" limits_are routed 5000/1000 5000/1000 20000/4000
-rl_json() { ctl -j ratelimit show | json_ok 'd["limits"]["link-scope"]["nbr"] == {"rate": 5, "burst": 3} and d["limits"]["link-scope"]["node"]["rate"] == 0 and d["limits"]["routed"]["node"]["rate"] == 20000 and [(b["class"], b["level"], b["passed"], b["tokens"]) for b in d["buckets"]] == [("link-scope", "node", 0, None), ("routed", "node", 0, 4000)]'; }
+rl_json() { ctl -j ratelimit show | json_ok 'd["limits"]["link-scope"]["nbr"] == {"rate": 5, "burst": 3} and d["limits"]["link-scope"]["node"]["rate"] == 0 and d["limits"]["routed"]["node"]["rate"] == 20000 and [(b["class"], b["level"], b["passed"], b["tokens"]) for b in d["buckets"]] == [("link-scope", "node", 0, None), ("routed", "node", 0, 4000), ("transit", "node", 0, None)]'; }
 tap_ok "ratelimit show -j is JSON: only the node buckets yet, tokens of a level off null" rl_json
 tap_ok "ratelimit set back to the defaults" ctl ratelimit set link-scope --nbr default --node default
 tap_ok "ratelimit show: the defaults again" limits_are link-scope 1000/200 2000/400 10000/2000

@@ -26,8 +26,8 @@
 #     to watch the datapath alone), and the MA routes around it: traffic
 #     continues by the other side. On a line, with no other side, it would
 #     stop there (docs/control-plane.md). The agent restarted on its pinned
-#     datapath should make the node reachable again: a TODO point, as the
-#     security layer does not always take the new instance back;
+#     datapath makes the node reachable again, with a new session with the
+#     MA (more restarts: netns_agents_restart.sh);
 #  5. two MAs (r1 and r5), r1's agent killed with SIGKILL: every CM stays
 #     reachable from r5, and reaches r5. (The MAs hold a session with each
 #     other and route through each other while both live:
@@ -226,13 +226,13 @@ tap_ok "the ping through $MID never stopped for good: the last 50 probes answere
 	sh -c "tail -n 50 '$PROBE_LOG' | awk '\$3 == 0 { exit 1 }'"
 tap_ok "$MID's pins survived the kill" test -e "$(netns_pin "$MID")/mms_routes"
 agent_start "$MID"
-# Known problem (security layer): the restarted agent has no session, so no
-# hop key; the MA routes through it again with the old one and re-keys it by
-# a relay whose route may cross the node itself, where the challenge is
-# dropped (docs/control-plane.md, "A restarted CM is not always taken back").
-tap_todo "$MID's agent restarted on its pinned datapath: reachable again" \
-	"re-key challenge relayed through the restarted node (docs/control-plane.md)" \
+# It takes back its hop key from the datapath, so the MA's routes to and
+# through it stay valid, and the MA gives it a new session.
+tap_ok "$MID's agent restarted on its pinned datapath: reachable again" \
 	wait_until 10 agents_reach r1 "$MID"
+has_session() { [ "$(agent_metric "$MID" mms_auth_sessions 2>/dev/null)" = 1 ]; }
+tap_ok "$MID's new agent has a session with the MA" wait_until 10 has_session
+tap_ok "every CM reachable from r1 again" wait_until 10 agents_reach_all r1
 
 # ---- 5. two MAs, one killed ----
 ring twoma r1 r5

@@ -51,7 +51,8 @@ limits_are_defaults() {
 	mmsctl_at b ratelimit show | awk '
 		NF == 4 && $1 != "CLASS" { got = got " " $1 "/" $2 "/" $3 "/" $4 }
 		END { exit got != " link-scope/nbr/1000/200 link-scope/link/2000/400 link-scope/node/10000/2000" \
-			" routed/nbr/5000/1000 routed/link/5000/1000 routed/node/20000/4000" }'
+			" routed/nbr/5000/1000 routed/link/5000/1000 routed/node/20000/4000" \
+			" transit/nbr/2500/500 transit/link/5000/1000 transit/node/off/-" }'
 }
 tap_ok "b runs with the default budgets" limits_are_defaults
 tap_ok "ping $A -> $C over mm0 before any flood" in_ns a ping -c 2 -i 0.2 -W 2 -I "$A" "$C"

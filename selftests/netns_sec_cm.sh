@@ -21,11 +21,13 @@
 #   4. a CONTROL of a's to d, carried by c on the rest of its route: d's
 #      datapath delivers it (the route is valid) and d's agent refuses it,
 #      as a replay and, with a new number, by its MAC; d's routes unchanged;
-#   5. the design's window, shown honestly: the rest of a's route to d
-#      (the one the CONTROL came on) also carries c's own IP packet into
-#      d's mm0, bypassing a (with a's forwarding off): hop fields bind the
-#      route, not the payload. It lasts until that route expires or a key
-#      roll retires its epoch (netns_sec_revoke.sh shows a roll closing it).
+#   5. the route rest cannot carry c's own data: c's IP packet on the rest
+#      of a's route to d (the one the CONTROL came on), tagged under the
+#      key c tags its own data with, and under a zero key, is dropped by
+#      d's datapath (DROP_E2E_TAG, each one), never reaching d's mm0: the
+#      end-to-end tag binds the payload to the route's source (a), and c
+#      holds none of the keys a and d share. Management traffic through c
+#      still works: pings both ways and ssh from a to d.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=scripts/netns.sh
@@ -114,13 +116,31 @@ tap_cmp "d's datapath delivered both to its agent (the route rest is valid)" \
 tap_cmp "d's core refused both (RX_AUTH): neither was applied" $(($(sec_core d rx_auth) - ra0)) -eq 2
 tap_ok "d's routes unchanged" routes_are d "$droutes"
 
-# ---- 5. the window: a route's rest carries data too ----
-mm0=$(mms_stat d deliver_mm0)
-sec_replay c d --pcap "$(sec_pcap a b)" --type control --nth "$ctl" --pop 2 \
-	--src "$(netns_mgmt c)" --dst "$D" --src-mac own --dst-mac "$(netns_mac d c)" >/dev/null
-d_mm0() { [ "$(mms_stat d deliver_mm0)" -gt "$mm0" ]; }
-tap_ok "KNOWN GAP: c, a relay of a's routes to d, put a packet into d's mm0 past a (until a key roll)" \
-	wait_until 5 d_mm0
+# ---- 5. a route's rest does not carry c's data ----
+mm0=$(mms_stat d deliver_mm0) e2e0=$(mms_stat d drop_e2e_tag)
+inject_rest() {	# c's own packet to d on the rest of a's route (ARGS: tag key)
+	sec_replay c d --pcap "$(sec_pcap a b)" --type control --nth "$ctl" --pop 2 \
+		--src "$(netns_mgmt c)" --dst "$D" --src-mac own --dst-mac "$(netns_mac d c)" \
+		--count 5 --gap-us 1000 "$@" >/dev/null
+}
+inject_rest --tag-pin "$(netns_pin c)"	# the key c tags its own data with
+inject_rest				# a zero key
+d_e2e() { [ "$(mms_stat d drop_e2e_tag)" -ge $((e2e0 + 10)) ]; }
+tap_ok "c's 10 packets on the rest of a's route to d: dropped by d's datapath (DROP_E2E_TAG)" \
+	wait_until 5 d_e2e
+tap_cmp "... exactly those" $(($(mms_stat d drop_e2e_tag) - e2e0)) -eq 10
+tap_cmp "... none reached d's mm0" $(($(mms_stat d deliver_mm0) - mm0)) -eq 0
 in_ns a sysctl -qw net.ipv4.ip_forward=1
 tap_ok "every node still reaches a and is reached" sec_converged
+tap_ok "a pings d through c" sec_ping a d
+tap_ok "d pings a through c" sec_ping d a
+tap_ok "c pings d again, through a (a's kernel relays it)" sec_ping c d
+ssh_d() {
+	netns_sshd d "$D" "$NETNS_TMP" || return 1
+	[ "$(netns_ssh a "$D" "$NETNS_TMP" echo mms-e2e 2>/dev/null)" = mms-e2e ]
+}
+tap_ok "ssh from a to d through c" ssh_d
+tap_cmp "no tag of a, c or d's own traffic failed anywhere (DROP_E2E_TAG only c's 10)" \
+	$(($(mms_stat a drop_e2e_tag) + $(mms_stat b drop_e2e_tag) + $(mms_stat c drop_e2e_tag) + \
+	   $(mms_stat d drop_e2e_tag) - e2e0)) -eq 10
 tap_done

@@ -15,8 +15,8 @@
 #      node installed the next key before routes sealed in it appeared;
 #   4. a CONTROL a sent before the rolls, sent again on a's link, dies at b
 #      (DROP_EPOCH): captured frames end with their epoch;
-#   5. a restarted MA begins again at epoch 0 with fresh keys: every node
-#      follows it (the epoch in its confirm) and is reached again.
+#   5. a restarted MA takes its keys back from its datapath and carries on in
+#      epoch 2: every node stays there and is reached again (new sessions).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=scripts/netns.sh
@@ -104,10 +104,12 @@ b_drop_epoch() { [ "$(mms_stat b drop_epoch)" -gt "$de0" ]; }
 tap_ok "sent again now: b drops it, epoch 0's key is gone (DROP_EPOCH)" wait_until 5 b_drop_epoch
 tap_ok "every node reaches a and is reached" sec_converged
 
-# ---- 5. an MA that restarts begins again at epoch 0 ----
+# ---- 5. an MA that restarts carries on in its epoch ----
 sec_stop a && sec_start a
 in_epoch() { local n; for n in a b c d e; do [ "$(sec_m "$n" mms_auth_epoch)" = "$1" ] || return 1; done; }
-tap_ok "a restarted: every node follows it back to epoch 0 (the confirm's epoch)" \
-	wait_until 40 in_epoch 0
+sessions() { [ "$(sec_m a mms_auth_sessions)" = 4 ]; }
+tap_ok "a restarted: new sessions with the four CMs" wait_until 40 sessions
+tap_ok "... every node still in epoch 2 (a took its keys back), only its key installed" \
+	wait_until 10 epochs_are 2
 tap_ok "... and every node reaches a and is reached again" wait_until 40 sec_converged
 tap_done

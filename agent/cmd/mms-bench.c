@@ -289,11 +289,12 @@ static int cmd_count(int argc, char **argv)
 }
 
 /* mkframe DSTMAC SRCMAC EPOCH EXPIRY KEYHEX,IN,OUT... : an MMS IP-bearer
- * frame (a 64-byte IPv4 body) along the given hops, as hex on stdout. */
+ * frame (a 64-byte IPv4 packet, tagged for the last hop) along the given
+ * hops, as hex on stdout. */
 static int cmd_mkframe(int argc, char **argv)
 {
 	struct mms_hop_spec spec[MMS_MAX_HOPS];
-	__u8 keys[MMS_MAX_HOPS][16], dst[6], src[6], buf[2048], body[64] = { 0x45 };
+	__u8 keys[MMS_MAX_HOPS][16], dst[6], src[6], buf[2048], body[64] = { 0x45, 0, 0, 64 };
 	const __u8 tag[4] = { 1, 2, 3, 4 };
 	struct mms_route rt;
 	int n = argc - 5, len;
@@ -315,7 +316,10 @@ static int cmd_mkframe(int argc, char **argv)
 	}
 	if (mms_route_build(&rt, 1, spec, n, (__u8)atoi(argv[3]), (__u32)strtoul(argv[4], NULL, 10), tag))
 		return die("route build failed%s", "");
-	len = mms_frame_route(buf, sizeof(buf), &rt, dst, src, MMS_T_DATA, body, sizeof(body));
+	/* Tagged as an MA tags data to a CM: under the destination's key. */
+	if (mms_e2e_derive(keys[n - 1], MMS_E2E_DOWN, &rt.e2e))
+		return die("key derivation failed%s", "");
+	len = mms_frame_data(buf, sizeof(buf), &rt, dst, src, body, sizeof(body));
 	if (len < 0)
 		return die("frame build failed%s", "");
 	for (int i = 0; i < len; i++)

@@ -19,8 +19,11 @@
  *     only the --nth of them, with the first --pop fields removed (what a
  *     relay that forwarded them holds: the rest of the route), body bytes
  *     overwritten (--patch OFF:HEX, OFF from the start of the body), the
- *     payload replaced by our own IPv4 packet (--src, --dst) and new
- *     Ethernet addresses; --list prints what the file holds.
+ *     payload replaced by our own IPv4 packet (--src, --dst; its end-to-end
+ *     tag made under the key of the default route pinned in --tag-pin, the
+ *     best key a relay has for data it makes, else a zero key) and new
+ *     Ethernet addresses; --list prints what the file holds. Routed DATA
+ *     frames from the node's own routes are tagged as the node tags them.
  *
  * --gap-us 0 sends as fast as the socket takes frames (a flood), bounded by
  * --count and --seconds; --random-src gives every frame a made-up source
@@ -85,6 +88,8 @@ struct opts {
 	struct patch patch[PATCH_MAX];
 	int npatch;
 	__u8 src_mac[6], dst_mac[6];
+	const char *tag_pin;		/* --tag-pin: whose default route's key tags --src data */
+	struct mms_e2e_key tag_key;	/* zero unless --tag-pin */
 };
 
 static volatile sig_atomic_t stop;
@@ -167,12 +172,15 @@ static void usage(FILE *f)
 		   "  on port P\n"
 		   "       mms-inject --pcap FILE --iface IF [--type TYPE] [--nth N] [--pop N]\n"
 		   "                  [--src IPV4 --dst IPV4] [--patch OFF:HEX]...\n"
-		   "                  [--src-mac MAC|own] [--dst-mac MAC] [SENDING]\n"
+		   "                  [--src-mac MAC|own] [--dst-mac MAC] [--tag-pin DIR]\n"
+		   "                  [SENDING]\n"
 		   "       mms-inject --pcap FILE --list [--type TYPE] [-v]\n"
 		   "  MMS frames captured by tcpdump -w, sent again on IF: those of TYPE\n"
 		   "  (--type again for more types), the\n"
 		   "  Nth of them (from 0), their first N hop fields removed, the payload\n"
-		   "  replaced by this tool's IPv4 packet from SRC to DST, body bytes at\n"
+		   "  replaced by this tool's IPv4 packet from SRC to DST (end-to-end tag\n"
+		   "  under the key of the default route pinned in DIR, else a zero key),\n"
+		   "  body bytes at\n"
 		   "  OFF (-OFF: from the body's end) overwritten, new Ethernet addresses;\n"
 		   "  --count defaults to each once; --list -v prints the bodies in hex\n"
 		   "SENDING: [--count N] [--seconds S] [--gap-us N] [--random-src] [-v]\n"
@@ -244,6 +252,25 @@ static int type_arg(const char *s)
 	return num(s, 255, &v) && v ? (int)v : -1;
 }
 
+/* The end-to-end key of the default route pinned under o->tag_pin: the key
+ * that node tags its own data with, the best a relay has for data it makes. */
+static int tag_key_of(struct opts *o)
+{
+	int fd = pinned(o->tag_pin, MMS_MAP_ROUTES), rc = 0;
+	struct mms_route_set set;
+	struct mms_addr any;
+
+	memset(&any, 0, sizeof(any));
+	if (fd < 0)
+		return die(1, "%s: maps not pinned (%s)", o->tag_pin, strerror(errno));
+	if (bpf_map_lookup_elem(fd, &any, &set) || !set.n)
+		rc = die(1, "%s: no default route to take a key from", o->tag_pin);
+	else
+		o->tag_key = set.r[0].e2e;
+	close(fd);
+	return rc;
+}
+
 static int parse(int argc, char **argv, struct opts *o)
 {
 	static const struct option lo[] = {
@@ -269,6 +296,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "patch", required_argument, NULL, 'x' },
 		{ "src-mac", required_argument, NULL, 'm' },
 		{ "dst-mac", required_argument, NULL, 'M' },
+		{ "tag-pin", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 } };
 	bool have_count = false;
 	int ch;
@@ -369,6 +397,7 @@ static int parse(int argc, char **argv, struct opts *o)
 				return die(2, "--gap-us: bad value '%s'", optarg);
 			break;
 		case 'r': o->random_src = true; break;
+		case 'T': o->tag_pin = optarg; break;
 		case 'v': o->verbose = true; break;
 		case 'h': usage(stdout); exit(0);
 		case ':': return die(2, "option '%s' needs a value", argv[optind - 1]);
@@ -384,10 +413,14 @@ static int parse(int argc, char **argv, struct opts *o)
 			return die(2, "--pcap: --src and --dst go together");
 		if (!o->list && !o->iface)
 			return die(2, "--pcap wants --iface IF (or --list)");
+		if (o->tag_pin && !o->src.s_addr)
+			return die(2, "--tag-pin tags our own packet: it goes with --src and --dst");
 		if (!have_count)
 			o->count = 0;	/* each selected frame once */
-		return 0;
+		return o->tag_pin ? tag_key_of(o) : 0;
 	}
+	if (o->tag_pin)
+		return die(2, "--tag-pin goes with --pcap");
 	if (o->iface || o->list || o->have_nth || o->pop || o->npatch || o->have_src || o->have_dst)
 		return die(2, "--iface, --list, --nth, --pop, --patch and --*-mac go with --pcap");
 	if (!o->pin)
@@ -446,7 +479,11 @@ static int build(const struct opts *o, __u8 *frame, size_t cap, int *len, struct
 				 8u * (MMS_HDR_LEN + set.r[o->alt].nhops * MMS_HOP_LEN));
 			goto out;
 		}
-		*len = mms_frame_route(frame, cap, &set.r[o->alt], nbr->mac, nbr->smac,
+		/* DATA as the node sends it: tagged under its route's key */
+		*len = o->type == MMS_T_DATA ?
+		       mms_frame_data(frame, cap, &set.r[o->alt], nbr->mac, nbr->smac, body,
+				      BODY_LEN) :
+		       mms_frame_route(frame, cap, &set.r[o->alt], nbr->mac, nbr->smac,
 				       (__u8)o->type, body, BODY_LEN);
 	}
 	if (*len < 0)
@@ -507,11 +544,19 @@ static int edit(const struct opts *o, __u8 *f, int len, const __u8 own[6])
 		return die(1, "--pop %lu: the frame is not routed or has too few fields", o->pop);
 	body = pl_off(f, len) + MMS_PL_LEN;
 	if (o->src.s_addr) {	/* our own packet on the captured route */
+		const struct mms_hdr *h = (const struct mms_hdr *)(f + MMS_ETH_LEN);
+		__u64 t;
+
 		f[body - MMS_PL_LEN] = MMS_T_DATA;
 		f[body - 2] = 0;
-		f[body - 1] = BODY_LEN;
-		build_body(f + body, o->src, o->dst, 1);
-		len = (int)body + BODY_LEN;
+		f[body - 1] = MMS_E2E_LEN + BODY_LEN;
+		build_body(f + body + MMS_E2E_LEN, o->src, o->dst, 1);
+		/* tagged under the best key we hold for it (--tag-key), else 0 */
+		t = mms_e2e_mac(&o->tag_key, h->epoch, h->tag, MMS_T_DATA, f + body + MMS_E2E_LEN,
+				BODY_LEN);
+		for (int i = 0; i < MMS_E2E_LEN; i++)
+			f[body + i] = (__u8)(t >> (8 * i));
+		len = (int)body + MMS_E2E_LEN + BODY_LEN;
 	}
 	blen = body_len(f, body - MMS_PL_LEN);
 	if (body + blen > (size_t)len)

@@ -723,6 +723,10 @@ static int seal_route(struct mms_route *rt, __u32 port, const struct hop_arg *h,
 	rc = mms_route_build(rt, (__u16)port, spec, n, (__u8)epoch, expiry, tag);
 	if (rc)
 		rc = fail("building the route: %s", strerror(-rc));
+	/* Tagged as an MA tags its routes: for the last hop, which checks
+	 * with the key it derives from its own hop key. */
+	else if (mms_e2e_derive(keys[n - 1], MMS_E2E_DOWN, &rt->e2e))
+		rc = fail("deriving the route's end-to-end key");
 out:
 	OPENSSL_cleanse(keys, sizeof(keys));
 	return rc;
@@ -1053,10 +1057,10 @@ static int cmd_rl_set(struct ctx *c, int argc, char **argv)
 	getopt_reset();
 	/* CLASS first: the options' "default" depends on it */
 	if (argc < 2 || argv[1][0] == '-')
-		return misuse("give the CLASS first: link-scope or routed");
+		return misuse("give the CLASS first: link-scope, routed or transit");
 	cls = mms_rl_class_parse(argv[1]);
 	if (cls < 0)
-		return misuse("unknown class '%s' (link-scope or routed)", argv[1]);
+		return misuse("unknown class '%s' (link-scope, routed or transit)", argv[1]);
 	argc--;
 	argv++;
 	while ((ch = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
@@ -1232,9 +1236,9 @@ static int cmd_rl_show(struct ctx *c, int argc, char **argv)
 	close(fd);
 	if (rc)
 		return fail("reading mms_cfg: %s", strerror(-rc));
-	/* The datapath's clock: the boot clock plus the offset in mms_cfg. */
+	/* The budgets' clock: the boot clock (bpf/mms_rl.h). */
 	clock_gettime(CLOCK_BOOTTIME, &ts);
-	now = (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec + cfg.unix_minus_boot_ns;
+	now = (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
 
 	if (c->json)
 		printf("{");
@@ -1422,7 +1426,7 @@ static const struct cmd cmds[] = {
 	{ "events", NULL, cmd_events, "[--count N] [--timeout S]",
 	  "print datapath events until interrupted" },
 	{ "ratelimit", "set", cmd_rl_set,
-	  "link-scope|routed [--nbr RATE/BURST|off|default] [--link ...] [--node ...]",
+	  "link-scope|routed|transit [--nbr RATE/BURST|off|default] [--link ...] [--node ...]",
 	  "budgets (frames/s, burst) for control frames to the agent: per sender, link, node" },
 	{ "ratelimit", "show", cmd_rl_show, "",
 	  "the budgets, and every bucket: tokens left, frames passed and dropped" },

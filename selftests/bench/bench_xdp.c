@@ -14,6 +14,14 @@
  *   link_rl_pass_ns        the same charged to all three budgets (all pass)
  *   link_rl_drop_ns        the same from a sender over budget (DROP_RATELIMIT):
  *                          what each frame of a flood costs
+ *   deliver_ns             a last-hop DATA frame, 1000-byte IPv4 packet, into
+ *                          mm0: hop, end-to-end tag, head moved, redirect
+ *   e2e_tag_ns             what the end-to-end tag check costs the destination
+ *                          for that packet: the same frame with a wrong tag
+ *                          (DROP_E2E_TAG) minus with a bad IP version, dropped
+ *                          just before the check (DROP_PAYLOAD)
+ *   e2e_tag_64_ns          the same for a 64-byte packet
+ * Transit hops (hop_ns) never compute the tag.
  *
  * Each figure is the median over several runs of the kernel's mean time per
  * iteration, each run `repeat` iterations (default 1e6). The harness
@@ -43,7 +51,7 @@ static int runs = 5;
 
 static struct fix F;
 static struct mms_dpbench *B;
-static __u8 frame[512], key_us[16];
+static __u8 frame[1536], key_us[16];
 static __u32 frame_len;
 
 static int fail(const char *what)
@@ -123,6 +131,74 @@ static int bench_load(void)
 	B->bss->bench_len = frame_len;
 	mms_key_schedule(key_us, &sched, 0);
 	return bpf_map_update_elem(bpf_map__fd(B->maps.bench_key), &k, &sched, BPF_ANY);
+}
+
+/* The harness around prog_fd: median time, and (stat >= 0) the check that
+ * every iteration of every run ended in counter stat. */
+static double hop_as(int prog_fd, __u32 want_ret, int stat)
+{
+	struct mms_counter a[MMS_S_MAX], b[MMS_S_MAX];
+	__u32 k = 0;
+	double t;
+
+	if (bpf_map_update_elem(bpf_map__fd(B->maps.bench_target), &k, &prog_fd, BPF_ANY) ||
+	    fix_stats(&F, a))
+		return -1;
+	t = timed(bpf_program__fd(B->progs.bench_hop), frame, frame_len, want_ret);
+	if (t < 0 || fix_stats(&F, b))
+		return -1;
+	if (stat >= 0 && (b[stat].packets - a[stat].packets !=
+			  (__u64)repeat * (__u64)(runs < 16 ? runs : 16)))
+		return -1;
+	return t;
+}
+
+/* Make `frame` the last hop of a route to us: one field under our key, a
+ * DATA body tagged for us carrying an IPv4 packet of ip_len bytes; then
+ * break it as asked: 1 = the tag, 2 = the IP version. */
+static int last_hop_frame(__u32 ip_len, int broken)
+{
+	const __u8 src[6] = { 2, 0, 0, 0, 1, 1 }, dst[6] = { 2, 0, 0, 0, 0, 1 };
+	static const __u8 tag[4] = { 5, 6, 7, 8 };
+	struct mms_hop_spec spec = { .key = key_us, .ingress = 1 };
+	__u8 ip[1024] = { 0x45 };
+	__u32 body = MMS_ETH_LEN + MMS_HDR_LEN + MMS_HOP_LEN + MMS_PL_LEN;
+	struct mms_route rt;
+	int n;
+
+	for (__u32 i = 20; i < ip_len && i < sizeof(ip); i++)
+		ip[i] = (__u8)i;
+	ip[2] = (__u8)(ip_len >> 8);
+	ip[3] = (__u8)ip_len;
+	if (ip_len > sizeof(ip) || mms_route_build(&rt, 1, &spec, 1, 3, FIX_NOW + 3600, tag) ||
+	    mms_e2e_derive(key_us, MMS_E2E_DOWN, &rt.e2e))
+		return -1;
+	n = mms_frame_data(frame, sizeof(frame), &rt, dst, src, ip, (__u16)ip_len);
+	if (n <= 0)
+		return -1;
+	if (broken == 1)
+		frame[body] ^= 1;
+	if (broken == 2)
+		frame[body + MMS_E2E_LEN] = 0x55;
+	frame_len = (__u32)n;
+	memcpy(B->bss->bench_frame, frame, frame_len);
+	B->bss->bench_len = frame_len;
+	return 0;
+}
+
+/* e2e_tag cost for an ip_len-byte packet: wrong tag minus bad version. */
+static double tag_cost(__u32 ip_len)
+{
+	int xdp = mms_dp_prog_fd(F.dp, MMS_PROG_XDP);
+	double bad_tag, bad_ip;
+
+	if (last_hop_frame(ip_len, 1))
+		return -1;
+	bad_tag = hop_as(xdp, XDP_DROP, MMS_S_DROP_E2E_TAG);
+	if (last_hop_frame(ip_len, 2))
+		return -1;
+	bad_ip = hop_as(xdp, XDP_DROP, MMS_S_DROP_PAYLOAD);
+	return bad_tag < 0 || bad_ip < 0 ? -1 : bad_tag - bad_ip;
 }
 
 /* The harness around prog_fd: median time, and for mms_xdp the check that
@@ -308,7 +384,8 @@ static int line(const char *name, double v)
 int main(int argc, char **argv)
 {
 	const char *why = fix_skip_reason();
-	double hop_c, hop_u, empty, noaes, aes, kf, lk, lk_pass, lk_drop;
+	double hop_c, hop_u, empty, noaes, aes, kf, lk, lk_pass, lk_drop, dlv, tag1000, tag64;
+	__u32 k0 = 0, lo = FIX_LO;
 	int c, bad = 0;
 
 	while ((c = getopt(argc, argv, "r:n:")) != -1) {
@@ -340,6 +417,17 @@ int main(int argc, char **argv)
 	mms_dpbench__destroy(B);
 	fix_close(&F);
 
+	/* Delivery to mm0 (devmap slot 0: here the loopback) and the tag. */
+	if (fix_open(&F, true) || seed() || bench_load() ||
+	    bpf_map_update_elem(F.map[MMS_MAP_TX], &k0, &lo, BPF_ANY) ||
+	    last_hop_frame(1000, 0))
+		return fail("cannot load the datapath for the delivery figures");
+	dlv = hop_as(mms_dp_prog_fd(F.dp, MMS_PROG_XDP), XDP_REDIRECT, MMS_S_DELIVER_MM0);
+	tag1000 = tag_cost(1000);
+	tag64 = tag_cost(64);
+	mms_dpbench__destroy(B);
+	fix_close(&F);
+
 	if (fix_open(&F, true) || seed())
 		return fail("cannot load the datapath for the budget figures");
 	lk = link_frame(0, 0, MMS_S_LINK_AGENT);
@@ -365,5 +453,8 @@ int main(int argc, char **argv)
 	bad |= line("link_ns", lk);
 	bad |= line("link_rl_pass_ns", lk_pass);
 	bad |= line("link_rl_drop_ns", lk_drop);
+	bad |= line("deliver_ns", dlv);
+	bad |= line("e2e_tag_ns", tag1000);
+	bad |= line("e2e_tag_64_ns", tag64);
 	return bad;
 }

@@ -11,44 +11,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "auth.h"
+#include "fuzz_pair.h"
 #include "identity_int.h"
 
-static struct mms_identity ma, cm;
-static struct mms_registry reg;
-static struct mms_trust trust;
-static struct mms_auth_ma *a;
-static struct mms_auth_cm *c;
-static struct mms_session sa, sc;
+static struct fuzz_pair P;
 static struct mms_sigcache cache;
-static uint8_t chal[MMS_AUTH_CHALLENGE_LEN], resp[MMS_AUTH_RESPONSE_LEN];
 static uint64_t now;
-
-static void make_id(struct mms_identity *id, int role, const char *name)
-{
-	id->pub.role = (uint8_t)role;
-	strcpy(id->pub.name, name);
-	mms_random(id->pub.id, MMS_ID_LEN);
-	mms_ed25519_keygen(id->sign_priv, id->pub.sign_pub);
-	mms_x25519_keygen(id->kex_priv, id->pub.kex_pub);
-}
 
 static void setup(void)
 {
-	uint8_t conf[MMS_AUTH_CONFIRM_LEN];
-	int n;
-
-	make_id(&ma, MMS_ROLE_MA, "ma");
-	make_id(&cm, MMS_ROLE_CM, "cm");
-	mms_registry_add(&reg, &cm.pub, NULL);
-	mms_trust_add(&trust, &ma.pub, NULL);
-	a = mms_auth_ma_new(&ma, &reg, NULL);
-	c = mms_auth_cm_new(&cm, &trust, NULL);
-	n = mms_auth_ma_challenge(a, 1, NULL, 0, chal, sizeof(chal));
-	n = mms_auth_cm_challenge(c, 1, 0, chal, (size_t)n, resp, sizeof(resp));
-	n = mms_auth_ma_response(a, 0, resp, (size_t)n, 1, &sa, conf, sizeof(conf));
-	if (n < 0 || mms_auth_cm_confirm(c, 0, conf, (size_t)n, &sc))
-		abort();
+	fuzz_pair_setup(&P);
 	mms_sigcache_init(&cache);
 }
 
@@ -79,48 +51,48 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	len = size - 2;
 	memcpy(m, data + 2, len);
 	now += 7;
-	splice(m, len, flags, 1, 4, ma.pub.id, MMS_ID_LEN);
-	splice(m, len, flags, 2, 20, cm.pub.id, MMS_ID_LEN);
-	splice(m, len, flags, 4, 36, chal + 36, MMS_NONCE_LEN);
-	splice(m, len, flags, 8, 52, resp + 52, MMS_NONCE_LEN);
+	splice(m, len, flags, 1, 4, P.ma.pub.id, MMS_ID_LEN);
+	splice(m, len, flags, 2, 20, P.cm.pub.id, MMS_ID_LEN);
+	splice(m, len, flags, 4, 36, P.chal + 36, MMS_NONCE_LEN);
+	splice(m, len, flags, 8, 52, P.resp + 52, MMS_NONCE_LEN);
 
 	switch (target) {
 	case 0:
-		mms_auth_cm_challenge(c, data[1], now, m, len, out, sizeof(out));
+		mms_auth_cm_challenge(P.c, data[1], now, m, len, out, sizeof(out));
 		break;
 	case 1: {
 		struct mms_session s;
 
 		/* Keep one real challenge pending so responses reach the checks. */
-		if (mms_auth_ma_pending(a, now) == 0) {
-			mms_auth_ma_challenge(a, 1, NULL, now, chal, sizeof(chal));
-			mms_auth_cm_challenge(c, 1, now, chal, sizeof(chal), resp, sizeof(resp));
+		if (mms_auth_ma_pending(P.a, now) == 0) {
+			mms_auth_ma_challenge(P.a, 1, NULL, now, P.chal, sizeof(P.chal));
+			mms_auth_cm_challenge(P.c, 1, now, P.chal, sizeof(P.chal), P.resp, sizeof(P.resp));
 		}
-		mms_auth_ma_response(a, now, m, len, 1, &s, out, sizeof(out));
+		mms_auth_ma_response(P.a, now, m, len, 1, &s, out, sizeof(out));
 		break;
 	}
 	case 2: {
 		struct mms_session s;
 
-		mms_auth_cm_confirm(c, now, m, len, &s);
+		mms_auth_cm_confirm(P.c, now, m, len, &s);
 		break;
 	}
 	case 3:
-		mms_session_open((flags & 16) ? &sa : &sc, m, len, &type, &body, &blen);
+		mms_session_open((flags & 16) ? &P.sa : &P.sc, m, len, &type, &body, &blen);
 		break;
 	case 4: {
 		struct mms_pubid p;
 
-		splice(m, len, flags, 16, 8, ma.pub.id, MMS_ID_LEN);
-		mms_bundle_open(&ma, m, len, &p, NULL);
+		splice(m, len, flags, 16, 8, P.ma.pub.id, MMS_ID_LEN);
+		mms_bundle_open(&P.ma, m, len, &p, NULL);
 		break;
 	}
 	case 5: {
 		struct mms_decree d;
-		struct mms_trust t = trust;
+		struct mms_trust t = P.trust;
 
 		if (!mms_decree_decode(m, len, &d))
-			mms_decree_apply(&t, cm.pub.id, &d, NULL);
+			mms_decree_apply(&t, P.cm.pub.id, &d, NULL);
 		break;
 	}
 	case 6: {
@@ -157,7 +129,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	case 7:
 		if (len >= MMS_SIG_LEN + 9)
-			mms_ma_verify(&cache, &trust, m[0], ma.pub.id, (uint64_t)m[1] << 8 | m[2],
+			mms_ma_verify(&cache, &P.trust, m[0], P.ma.pub.id, (uint64_t)m[1] << 8 | m[2],
 				      m + 9 + MMS_SIG_LEN, len - 9 - MMS_SIG_LEN, m + 9);
 		break;
 	}

@@ -44,6 +44,7 @@
 #define FIX_NOW		1900000000u	/* 2030-03-17 */
 #define FIX_LO		1		/* loopback: the only device there is */
 #define FIX_NO_DEV	999		/* an ifindex no frame arrives on */
+#define FIX_ROUTES	8		/* route sets a test installs */
 
 struct fix {
 	struct mms_dp *dp;
@@ -54,6 +55,10 @@ struct fix {
 	struct mms_cfg cfg;
 	__u32 now_s;
 	__u32 now_ns;		/* below the second */
+	/* mirror of mms_routes (the model looks up the sources of DATA) */
+	unsigned nroutes;
+	struct mms_addr raddr[FIX_ROUTES];
+	struct mms_route_set rset[FIX_ROUTES];
 };
 
 /* Why the datapath tests cannot run here, or NULL. */
@@ -175,8 +180,48 @@ static inline int fix_port(struct fix *f, __u16 port, const struct mms_nbr *n)
 	return mms_dp_set_port(f->dp, port, n);
 }
 
+/* mms_routes[*a] = *set (NULL: delete), in the map and the mirror. */
+static inline int fix_route(struct fix *f, const struct mms_addr *a,
+			    const struct mms_route_set *set)
+{
+	unsigned i;
+
+	for (i = 0; i < f->nroutes; i++)
+		if (!memcmp(&f->raddr[i], a, sizeof(*a)))
+			break;
+	if (!set) {
+		if (i < f->nroutes) {
+			f->nroutes--;
+			f->raddr[i] = f->raddr[f->nroutes];
+			f->rset[i] = f->rset[f->nroutes];
+		}
+		return bpf_map_delete_elem(f->map[MMS_MAP_ROUTES], a) && errno != ENOENT ?
+		       -errno : 0;
+	}
+	if (i == f->nroutes) {
+		if (i == FIX_ROUTES)
+			return -ENOSPC;
+		f->nroutes++;
+	}
+	f->raddr[i] = *a;
+	f->rset[i] = *set;
+	return bpf_map_update_elem(f->map[MMS_MAP_ROUTES], a, set, BPF_ANY) ? -errno : 0;
+}
+
+static inline const struct mms_route_set *fix_route_of(const void *ctx, const struct mms_addr *a)
+{
+	const struct fix *f = ctx;
+
+	for (unsigned i = 0; i < f->nroutes; i++)
+		if (!memcmp(&f->raddr[i], a, sizeof(*a)))
+			return &f->rset[i];
+	return NULL;
+}
+
 static inline void fix_view(const struct fix *f, struct mms_node_view *nv, __u32 ingress)
 {
+	nv->route = fix_route_of;
+	nv->route_ctx = f;
 	nv->keys = f->keys;
 	nv->nbrs = f->nbrs;
 	nv->cfg = &f->cfg;

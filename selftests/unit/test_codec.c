@@ -84,6 +84,26 @@ static void test_aes_random(void)
 	ok(bad == 0, "table AES agrees with OpenSSL on %d random key/block pairs (%d differ)", n, bad);
 }
 
+/* A restarted agent takes its keys back from mms_keys (mms_key_recover). */
+static void test_key_recover(void)
+{
+	int bad = 0, n = 500;
+	__u8 key[16], back[16];
+	struct mms_key k;
+
+	for (int i = 0; i < n; i++) {
+		RAND_bytes(key, 16);
+		mms_key_schedule(key, &k, (__u8)i);
+		bad += mms_key_recover(&k, back) || memcmp(key, back, 16);
+	}
+	ok(bad == 0, "mms_key_recover gives back the key of %d random schedules (%d differ)", n, bad);
+	memset(&k, 0, sizeof(k));
+	ok(mms_key_recover(&k, back) == -ENOKEY, "an empty slot holds no key");
+	mms_key_schedule(key, &k, 3);
+	k.epoch = 300;
+	ok(mms_key_recover(&k, back) == -ENOKEY, "nor a slot with an epoch out of range");
+}
+
 /* A five-node line a-b-c-d-e; a sends to e. Node i owns key kN[i] and
  * ports: 1 = towards the left neighbour, 2 = towards the right one. */
 #define NODES 5
@@ -127,6 +147,7 @@ static void setup_line(void)
 
 static void view(int node, struct mms_node_view *nv)
 {
+	memset(nv, 0, sizeof(*nv));
 	nv->keys = sched[node];
 	nv->nbrs = nbrs[node];
 	nv->cfg = &cfg;
@@ -234,10 +255,11 @@ static void test_walk(void)
 	int len, at, hops;
 
 	build_a_to_e(&rt);
+	mms_e2e_derive(keys[4], MMS_E2E_DOWN, &rt.e2e);
 	mac_of(1, 1, mac_b);
 	mac_of(0, 2, mac_a);
-	len = mms_frame_route(buf, sizeof(buf), &rt, mac_b, mac_a, MMS_T_DATA, ip, sizeof(ip));
-	ok(len == 14 + 16 + 4 * 16 + 4 + 40, "frame length %d", len);
+	len = mms_frame_data(buf, sizeof(buf), &rt, mac_b, mac_a, ip, sizeof(ip));
+	ok(len == 14 + 16 + 4 * 16 + 4 + 8 + 40, "frame length %d", len);
 	r = walk(buf, (size_t)len, 0, 2, &at, &hops);
 	ok(r.verdict == MMS_V_DELIVER_MM0 && at == 4 && hops == 3,
 	   "IP bearer frame reaches e's mm0 after 3 forwards (verdict %d at %d, %d hops)",
@@ -249,7 +271,7 @@ static void test_walk(void)
 	ok(r.verdict == MMS_V_DELIVER_AGENT && at == 4, "control frame reaches e's agent");
 
 	/* expired and unknown epoch */
-	len = mms_frame_route(buf, sizeof(buf), &rt, mac_b, mac_a, MMS_T_DATA, ip, sizeof(ip));
+	len = mms_frame_data(buf, sizeof(buf), &rt, mac_b, mac_a, ip, sizeof(ip));
 	{
 		struct mms_node_view nv;
 
@@ -303,7 +325,7 @@ static void test_bitflips(void)
 static void test_beacon_reverse(void)
 {
 	struct mms_hop hops[MMS_MAX_HOPS];
-	__u8 n = 0, buf[1024], mac[2][6];
+	__u8 n = 0, buf[1024], mac[2][6], ip[20] = { 0x45 };
 	struct mms_route rt;
 	struct mms_result r;
 	int len, at, hp;
@@ -330,7 +352,7 @@ static void test_beacon_reverse(void)
 	   "reverse beacon route from e reaches the MA's agent (verdict %d at %d)", r.verdict, at);
 	/* ... but IP bearer data over it dies at the MA: the MA's own field is
 	 * sealed control-only, since anyone who hears a beacon holds its route */
-	len = mms_frame_route(buf, sizeof(buf), &rt, mac[0], mac[1], MMS_T_DATA, "\x45", 1);
+	len = mms_frame_data(buf, sizeof(buf), &rt, mac[0], mac[1], ip, sizeof(ip));
 	r = walk(buf, (size_t)len, 4, 1, &at, &hp);
 	ok(r.verdict == MMS_V_DROP && r.stat == MMS_S_DROP_CTRL_ONLY && at == 0,
 	   "IP bearer data over a beacon's reverse route dropped at the MA (%s)",
@@ -350,7 +372,7 @@ static void test_truncation(void)
 	build_a_to_e(&rt);
 	mac_of(1, 1, mac_b);
 	mac_of(0, 2, mac_a);
-	len = mms_frame_route(orig, sizeof(orig), &rt, mac_b, mac_a, MMS_T_DATA, ip, sizeof(ip));
+	len = mms_frame_data(orig, sizeof(orig), &rt, mac_b, mac_a, ip, sizeof(ip));
 	for (int l = 0; l < len; l++) {
 		struct mms_node_view nv;
 		struct mms_result r;
@@ -391,6 +413,7 @@ int main(void)
 {
 	test_aes_kat();
 	test_aes_random();
+	test_key_recover();
 	setup_line();
 	test_route_vectors();
 	test_walk();

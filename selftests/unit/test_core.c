@@ -190,6 +190,60 @@ static int distinct_first_hops(const struct mms_route_set *rs)
 
 /* ---- convergence and installed routes ---- */
 
+/* dir's end-to-end key of node n's hop key for epoch (the simulator's). */
+static struct mms_e2e_key e2e_of(uint32_t n, __u8 epoch, enum mms_e2e_dir dir)
+{
+	struct mms_e2e_key k;
+	struct mms_id id;
+	__u8 hk[16];
+
+	sim_id(n, &id);
+	sim_hop_key(&id, epoch, hk);
+	mms_e2e_derive(hk, dir, &k);
+	return k;
+}
+
+static bool key_eq(struct mms_e2e_key a, struct mms_e2e_key b)
+{
+	return !memcmp(&a, &b, sizeof(a));
+}
+
+/* The end-to-end keys the core installs with the routes: a CM tags what it
+ * sends its MA with its own UP key, the MA what it sends a CM with that
+ * CM's DOWN key, and the MA's set of a CM holds the CM's UP keys of the
+ * last four epochs. */
+static void test_e2e_keys(struct sim *s)
+{
+	int bad_cm = 0, bad_ma = 0, bad_rx = 0;
+
+	for (uint32_t n = 1; n < SQUARE_N; n++) {
+		const struct mms_route_set *up = route_to(s, n, 0), *down = route_to(s, 0, n);
+		__u8 e = core_config(sim_core(s, 0))->epoch;
+
+		for (uint32_t i = 0; up && i < up->n; i++)
+			bad_cm += !key_eq(up->r[i].e2e, e2e_of(n, up->r[i].epoch, MMS_E2E_UP));
+		for (uint32_t i = 0; down && i < down->n; i++)
+			bad_ma += !key_eq(down->r[i].e2e, e2e_of(n, down->r[i].epoch, MMS_E2E_DOWN));
+		for (int back = 0; down && back < MMS_EPOCH_SLOTS; back++) {
+			__u8 eb = (__u8)(e - back);
+			const struct mms_e2e_rx *x = &down->rx[eb % MMS_EPOCH_SLOTS];
+
+			bad_rx += !x->valid || x->epoch != eb ||
+				  !key_eq(x->key, e2e_of(n, eb, MMS_E2E_UP));
+		}
+		bad_cm += !up;
+		bad_ma += !down;
+	}
+	ok(!bad_cm, "every CM's routes to the MA carry its own UP key (%d wrong)", bad_cm);
+	ok(!bad_ma, "the MA's routes to every CM carry that CM's DOWN key (%d wrong)", bad_ma);
+	ok(!bad_rx, "the MA's set of every CM holds its UP keys of the last 4 epochs (%d wrong)",
+	   bad_rx);
+	bad_rx = 0;
+	for (int i = 0; i < MMS_EPOCH_SLOTS; i++)
+		bad_rx += route_to(s, 1, 0)->rx[i].valid + default_route(s, 1)->rx[i].valid;
+	ok(!bad_rx, "a CM's sets hold no keys to check by (it checks with its own)");
+}
+
 static void test_routes(struct sim *s)
 {
 	int bad = 0;
@@ -214,6 +268,7 @@ static void test_routes(struct sim *s)
 	ok(core_topo_nodes(sim_core(s, 0)) == SQUARE_N, "the MA's topology has all %d nodes",
 	   SQUARE_N);
 	ok(!default_route(s, 0), "an MA has no default route");
+	test_e2e_keys(s);
 }
 
 /* ---- beacons ---- */

@@ -152,7 +152,7 @@ static void check_mm0(struct mms_dp *dp)
 	   (ifr.ifr_flags & (IFF_NOARP | IFF_UP)) == (IFF_NOARP | IFF_UP),
 	   "mm0 is up and NOARP");
 	ok(ifreq_get("mm0", SIOCGIFMTU, &ifr) == 0 && ifr.ifr_mtu == MMS_MM0_MTU,
-	   "mm0's MTU is %d (1500 - 16 - 256 - 4)", MMS_MM0_MTU);
+	   "mm0's MTU is %d (1500 - 16 - 256 - 4 - 8)", MMS_MM0_MTU);
 	ok(ifreq_get("mm0", SIOCGIFADDR, &ifr) == 0 &&
 	   ((struct sockaddr_in *)&ifr.ifr_addr)->sin_addr.s_addr == htonl(0x0a630001),
 	   "mm0 has 10.99.0.1");

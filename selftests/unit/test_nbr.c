@@ -15,7 +15,11 @@
  *    carrier comes back: up at the next hello, in the core and the map;
  *  - carrier lost while up: down in both at once; a hello in between is
  *    not taken; back up with the carrier and a hello;
- *  - with carrier from the start: up at the first two-way hello.
+ *  - with carrier from the start: up at the first two-way hello;
+ *  - a restarted agent (core_port_resume): N stays up in mms_nbrs, we stay
+ *    silent until N's hello, and our first hello names it (no flap); N
+ *    lost us, or says nothing for a hold time, or no carrier: afresh;
+ *    core_pause announces a long hold time.
  */
 #include <string.h>
 
@@ -29,7 +33,19 @@
 struct rec {
 	struct mms_nbr nbr[MMS_MAX_PORTS];
 	unsigned nbr_writes;
+	unsigned hellos;		/* sent on port 1 */
+	struct msg_hello last;		/* the last of them */
 };
+
+static void rec_send(void *ctx, __u16 port, const __u8 *f, size_t len)
+{
+	size_t off = MMS_ETH_LEN + MMS_HDR_LEN + MMS_PL_LEN;	/* link scope: no hops */
+	struct rec *r = ctx;
+
+	if (port == 1 && len > off && f[off - MMS_PL_LEN] == MMS_T_HELLO &&
+	    !msg_hello_parse(f + off, len - off, &r->last))
+		r->hellos++;
+}
 
 static void rec_set_nbr(void *ctx, __u16 port, const struct mms_nbr *n)
 {
@@ -92,9 +108,10 @@ static void agree(struct mms_core *c, const struct rec *r, int up, const char *w
 	   core_up ? "up" : "down", map_up ? "up" : "down", up ? "up" : "down");
 }
 
-static struct mms_core *mk(struct rec *r, bool carrier, __u64 now)
+/* resume: a previous run left N up in mms_nbrs[1] (core_port_resume). */
+static struct mms_core *mk_resumed(struct rec *r, bool carrier, bool resume, __u64 now)
 {
-	struct core_ops ops = { .ctx = r, .set_nbr = rec_set_nbr };
+	struct core_ops ops = { .ctx = r, .set_nbr = rec_set_nbr, .send = rec_send };
 	struct core_cfg cfg;
 	struct mms_core *c;
 
@@ -103,11 +120,17 @@ static struct mms_core *mk(struct rec *r, bool carrier, __u64 now)
 	id_of(&cfg.id, 0xaa);
 	cfg.hello_ms = 10;
 	c = core_new(&cfg, &ops);
-	if (c && (core_port_add(c, 1, 3, our_mac, 0, carrier) || (core_start(c, now), 0))) {
+	if (c && (core_port_add(c, 1, 3, our_mac, 0, carrier) ||
+		  (resume && core_port_resume(c, 1)) || (core_start(c, now), 0))) {
 		core_free(c);
 		c = NULL;
 	}
 	return c;
+}
+
+static struct mms_core *mk(struct rec *r, bool carrier, __u64 now)
+{
+	return mk_resumed(r, carrier, false, now);
 }
 
 static void test_no_carrier_at_start(void)
@@ -155,9 +178,69 @@ static void test_carrier_flap(void)
 	core_free(c);
 }
 
+/* An agent restarted on its datapath: N, up in mms_nbrs[1] from the last
+ * run, must stay up there, and hear nothing from us until we know it (a
+ * hello naming nobody would take the link down at N). */
+static void test_resume(void)
+{
+	struct mms_id n;
+	struct rec r;
+	__u64 t = 1000 * MS;
+	struct mms_core *c = mk_resumed(&r, true, true, t);
+
+	if (!ok(c != NULL, "restarted core, port 1 resumed"))
+		return;
+	r.nbr[1].state = MMS_NBR_UP;	/* what the previous run left */
+	r.nbr_writes = 0;
+	core_tick(c, t += 15 * MS);
+	ok(!r.nbr_writes && !r.hellos && r.nbr[1].state == MMS_NBR_UP,
+	   "15 ms after the start: mms_nbrs[1] untouched (up), no hello sent");
+	hello_from_n(c, true, t += MS);
+	id_of(&n, 0xbb);
+	agree(c, &r, 1, "N's hello naming us");
+	ok(r.hellos == 1 && mms_id_eq(&r.last.seen, &n) && r.last.seen_port == 7 &&
+	   core_stat(c, CORE_S_NBR_DOWN) == 0,
+	   "our first hello names N on its port 7; the neighbour never went down");
+	/* core_pause: the last hello before a restart asks N to wait 2 s. */
+	core_pause(c, 2000, t += MS);
+	ok(r.hellos == 2 && r.last.hold_ms == 2000 && mms_id_eq(&r.last.seen, &n),
+	   "core_pause: a hello naming N with a 2000 ms hold time");
+	core_tick(c, t += 20 * MS);
+	ok(r.hellos >= 3 && r.last.hold_ms == 10 * core_config(c)->dead_mult,
+	   "then hellos hold %u ms again", r.last.hold_ms);
+	core_free(c);
+
+	/* N lost us meanwhile: its hello names nobody. */
+	c = mk_resumed(&r, true, true, t);
+	r.nbr[1].state = MMS_NBR_UP;
+	hello_from_n(c, false, t += MS);
+	agree(c, &r, 0, "resumed, N's hello names nobody: down in both");
+	ok(r.hellos == 1 && mms_id_eq(&r.last.seen, &n), "and we say hello to N at once");
+	hello_from_n(c, true, t += MS);
+	agree(c, &r, 1, "then two-way: up");
+	core_free(c);
+
+	/* No hello at all within our hold time (10 ms x dead_mult): afresh. */
+	c = mk_resumed(&r, true, true, t);
+	r.nbr[1].state = MMS_NBR_UP;
+	core_tick(c, t += 5 * MS);
+	ok(r.nbr[1].state == MMS_NBR_UP && !r.hellos, "5 ms: still up in mms_nbrs, silent");
+	core_tick(c, t += 10 * MS * core_config(c)->dead_mult);
+	agree(c, &r, 0, "a hold time later, no hello from N: down in both");
+	ok(r.hellos >= 1, "and hellos start");
+	core_free(c);
+
+	/* The carrier went while the agent was away. */
+	c = mk_resumed(&r, false, true, t);
+	ok(c && r.nbr[1].state != MMS_NBR_UP && r.nbr_writes,
+	   "resumed port without carrier: published down at start");
+	core_free(c);
+}
+
 int main(void)
 {
 	test_no_carrier_at_start();
 	test_carrier_flap();
+	test_resume();
 	return tap_done();
 }

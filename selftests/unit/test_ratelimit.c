@@ -22,6 +22,11 @@ static void parsing(void)
 		{ "1/1", true, 1, 1 },
 		{ "100000000/10000000", true, MMS_RL_RATE_MAX, MMS_RL_BURST_MAX },
 		{ "off", true, 0, 0 },
+		{ "100000000/1000000", true, MMS_RL_RATE_MAX, MMS_RL_RATE_MAX / 100 },
+		{ "100000000/999999", false, 0, 0 },	/* less than a 10 ms tick's worth */
+		{ "100000000/1", false, 0, 0 },
+		{ "101/1", false, 0, 0 },
+		{ "100/1", true, 100, 1 },
 		{ "100000001/1", false, 0, 0 },
 		{ "1/10000001", false, 0, 0 },
 		{ "0/5", false, 0, 0 },
@@ -73,6 +78,7 @@ static void defaults(void)
 	static const __u32 want[MMS_RL_CLASSES][MMS_RL_LEVELS][2] = {
 		[MMS_RL_LINK_SCOPE] = { { 1000, 200 }, { 2000, 400 }, { 10000, 2000 } },
 		[MMS_RL_ROUTED] = { { 5000, 1000 }, { 5000, 1000 }, { 20000, 4000 } },
+		[MMS_RL_TRANSIT] = { { 2500, 500 }, { 5000, 1000 }, { 0, 0 } },
 	};
 	struct mms_cfg cfg;
 	bool same = true;
@@ -88,7 +94,7 @@ static void defaults(void)
 				cfg.rl[c][l].rate == d.rate && cfg.rl[c][l].burst == d.burst;
 		}
 	ok(same, "defaults: link scope 1000/200, 2000/400, 10000/2000; "
-	   "routed 5000/1000, 5000/1000, 20000/4000");
+	   "routed 5000/1000, 5000/1000, 20000/4000; transit 2500/500, 5000/1000, off");
 	ok(mms_rl_default(MMS_RL_CLASSES, MMS_RL_NBR).rate == 0 &&
 	   mms_rl_default(MMS_RL_ROUTED, MMS_RL_LEVELS).rate == 0, "no default out of range");
 }

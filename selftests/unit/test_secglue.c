@@ -20,10 +20,16 @@
  *  6. a key roll by both MAs while every CM and both MAs probe each other
  *     every 5 ms: nothing lost, every node in the new epoch, the old key
  *     gone from every datapath;
- *  7. a CM revoked while running: session, keys and routes gone at that MA
+ *  7. CM agents restarted on their datapath (a transit node three times in
+ *     a row, a leaf), each with a new security layer that takes back its
+ *     hop keys: probes every 5 ms lose almost nothing, each gets a new
+ *     session with both MAs, its LSAs are not refused as old, and the MAs
+ *     keep the key they had; a restart that lost its keys comes back too;
+ *  8. a CM revoked while running: session, keys and routes gone at that MA
  *     at once, the rest still served; the other MA keeps it; the key roll
  *     the revocation starts ends the routes it held to that MA;
- *  8. metrics, and no frame failed hop verification.
+ *  9. metrics, and no frame failed hop verification (but during the
+ *     restart without keys, counted apart).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -47,6 +53,7 @@ static uint8_t role[N];
 
 #include "sg_sim.h"
 static uint32_t unenrolled, revoked;	/* chosen so that the rest stays connected */
+static __u8 start_epoch[N];
 
 struct frame {
 	uint8_t b[2048];
@@ -112,8 +119,9 @@ static void tune(struct core_cfg *cc, uint32_t node, void *ctx)
 		cc->beacon_min_ms = (unsigned)atoi(getenv("BMIN"));
 	if (getenv("HELLO"))
 		cc->hello_ms = (unsigned)atoi(getenv("HELLO"));
-	if (cc->role == MMS_ROLE_MA && cc->seq0 < secglue_seq0(sg[node]))
+	if (cc->seq0 < secglue_seq0(sg[node]))
 		cc->seq0 = secglue_seq0(sg[node]);
+	cc->epoch = start_epoch[node];	/* a restarted node's, from its datapath */
 }
 
 /* ---- set-up ---- */
@@ -477,6 +485,120 @@ static void test_keyroll(struct sim *s)
 		diag("first failing node %u", first);
 }
 
+/* Frames that failed hop verification (wrong key, port or epoch). */
+static __u64 hop_fails(struct sim *s)
+{
+	const uint64_t *v = sim_stats(s)->verdict;
+
+	return v[MMS_S_DROP_HOP] + v[MMS_S_DROP_INGRESS] + v[MMS_S_DROP_EPOCH];
+}
+
+/* Node i's agent restarts: a new security layer (state dir as before),
+ * which takes back the keys its datapath holds, and a new core on the same
+ * datapath; lose_keys: the node reboots, datapath state lost. */
+static int restart(struct sim *s, uint32_t i, bool lose_keys)
+{
+	struct secglue *old = sg[i];
+	int rc;
+
+	sg[i] = secglue_new(dir[i], role[i] == MMS_ROLE_MA, 1000 + i);
+	if (!sg[i]) {
+		sg[i] = old;
+		return -ENOMEM;
+	}
+	start_epoch[i] = 0;
+	if (!lose_keys &&
+	    secglue_adopt_keys(sg[i], sim_keys(s, i), MMS_EPOCH_SLOTS, &start_epoch[i]) < 1)
+		rc = -ENOKEY;
+	else
+		rc = sim_node_restart(s, i, lose_keys);
+	secglue_free(old);
+	return rc;
+}
+
+/* Probes every 5 ms from the restart until every pair is served and node i
+ * has a session with both MAs again (at most 4 s): the probes lost, or -1. */
+static long restart_probe(struct sim *s, uint32_t i, unsigned *ms)
+{
+	uint64_t t0 = sim_now(s);
+	unsigned lost = 0, first;
+
+	for (unsigned t5 = 0; t5 < 800; t5++) {
+		unsigned bad;
+
+		sim_run(s, sim_now(s) + 5 * MS);
+		bad = served(s, &first);
+		lost += bad;
+		if (!bad && secglue_has_session(sg[i], secglue_id(sg[0])) &&
+		    secglue_has_session(sg[i], secglue_id(sg[1]))) {
+			*ms = (unsigned)((sim_now(s) - t0) / MS);
+			return lost;
+		}
+	}
+	diag("after 4 s: %u pairs not served (first CM %u); node %u has a session with MA 0: %d, MA 1: %d",
+	     served(s, &first), first, i, secglue_has_session(sg[i], secglue_id(sg[0])),
+	     secglue_has_session(sg[i], secglue_id(sg[1])));
+	return -1;
+}
+
+static void test_restart(struct sim *s)
+{
+	uint32_t t = 0, leaf = 0;
+	__u64 rekey0 = gst(0, SG_S_REKEY), rekey1 = gst(1, SG_S_REKEY);
+	__u64 old0 = cst(s, 0, CORE_S_LSA_OLD), old1 = cst(s, 1, CORE_S_LSA_OLD);
+	unsigned ms = 0, runs = 0;
+	long lost;
+
+	/* a transit CM: a neighbour of MA 0 with others behind it; a leaf */
+	for (uint32_t i = 2; i < N; i++) {
+		unsigned up = 0;
+
+		if (!enrolled(i))
+			continue;
+		for (uint16_t p = 1; p < MMS_MAX_PORTS; p++)
+			up += core_nbr_up(sim_core(s, i), p, NULL) == 1;
+		if (!t && up >= 3 && route_to(s, 0, i) && route_to(s, 0, i)->r[0].nhops == 1)
+			t = i;
+		if (!leaf && up == 1)
+			leaf = i;
+	}
+	if (!ok(t != 0, "a transit CM next to MA 0: %u (leaf: %u)", t, leaf))
+		return;
+	for (int k = 0; k < 3; k++) {
+		uint8_t key[2][16];
+		__u8 e = secglue_epoch(sg[0]);
+
+		if (!ok(!restart(s, t, false), "transit CM %u restarted (run %d), keys taken back", t,
+			k + 2))
+			return;
+		ok(secglue_epoch(sg[t]) == e && !secglue_hop_key(sg[t], secglue_id(sg[t]), e, key[0]) &&
+		   !secglue_hop_key(sg[0], secglue_id(sg[t]), e, key[1]) && !memcmp(key[0], key[1], 16),
+		   "it starts in epoch %u with the key MA 0 holds for it", e);
+		lost = restart_probe(s, t, &ms);
+		ok(lost == 0, "every pair served and new sessions with both MAs %u ms after; %ld probes lost (every 5 ms, %u pairs)",
+		   ms, lost, 2 * 2 * (N - 4));
+		runs++;
+	}
+	if (leaf) {
+		ok(!restart(s, leaf, false), "leaf CM %u restarted", leaf);
+		lost = restart_probe(s, leaf, &ms);
+		ok(lost == 0, "every pair served, new sessions, %u ms after; %ld probes lost", ms, lost);
+		runs++;
+	}
+	ok(gst(0, SG_S_REKEY) >= rekey0 + runs && gst(1, SG_S_REKEY) >= rekey1 + runs,
+	   "each MA re-keyed every restarted node (%llu, %llu)",
+	   (unsigned long long)(gst(0, SG_S_REKEY) - rekey0),
+	   (unsigned long long)(gst(1, SG_S_REKEY) - rekey1));
+	ok(cst(s, 0, CORE_S_LSA_OLD) == old0 && cst(s, 1, CORE_S_LSA_OLD) == old1,
+	   "no LSA of a restarted node refused as old (its numbers persist in its state dir)");
+	ok(!hop_fails(s), "no frame failed hop verification so far, restarts included");
+	/* A reboot: a new key, which the MAs learn only from its new session. */
+	ok(!restart(s, t, true), "transit CM %u rebooted (datapath state and keys lost)", t);
+	lost = restart_probe(s, t, &ms);
+	ok(lost >= 0, "every pair served and new sessions %u ms after (%ld probes lost meanwhile, %llu frames failed hop verification)",
+	   ms, lost, (unsigned long long)hop_fails(s));
+}
+
 static void test_revoke(struct sim *s)
 {
 	struct mms_registry r = { 0 };
@@ -561,6 +683,7 @@ int main(void)
 	uint32_t bad = 0, first = 0, dist[N];
 	unsigned relayed = 0, far = 0;
 	long ms;
+	__u64 hop0 = 0;
 
 	(void)spit;	/* a tmpdir.h helper this test does not need */
 	if (!base)
@@ -660,22 +783,19 @@ int main(void)
 		mms_identity_wipe(&rogue);
 	}
 	test_keyroll(s);
+	test_restart(s);
 	/* After the revocation the revoked node keeps using the routes it
 	 * holds to MA 0 (a new epoch's hop key from MA 1's roll, for one),
-	 * which the roll's retirement drops: DROP_EPOCH is counted only up
-	 * to here. */
+	 * which the roll's retirement drops: DROP_EPOCH is expected from
+	 * here on, any other failure of hop verification is not. */
+	hop0 = hop_fails(s);
 	epoch_drops = sim_stats(s)->verdict[MMS_S_DROP_EPOCH];
 	test_revoke(s);
 	test_metrics();
-	{
-		const struct sim_stats *st = sim_stats(s);
-
-		ok(!st->verdict[MMS_S_DROP_HOP] && !st->verdict[MMS_S_DROP_INGRESS] && !epoch_drops,
-		   "%llu frames: none failed hop verification (hop %llu, ingress %llu, epoch %llu before the revocation, %llu after)",
-		   (unsigned long long)st->frames, (unsigned long long)st->verdict[MMS_S_DROP_HOP],
-		   (unsigned long long)st->verdict[MMS_S_DROP_INGRESS], (unsigned long long)epoch_drops,
-		   (unsigned long long)(st->verdict[MMS_S_DROP_EPOCH] - epoch_drops));
-	}
+	ok(hop_fails(s) - hop0 == sim_stats(s)->verdict[MMS_S_DROP_EPOCH] - epoch_drops,
+	   "%llu frames: none failed hop verification (but %llu at the rebooted node; %llu DROP_EPOCH after the revocation)",
+	   (unsigned long long)sim_stats(s)->frames, (unsigned long long)hop0,
+	   (unsigned long long)(sim_stats(s)->verdict[MMS_S_DROP_EPOCH] - epoch_drops));
 	diag("MA 0: %llu challenges, %llu sessions made, %llu beacons signed; CMs verified %llu beacon signatures, %llu copies from the cache",
 	     (unsigned long long)gst(0, SG_S_CHALLENGE_SENT),
 	     (unsigned long long)gst(0, SG_S_SESSION_UP), (unsigned long long)gst(0, SG_S_BEACON_SIGNED),

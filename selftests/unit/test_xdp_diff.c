@@ -11,8 +11,11 @@
  *   - b's field resealed with every plaintext check broken in turn, ports
  *     0, 1, 255, 256, 65535, expiry around now;
  *   - each of a dozen frames cut at every length;
+ *   - DATA tagged end to end under this node's key, under a source's key
+ *     from its route set, under a wrong key, or not at all;
  *   - every single-bit flip of the route header, the hop fields and the
- *     payload header of routes of 1, 2, 4 and 16 fields;
+ *     payload header of routes of 1, 2, 4 and 16 fields, and of the whole
+ *     body (tag and IP packet) of a last-hop DATA frame;
  *   - every header byte set to 0, 1, 0xff and its neighbours;
  *   - random garbage: random bytes, behind the MMS EtherType, and behind a
  *     plausible route header.
@@ -126,10 +129,24 @@ struct fp {
 	__u32 expiry_hdr, expiry_field;
 	__u8 tag_xor, chain_xor;
 	int body;		/* 4, 6: an IP packet; else that many random bytes */
+	int e2e;		/* DATA with an IP packet: enum e2e_kind */
 	int vlan;		/* -1: untagged, else the TCI */
 	int pad;
 	int src_port;		/* whose MAC the frame comes from */
 };
+
+/* How an IP packet's end-to-end tag is made. */
+enum e2e_kind {
+	E2E_OWN,		/* under this node's key for the epoch (what an MA does) */
+	E2E_RANDOM,		/* random bytes */
+	E2E_SRC,		/* from SRC4, under the key in SRC4's set */
+	E2E_SRC_OWN,		/* from SRC4, under this node's key: refused */
+	E2E_KINDS
+};
+
+/* A source with a route set holding its end-to-end key for EPOCH_A. */
+#define SRC4	"10.9.9.9"
+static struct mms_e2e_key key_src;
 
 static void fp_default(struct fp *p, int n)
 {
@@ -156,6 +173,7 @@ static __u32 build(const struct fp *p, __u8 *f)
 	struct mms_route tail;
 	__u32 o = 0, chain = 0, blen;
 	__u8 body[200], tag[4];
+	struct mms_addr a;
 	int ctl;
 
 	if (p->n > 1) {
@@ -175,7 +193,28 @@ static __u32 build(const struct fp *p, __u8 *f)
 		fix_seal(p->key, p->n == 1 && p->ctl < 0 ? 0 : p->egress, p->ingress, (__u8)ctl,
 			 chain ^ p->chain_xor, p->expiry_field, tag, &hops[0]);
 	}
-	if (p->body == 4 || p->body == 6) {
+	if ((p->body == 4 || p->body == 6) && p->type == MMS_T_DATA) {
+		__u8 *ip = body + MMS_E2E_LEN;
+		struct mms_e2e_key own;
+		__u32 ilen = (p->body == 4 ? 20 : 40) + rn(60);
+		__u64 t;
+
+		rbytes(ip, ilen);
+		ip[0] = p->body == 4 ? 0x45 : 0x60;
+		if (p->e2e == E2E_SRC || p->e2e == E2E_SRC_OWN) {
+			ip[0] = 0x45;
+			mms_addr_parse(SRC4, &a);
+			memcpy(ip + 12, a.a + 12, 4);
+		}
+		mms_e2e_derive(p->epoch == EPOCH_B ? key_b : key_a, MMS_E2E_DOWN, &own);
+		t = mms_e2e_mac(p->e2e == E2E_SRC ? &key_src : &own, p->epoch, tag0, p->type, ip,
+				ilen);
+		for (int i = 0; i < MMS_E2E_LEN; i++)
+			body[i] = (__u8)(t >> (8 * i));
+		if (p->e2e == E2E_RANDOM)
+			rbytes(body, MMS_E2E_LEN);
+		blen = MMS_E2E_LEN + ilen;
+	} else if (p->body == 4 || p->body == 6) {
 		blen = 20 + rn(60);
 		rbytes(body, blen);
 		body[0] = p->body == 4 ? 0x45 : 0x60;
@@ -250,6 +289,7 @@ static void gen_routes(int count)
 		p.egress = rn(2) ? ports[rn(3)] : ports[rn(sizeof(ports) / sizeof(ports[0]))];
 		p.vlan = rn(4) ? -1 : (int)rn(0x10000);
 		p.pad = rn(3) ? 0 : (int)rn(30);
+		p.e2e = rn(2) ? E2E_OWN : (int)rn(E2E_KINDS);
 		if (k == 0) {
 			p.epoch = EPOCH_B;
 			p.key = key_b;
@@ -355,6 +395,8 @@ static void gen_bitflips(void)
 			len = build(&p, f);
 			compare("unflipped", f, len);
 			span = MMS_HDR_LEN + (__u32)ns[i] * MMS_HOP_LEN + MMS_PL_LEN;
+			if (ns[i] == 1)		/* the destination: the body too */
+				span = len - l2;
 			for (__u32 bit = 0; bit < span * 8; bit++) {
 				memcpy(g, f, len);
 				g[l2 + bit / 8] ^= (__u8)(1u << (bit % 8));
@@ -467,6 +509,18 @@ static int node(void)
 	err |= fix_key(&F, key_a, EPOCH_A);
 	err |= fix_key(&F, key_b, EPOCH_B);
 	err |= fix_key(&F, key_c, 11);		/* slot 3: frames of epoch 7 find 11 */
+	{
+		struct mms_route_set set;
+		struct mms_addr a;
+
+		memset(&set, 0, sizeof(set));
+		for (int b = 0; b < 16; b++)
+			((__u8 *)&key_src)[b] = (__u8)(0x5a + b);
+		set.rx[EPOCH_A % MMS_EPOCH_SLOTS] = (struct mms_e2e_rx){ .valid = 1,
+			.epoch = EPOCH_A, .key = key_src };
+		mms_addr_parse(SRC4, &a);
+		err |= fix_route(&F, &a, &set);
+	}
 	err |= bpf_map_update_elem(F.map[MMS_MAP_TX], &k0, &lo, BPF_ANY);
 	return err | fix_sync(&F);
 }

@@ -137,15 +137,37 @@ static void route(struct mms_hop *hops, int n, const struct seal *s)
 static const struct seal transit = { .egress = 2, .ingress = 1 };
 static const struct seal last = { .egress = 0, .ingress = 1 };
 
-/* b's usual input: a 4-field route to c's side carrying the IPv4 packet. */
+/* A DATA body: the end-to-end tag of ip under key for a route of epoch and
+ * route tag rtag (the reference SipHash of agent/codec.c, itself checked
+ * against OpenSSL's in test_e2e), then ip. */
+static void data_body(struct frame *body, const struct mms_e2e_key *key, __u8 epoch,
+		      const __u8 rtag[4], const void *ip, __u16 len)
+{
+	__u64 t = mms_e2e_mac(key, epoch, rtag, MMS_T_DATA, ip, len);
+
+	body->len = 0;
+	for (int i = 0; i < MMS_E2E_LEN; i++)
+		body->b[body->len++] = (__u8)(t >> (8 * i));
+	put(body, ip, len);
+}
+
+/* b's own end-to-end key: what an MA tags data to b with. */
+static struct mms_e2e_key key_b_down;
+
+/* b's usual input: a 4-field route to c's side carrying the IPv4 packet
+ * (DATA: tagged for b, which matters when b is its destination). */
 static void base(struct frame *f, const struct seal *s, int n, __u8 type)
 {
 	struct mms_hop hops[MMS_MAX_HOPS];
-	struct frame ip = { .len = 0 };
+	struct frame ip = { .len = 0 }, body;
 
 	hex(ip4_hex, &ip);
+	if (type == MMS_T_DATA)
+		data_body(&body, &key_b_down, EPOCH, tag0, ip.b, (__u16)ip.len);
+	else
+		body = ip;
 	route(hops, n, s);
-	mms(f, mac_b1, mac_a, MMS_SCOPE_ROUTE, (__u8)n, hops, type, ip.b, (__u16)ip.len);
+	mms(f, mac_b1, mac_a, MMS_SCOPE_ROUTE, (__u8)n, hops, type, body.b, (__u16)body.len);
 }
 
 /* ---- the XDP table: inputs that are passed or dropped unchanged ---- */
@@ -223,10 +245,77 @@ static void s_data_empty(struct frame *f)
 	route(&hop, 1, &last);
 	mms(f, mac_b1, mac_a, MMS_SCOPE_ROUTE, 1, &hop, MMS_T_DATA, NULL, 0);
 }
+static void s_data_tag_only(struct frame *f)
+{
+	struct mms_hop hop;
+
+	route(&hop, 1, &last);
+	mms(f, mac_b1, mac_a, MMS_SCOPE_ROUTE, 1, &hop, MMS_T_DATA, "tag-only", MMS_E2E_LEN);
+}
+#define IP_AT	(HDR + MMS_HDR_LEN + MMS_HOP_LEN + MMS_PL_LEN + MMS_E2E_LEN)
 static void s_data_not_ip(struct frame *f)
 {
 	base(f, &last, 1, MMS_T_DATA);
-	f->b[HDR + MMS_HDR_LEN + MMS_HOP_LEN + MMS_PL_LEN] = 0x55;
+	f->b[IP_AT] = 0x55;
+}
+/* An IPv4 packet one byte short of its fixed header, correctly tagged. */
+static void s_data_ip_short(struct frame *f)
+{
+	struct frame ip = { .len = 0 }, body;
+	struct mms_hop hop;
+
+	hex(ip4_hex, &ip);
+	data_body(&body, &key_b_down, EPOCH, tag0, ip.b, 19);
+	route(&hop, 1, &last);
+	mms(f, mac_b1, mac_a, MMS_SCOPE_ROUTE, 1, &hop, MMS_T_DATA, body.b, (__u16)body.len);
+}
+static void s_e2e_tag_bit(struct frame *f)
+{
+	base(f, &last, 1, MMS_T_DATA);
+	f->b[IP_AT - 3] ^= 0x10;
+}
+static void s_e2e_ip_bit(struct frame *f)
+{
+	base(f, &last, 1, MMS_T_DATA);
+	f->b[IP_AT + 39] ^= 0x01;	/* last byte of the TCP header */
+}
+/* The tag a relay can make: under its own key (c's), not b's. */
+static void s_e2e_relay_key(struct frame *f)
+{
+	struct frame ip = { .len = 0 }, body;
+	struct mms_e2e_key kc;
+	struct mms_hop hop;
+
+	hex(ip4_hex, &ip);
+	mms_e2e_derive(key_of[2], MMS_E2E_DOWN, &kc);
+	data_body(&body, &kc, EPOCH, tag0, ip.b, (__u16)ip.len);
+	route(&hop, 1, &last);
+	mms(f, mac_b1, mac_a, MMS_SCOPE_ROUTE, 1, &hop, MMS_T_DATA, body.b, (__u16)body.len);
+}
+/* A packet tagged for another route to b (another route tag), moved here. */
+static void s_e2e_other_route(struct frame *f)
+{
+	static const __u8 other[4] = { 0xde, 0xad, 0xbe, 0xee };
+	struct frame ip = { .len = 0 }, body;
+	struct mms_hop hop;
+
+	hex(ip4_hex, &ip);
+	data_body(&body, &key_b_down, EPOCH, other, ip.b, (__u16)ip.len);
+	route(&hop, 1, &last);
+	mms(f, mac_b1, mac_a, MMS_SCOPE_ROUTE, 1, &hop, MMS_T_DATA, body.b, (__u16)body.len);
+}
+/* b's own key, but the direction b uses to send (UP), not to receive. */
+static void s_e2e_direction(struct frame *f)
+{
+	struct frame ip = { .len = 0 }, body;
+	struct mms_e2e_key up;
+	struct mms_hop hop;
+
+	hex(ip4_hex, &ip);
+	mms_e2e_derive(key_of[1], MMS_E2E_UP, &up);
+	data_body(&body, &up, EPOCH, tag0, ip.b, (__u16)ip.len);
+	route(&hop, 1, &last);
+	mms(f, mac_b1, mac_a, MMS_SCOPE_ROUTE, 1, &hop, MMS_T_DATA, body.b, (__u16)body.len);
 }
 
 static const struct xcase xcases[] = {
@@ -274,7 +363,15 @@ static const struct xcase xcases[] = {
 	{ "last hop: hello is link scope only", s_hello_routed, XDP_DROP, MMS_S_DROP_PAYLOAD },
 	{ "last hop: unknown payload type", s_type_unknown, XDP_DROP, MMS_S_DROP_PAYLOAD },
 	{ "last hop: data without a packet", s_data_empty, XDP_DROP, MMS_S_DROP_PAYLOAD },
+	{ "last hop: data with a tag and no packet", s_data_tag_only, XDP_DROP, MMS_S_DROP_PAYLOAD },
 	{ "last hop: data that is not IP", s_data_not_ip, XDP_DROP, MMS_S_DROP_PAYLOAD },
+	{ "last hop: IPv4 shorter than its header", s_data_ip_short, XDP_DROP, MMS_S_DROP_PAYLOAD },
+	{ "last hop: bit flipped in the end-to-end tag", s_e2e_tag_bit, XDP_DROP, MMS_S_DROP_E2E_TAG },
+	{ "last hop: bit flipped in the IP packet", s_e2e_ip_bit, XDP_DROP, MMS_S_DROP_E2E_TAG },
+	{ "last hop: tagged under a relay's key", s_e2e_relay_key, XDP_DROP, MMS_S_DROP_E2E_TAG },
+	{ "last hop: tagged for another route", s_e2e_other_route, XDP_DROP, MMS_S_DROP_E2E_TAG },
+	{ "last hop: tagged with the sending direction's key", s_e2e_direction, XDP_DROP,
+	  MMS_S_DROP_E2E_TAG },
 };
 
 static void check(const char *desc, const struct fix_run *r, __u32 act, int stat,
@@ -371,7 +468,7 @@ static void xdp_forward_vlan(void)
 
 static void xdp_deliver(void)
 {
-	struct frame in = { .len = 0 }, exp = { .len = 0 }, ip = { .len = 0 };
+	struct frame in = { .len = 0 }, exp = { .len = 0 }, ip = { .len = 0 }, body;
 	struct mms_hop hop;
 	static const __u8 ip6[48] = {
 		0x60, 0x00, 0x00, 0x00, 0x00, 0x08, 0x11, 0x40,
@@ -401,7 +498,8 @@ static void xdp_deliver(void)
 	}
 
 	hex(ip4_hex, &ip);
-	mms(&in, mac_b1, mac_a, MMS_SCOPE_ROUTE, 1, &hop, MMS_T_DATA, ip.b, (__u16)ip.len);
+	data_body(&body, &key_b_down, EPOCH, tag0, ip.b, (__u16)ip.len);
+	mms(&in, mac_b1, mac_a, MMS_SCOPE_ROUTE, 1, &hop, MMS_T_DATA, body.b, (__u16)body.len);
 	put(&in, "\0\0\0\0", 4);
 	exp.len = 0;
 	put(&exp, mm0_mac, 6);
@@ -411,7 +509,8 @@ static void xdp_deliver(void)
 	run_xdp("last hop, IPv4 data: bare packet with mm0's MACs, into mm0", &in, XDP_REDIRECT,
 		MMS_S_DELIVER_MM0, &exp);
 
-	mms(&in, mac_b1, mac_a, MMS_SCOPE_ROUTE, 1, &hop, MMS_T_DATA, ip6, sizeof(ip6));
+	data_body(&body, &key_b_down, EPOCH, tag0, ip6, sizeof(ip6));
+	mms(&in, mac_b1, mac_a, MMS_SCOPE_ROUTE, 1, &hop, MMS_T_DATA, body.b, (__u16)body.len);
 	vlan_tag(&in, 100);
 	exp.len = 0;
 	put(&exp, mm0_mac, 6);
@@ -419,6 +518,42 @@ static void xdp_deliver(void)
 	hex("86dd", &exp);
 	put(&exp, ip6, sizeof(ip6));
 	run_xdp("last hop, tagged IPv6 data: into mm0", &in, XDP_REDIRECT, MMS_S_DELIVER_MM0, &exp);
+
+	/* b as an MA: a's set holds the key a tags its data with (a's UP key,
+	 * found by the packet's source address 10.77.0.1), which then is the
+	 * only one taken for a's packets in that epoch. */
+	{
+		struct mms_route_set set;
+		struct mms_e2e_key up_a;
+		struct mms_addr src;
+
+		memset(&set, 0, sizeof(set));
+		mms_e2e_derive(key_of[0], MMS_E2E_UP, &up_a);
+		set.rx[EPOCH % MMS_EPOCH_SLOTS] = (struct mms_e2e_rx){ .valid = 1, .epoch = EPOCH,
+								       .key = up_a };
+		mms_addr_parse("10.77.0.1", &src);
+		fix_route(&F, &src, &set);
+		data_body(&body, &up_a, EPOCH, tag0, ip.b, (__u16)ip.len);
+		mms(&in, mac_b1, mac_a, MMS_SCOPE_ROUTE, 1, &hop, MMS_T_DATA, body.b,
+		    (__u16)body.len);
+		exp.len = 0;
+		put(&exp, mm0_mac, 6);
+		put(&exp, mm0_mac, 6);
+		hex("0800", &exp);
+		put(&exp, ip.b, ip.len);
+		run_xdp("last hop, IPv4 data tagged with its source's key from the source's set",
+			&in, XDP_REDIRECT, MMS_S_DELIVER_MM0, &exp);
+		data_body(&body, &key_b_down, EPOCH, tag0, ip.b, (__u16)ip.len);
+		mms(&in, mac_b1, mac_a, MMS_SCOPE_ROUTE, 1, &hop, MMS_T_DATA, body.b,
+		    (__u16)body.len);
+		run_xdp("... and under b's own key then refused", &in, XDP_DROP, MMS_S_DROP_E2E_TAG,
+			NULL);
+		set.rx[EPOCH % MMS_EPOCH_SLOTS].epoch = EPOCH + 4;	/* same slot, other epoch */
+		fix_route(&F, &src, &set);
+		run_xdp("... but taken when the set's key is of another epoch", &in, XDP_REDIRECT,
+			MMS_S_DELIVER_MM0, &exp);
+		fix_route(&F, &src, NULL);
+	}
 }
 
 /* A field verified (and cached) under one key must fail once another key
@@ -508,9 +643,12 @@ static void routes(const char *addr, const struct rt_spec *s, int n, struct mms_
 		spec[j].ingress = 1;
 		spec[j].egress = 2;
 	}
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		mms_route_build(&set->r[i], s[i].port, spec, s[i].nhops, (__u8)(EPOCH + i),
 				s[i].expiry ? s[i].expiry : EXPIRY, tag0);
+		/* as an MA's route: tagged for its last node */
+		mms_e2e_derive(spec[s[i].nhops - 1].key, MMS_E2E_DOWN, &set->r[i].e2e);
+	}
 	set->n = (__u32)n;
 	bpf_map_update_elem(F.map[MMS_MAP_ROUTES], &a, set, BPF_ANY);
 }
@@ -561,8 +699,11 @@ static void ip6_packet(struct frame *f, const char *dst)
 static void encap(struct frame *exp, const struct frame *pkt, const struct mms_route *r,
 		  const __u8 *dst, const __u8 *src, int tci)
 {
-	mms(exp, dst, src, MMS_SCOPE_ROUTE, r->nhops, r->hops, MMS_T_DATA, pkt->b + 14,
-	    (__u16)(pkt->len - 14));
+	struct frame body;
+
+	data_body(&body, &r->e2e, r->epoch, r->tag, pkt->b + 14, (__u16)(pkt->len - 14));
+	mms(exp, dst, src, MMS_SCOPE_ROUTE, r->nhops, r->hops, MMS_T_DATA, body.b,
+	    (__u16)body.len);
 	exp->b[HDR + 4] = r->epoch;
 	memcpy(exp->b + HDR + 8, &r->expiry, 4);
 	if (tci >= 0)
@@ -772,6 +913,7 @@ int main(void)
 	for (int i = 0; i < 5; i++)
 		for (int b = 0; b < 16; b++)
 			key_of[i][b] = (__u8)(0x10 * i + b);
+	mms_e2e_derive(key_of[1], MMS_E2E_DOWN, &key_b_down);
 
 	for (hop_cache = 1; hop_cache >= 0; hop_cache--) {
 		if (!ok(fix_open(&F, hop_cache) == 0, "datapath loads (hop cache %s)",

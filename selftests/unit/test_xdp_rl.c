@@ -6,11 +6,15 @@
  * time, the clock stepping back, the sender table's bound, and exactness
  * with two CPUs taking from one bucket at once.
  *
- * Time never passes by sleeping: the datapath's clock is the fixture's
- * pinned wall clock, moved by the test (at()), and otherwise running on in
- * real time. Rates are small (1-2 frames/s), so the milliseconds the tests
- * take are a few thousandths of a token, and every expected refill is half
- * a token away from a boundary. The test stays on one CPU so that the
+ * Time never passes by sleeping. The budgets run on the boot clock, which
+ * a test cannot set, so later(d) does to every bucket what d nanoseconds
+ * would: a bucket is only its theoretical arrival time, and the algorithm
+ * compares it with now, so moving it back by d is the same as moving now
+ * forward by d. The clock otherwise runs on in real time; rates are small
+ * (1-10 frames/s), so the milliseconds the tests take are a few hundredths
+ * of a token, and every expected refill is half a token away from a
+ * boundary. The fixture's pinned wall clock (at()) is route expiry's, and
+ * moving it must leave the budgets alone. The test stays on one CPU so that the
  * clock, sampled per CPU once per jiffy, never runs backwards between two
  * frames: a burst ends exactly on a token boundary, where a clock a jiffy
  * behind would refuse the last token of the burst. (The two-CPU race below
@@ -76,8 +80,11 @@ static void routed_frame(struct frame *f, const __u8 *src, __u16 in, int nhops, 
 	struct mms_route rt;
 	int n = -1;
 
-	if (!mms_route_build(&rt, 9, spec, nhops, EPOCH, EXPIRY, tag))
-		n = mms_frame_route(f->b, sizeof(f->b), &rt, mac_b, src, type, ip, sizeof(ip));
+	if (!mms_route_build(&rt, 9, spec, nhops, EPOCH, EXPIRY, tag) &&
+	    !mms_e2e_derive(spec[nhops - 1].key, MMS_E2E_DOWN, &rt.e2e))	/* data: tagged */
+		n = type == MMS_T_DATA ?
+		    mms_frame_data(f->b, sizeof(f->b), &rt, mac_b, src, ip, sizeof(ip)) :
+		    mms_frame_route(f->b, sizeof(f->b), &rt, mac_b, src, type, ip, sizeof(ip));
 	f->len = n > 0 ? (__u32)n : 0;
 	f->ingress = FIX_LO;
 }
@@ -130,7 +137,7 @@ static void limits(__u32 nr, __u32 nb, __u32 lr, __u32 lb, __u32 dr, __u32 db)
 		diag("writing mms_cfg: %s", strerror(errno));
 }
 
-/* Set the clock; it runs on from there. */
+/* Set the wall clock; it runs on from there. */
 static void at(__u32 s, __u32 ns)
 {
 	F.now_s = s;
@@ -151,6 +158,48 @@ static int count_entries(int fd, size_t key_size)
 		memcpy(prev, k, key_size);
 	} while (n <= MMS_RL_SENDERS * 2 && !bpf_map_get_next_key(fd, prev, k));
 	return n;
+}
+
+/* Every bucket of every level through fn(fd, key, bucket); at most the
+ * tables' size in each. */
+static void each_bucket(void (*fn)(int, const void *, struct mms_rl_bucket *, __s64), __s64 d)
+{
+	int fds[2] = { F.map[MMS_MAP_RL_NBR], F.map[MMS_MAP_RL_LINK] };
+	struct mms_rl_bucket b;
+	__u8 k[16], prev[16];
+
+	for (__u32 c = 0; c < MMS_RL_CLASSES; c++)
+		if (!bpf_map_lookup_elem(F.map[MMS_MAP_RL_NODE], &c, &b))
+			fn(F.map[MMS_MAP_RL_NODE], &c, &b, d);
+	for (int i = 0; i < 2; i++) {
+		int n = 0;
+
+		if (bpf_map_get_next_key(fds[i], NULL, k))
+			continue;
+		do {
+			if (!bpf_map_lookup_elem(fds[i], k, &b))
+				fn(fds[i], k, &b, d);
+			memcpy(prev, k, sizeof(prev));
+		} while (++n <= MMS_RL_SENDERS * 2 && !bpf_map_get_next_key(fds[i], prev, k));
+	}
+}
+
+static void shift_tat(int fd, const void *key, struct mms_rl_bucket *b, __s64 d)
+{
+	if (!b->tat)
+		return;		/* never used: full, whatever the time */
+	if (d < 0 && b->tat < (__u64)-d)
+		b->tat = 0;	/* older than the clock's start: full anyway */
+	else
+		b->tat += (__u64)d;
+	if (bpf_map_update_elem(fd, key, b, BPF_EXIST))
+		diag("writing a bucket: %s", strerror(errno));
+}
+
+/* What d ns passing does to every bucket. */
+static void later(__u64 d)
+{
+	each_bucket(shift_tat, -(__s64)d);
 }
 
 /* Forget every bucket. */
@@ -203,26 +252,20 @@ static __u64 stat_packets(enum mms_stat s)
 	return fix_stats(&F, c) ? 0 : c[s].packets;
 }
 
+static __u64 drops_sum;
+
+static void add_drops(int fd, const void *key, struct mms_rl_bucket *b, __s64 d)
+{
+	(void)fd, (void)key, (void)d;
+	drops_sum += b->dropped;
+}
+
 /* Sum of `dropped` over every bucket of every level. */
 static __u64 bucket_drops(void)
 {
-	struct mms_rl_bucket b;
-	__u8 k[16], prev[16];
-	__u64 sum = node_bucket(MMS_RL_LINK_SCOPE).dropped + node_bucket(MMS_RL_ROUTED).dropped;
-	int fds[2] = { F.map[MMS_MAP_RL_NBR], F.map[MMS_MAP_RL_LINK] };
-
-	for (int i = 0; i < 2; i++) {
-		int n = 0;
-
-		if (bpf_map_get_next_key(fds[i], NULL, k))
-			continue;
-		do {
-			if (!bpf_map_lookup_elem(fds[i], k, &b))
-				sum += b.dropped;
-			memcpy(prev, k, sizeof(prev));
-		} while (++n <= MMS_RL_SENDERS * 2 && !bpf_map_get_next_key(fds[i], prev, k));
-	}
-	return sum;
+	drops_sum = 0;
+	each_bucket(add_drops, 0);
+	return drops_sum;
 }
 
 /* A made-up sender: locally administered unicast MAC number i. */
@@ -254,12 +297,11 @@ static void limits_off(void)
 
 static void sender_level(void)
 {
-	struct frame h, lsa, data, fwd, hc, ctlc, hr, beacon, auth;
-	struct mms_rl_bucket b, br;
-	__u64 d0 = stat_packets(MMS_S_DROP_RATELIMIT);
+	struct frame h, lsa, data, fwd, fctl, hc, ctlc, hr, beacon, auth;
+	struct mms_rl_bucket b, br, bt;
+	__u64 d0 = stat_packets(MMS_S_DROP_RATELIMIT), t;
 
 	rl_reset();
-	at(FIX_NOW, 500000000);
 	limits(1, 5, 0, 0, 0, 0);
 	link_frame(&h, mac_a, FIX_LO, MMS_T_HELLO);
 	link_frame(&beacon, mac_a, FIX_LO, MMS_T_BEACON);
@@ -267,6 +309,7 @@ static void sender_level(void)
 	routed_frame(&lsa, mac_a, 1, 1, MMS_T_LSA);
 	routed_frame(&data, mac_a, 1, 1, MMS_T_DATA);
 	routed_frame(&fwd, mac_a, 1, 2, MMS_T_DATA);
+	routed_frame(&fctl, mac_a, 1, 2, MMS_T_LSA);
 	link_frame(&hc, mac_c, FIX_LO, MMS_T_HELLO);
 	routed_frame(&ctlc, mac_c, 2, 1, MMS_T_CONTROL);
 	link_frame(&hr, mac_a, if_r, MMS_T_HELLO);
@@ -280,7 +323,10 @@ static void sender_level(void)
 	      "a's routed LSAs: a budget of their own, not crowded out by a's link-scope frames");
 	run(&lsa, XDP_DROP, MMS_S_DROP_RATELIMIT, "a's 6th routed LSA: over that budget");
 	run(&data, XDP_REDIRECT, MMS_S_DELIVER_MM0, "a's data for mm0 is never charged");
-	run(&fwd, XDP_REDIRECT, MMS_S_FORWARD, "a's frame to forward is never charged");
+	run_n(&fwd, 6, XDP_REDIRECT, MMS_S_FORWARD, "a's data to forward is never charged");
+	run_n(&fctl, 5, XDP_REDIRECT, MMS_S_FORWARD, "a's LSAs to forward: its transit budget");
+	run(&fctl, XDP_DROP, MMS_S_DROP_RATELIMIT, "  ... of 5: the 6th is dropped, not sent on");
+	run(&fwd, XDP_REDIRECT, MMS_S_FORWARD, "  ... while its data still goes on");
 	run_n(&hc, 5, XDP_PASS, MMS_S_LINK_AGENT, "c on the same link: its own budget");
 	run(&hc, XDP_DROP, MMS_S_DROP_RATELIMIT, "  ... of 5");
 	run(&ctlc, XDP_PASS, MMS_S_DELIVER_AGENT, "c's routed control: its own routed budget");
@@ -289,6 +335,9 @@ static void sender_level(void)
 
 	b = sender(mac_a, FIX_LO, MMS_RL_LINK_SCOPE);
 	br = sender(mac_a, FIX_LO, MMS_RL_ROUTED);
+	bt = sender(mac_a, FIX_LO, MMS_RL_TRANSIT);
+	ok(bt.passed == 5 && bt.dropped == 1, "a's transit bucket: passed %llu dropped %llu "
+	   "(want 5, 1)", (unsigned long long)bt.passed, (unsigned long long)bt.dropped);
 	ok(b.passed == 5 && b.dropped == 2 && br.passed == 5 && br.dropped == 1,
 	   "a's buckets: link scope passed %llu dropped %llu (want 5, 2), routed %llu, %llu "
 	   "(want 5, 1)", (unsigned long long)b.passed, (unsigned long long)b.dropped,
@@ -296,43 +345,44 @@ static void sender_level(void)
 	b = sender(mac_c, FIX_LO, MMS_RL_LINK_SCOPE);
 	ok(b.passed == 5 && b.dropped == 1, "c's bucket: passed %llu (want 5), dropped %llu (want 1)",
 	   (unsigned long long)b.passed, (unsigned long long)b.dropped);
-	ok(stat_packets(MMS_S_DROP_RATELIMIT) - d0 == 5 && bucket_drops() == 5,
-	   "DROP_RATELIMIT moved by 5, the sum of the buckets' drops (%llu)",
+	ok(stat_packets(MMS_S_DROP_RATELIMIT) - d0 == 6 && bucket_drops() == 6,
+	   "DROP_RATELIMIT moved by 6, the sum of the buckets' drops (%llu)",
 	   (unsigned long long)bucket_drops());
 
 	/* 1.5 s later: one and a half tokens, so one frame; what `mmsctl
 	 * ratelimit show` computes from the bucket says the same */
 	b = sender(mac_a, FIX_LO, MMS_RL_LINK_SCOPE);
-	ok(mms_rl_tokens(&b, &F.cfg.rl[MMS_RL_LINK_SCOPE][MMS_RL_NBR], (FIX_NOW + 2) * NS) == 1,
+	t = fix_clock_ns(CLOCK_BOOTTIME) + 3 * NS / 2;
+	ok(mms_rl_tokens(&b, &F.cfg.rl[MMS_RL_LINK_SCOPE][MMS_RL_NBR], t) == 1,
 	   "userspace reads one token in a's bucket 1.5 s on (%lld)",
-	   mms_rl_tokens(&b, &F.cfg.rl[MMS_RL_LINK_SCOPE][MMS_RL_NBR], (FIX_NOW + 2) * NS));
-	at(FIX_NOW + 2, 0);
+	   mms_rl_tokens(&b, &F.cfg.rl[MMS_RL_LINK_SCOPE][MMS_RL_NBR], t));
+	later(3 * NS / 2);
 	run(&h, XDP_PASS, MMS_S_LINK_AGENT, "1.5 s later: one token back");
 	run(&h, XDP_DROP, MMS_S_DROP_RATELIMIT, "  ... and only one");
 	run(&lsa, XDP_PASS, MMS_S_DELIVER_AGENT, "  ... and one for a's routed LSAs");
 	run(&lsa, XDP_DROP, MMS_S_DROP_RATELIMIT, "  ... and only one");
-	at(FIX_NOW + 3, 0);
+	later(NS);
 	run(&auth, XDP_PASS, MMS_S_LINK_AGENT, "another second: one more");
 	run(&h, XDP_DROP, MMS_S_DROP_RATELIMIT, "  ... and again only one");
 	/* an hour idle: the bucket holds its burst, not 3600 tokens */
-	at(FIX_NOW + 3603, 0);
+	later(3600 * NS);
 	run_n(&h, 5, XDP_PASS, MMS_S_LINK_AGENT, "an hour idle: the burst");
 	run(&h, XDP_DROP, MMS_S_DROP_RATELIMIT, "  ... and no more than the burst");
-	/* the clock steps back an hour: the bucket is not stuck for an hour */
-	at(FIX_NOW + 3, 0);
-	run_n(&h, 5, XDP_PASS, MMS_S_LINK_AGENT, "clock stepped back an hour: bucket starts over");
+	/* a bucket an hour ahead of the clock (a lowered rate, a bucket
+	 * written by hand): not stuck for an hour */
+	each_bucket(shift_tat, 3600 * (__s64)NS);
+	run_n(&h, 5, XDP_PASS, MMS_S_LINK_AGENT, "a bucket an hour ahead: starts over");
 	run(&h, XDP_DROP, MMS_S_DROP_RATELIMIT, "  ... with its burst, no more");
 	/* a higher rate: 2/s, burst 1; 1.25 s -> 2.5 tokens, capped at 1 */
 	limits(2, 1, 0, 0, 0, 0);
-	at(FIX_NOW + 10, 0);
+	later(7 * NS);
 	run(&hc, XDP_PASS, MMS_S_LINK_AGENT, "burst 1: one frame");
 	run(&hc, XDP_DROP, MMS_S_DROP_RATELIMIT, "  ... then none");
-	at(FIX_NOW + 10, 750000000);
+	later(750000000);
 	run(&hc, XDP_PASS, MMS_S_LINK_AGENT, "2/s: 0.75 s later one token");
-	at(FIX_NOW + 12, 0);
+	later(5 * NS / 4);
 	run(&hc, XDP_PASS, MMS_S_LINK_AGENT, "1.25 s later: one token (burst 1 caps 2.5)");
 	run(&hc, XDP_DROP, MMS_S_DROP_RATELIMIT, "  ... only one");
-	at(FIX_NOW, 500000000);
 }
 
 static void link_level(void)
@@ -369,12 +419,11 @@ static void link_level(void)
 	ok(lb.passed == 5 && lb.dropped == 0, "rl0's link bucket: passed %llu dropped %llu (want 5, 0)",
 	   (unsigned long long)lb.passed, (unsigned long long)lb.dropped);
 	/* the link refills at its own rate: 1.5 s -> one frame, whoever sends */
-	at(FIX_NOW + 2, 0);
+	later(3 * NS / 2);
 	run(&ha, XDP_PASS, MMS_S_LINK_AGENT, "1.5 s later: a gets the link's one new token");
 	made_up(mac, 9);
 	link_frame(&f, mac, FIX_LO, MMS_T_HELLO);
 	run(&f, XDP_DROP, MMS_S_DROP_RATELIMIT, "  ... and nobody else on that link");
-	at(FIX_NOW, 500000000);
 }
 
 static void node_level(void)
@@ -428,6 +477,139 @@ static void table_bound(void)
 	ok(a_passed == 5, "a's 5 frames among them all passed (%d)", a_passed);
 	n = count_entries(F.map[MMS_MAP_RL_NBR], sizeof(struct mms_rl_key));
 	ok(n <= MMS_RL_SENDERS, "the sender table holds %d <= %d entries", n, MMS_RL_SENDERS);
+}
+
+/* f `repeat` times in one BPF_PROG_TEST_RUN: how many went to the agent
+ * and how many the budgets dropped (*pass, *drop); false if the run failed. */
+static bool burst_run(const struct frame *f, __u32 repeat, __u64 *pass, __u64 *drop)
+{
+	struct xdp_md xin = { .data_end = f->len, .ingress_ifindex = f->ingress };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f->b, .data_size_in = f->len,
+		    .ctx_in = &xin, .ctx_size_in = sizeof(xin), .repeat = repeat);
+	__u64 p0 = stat_packets(MMS_S_LINK_AGENT), d0 = stat_packets(MMS_S_DROP_RATELIMIT);
+
+	if (bpf_prog_test_run_opts(F.prog[MMS_PROG_XDP], &o))
+		return false;
+	*pass = stat_packets(MMS_S_LINK_AGENT) - p0;
+	*drop = stat_packets(MMS_S_DROP_RATELIMIT) - d0;
+	return true;
+}
+
+/*
+ * The largest budgets, and the wall clock re-pinned between runs as the
+ * fixture (and bench_xdp) does before each run and an agent does when it
+ * starts: route expiry's clock, which the budgets must not follow. With the
+ * budgets on the wall clock, a step back of 0.5 s left every bucket at
+ * RATE_MAX/BURST_MAX (0.1 s deep) refusing frames for 0.4 s.
+ */
+static void max_budget(void)
+{
+	const __u32 n = 20000;
+	struct frame h;
+	__u64 pass, drop, t0;
+	bool all = true;
+
+	rl_reset();
+	limits(MMS_RL_RATE_MAX, MMS_RL_BURST_MAX, MMS_RL_RATE_MAX, MMS_RL_BURST_MAX,
+	       MMS_RL_RATE_MAX, MMS_RL_BURST_MAX);
+	link_frame(&h, mac_a, FIX_LO, MMS_T_HELLO);
+	for (int i = 0; i < 4 && all; i++) {
+		at(FIX_NOW + (i & 1), 500000000);	/* 0.5 s on, 0.5 s back, ... */
+		all = burst_run(&h, n, &pass, &drop) && pass == n && !drop;
+	}
+	ok(all, "rate and burst at their maximum, the wall clock stepping 0.5 s to and fro "
+	   "between runs: every hello of 4 x %u passed (last run %llu passed, %llu dropped)", n,
+	   (unsigned long long)pass, (unsigned long long)drop);
+	at(FIX_NOW, 500000000);
+
+	/* the deepest bucket: exactly its burst, plus what the rate of 1/s
+	 * brings during the run */
+	rl_reset();
+	limits(1, MMS_RL_BURST_MAX, 0, 0, 0, 0);
+	t0 = fix_clock_ns(CLOCK_BOOTTIME);
+	if (!ok(burst_run(&h, MMS_RL_BURST_MAX + 1000, &pass, &drop), "a run of %u hellos",
+		MMS_RL_BURST_MAX + 1000))
+		return;
+	t0 = (fix_clock_ns(CLOCK_BOOTTIME) - t0) / NS;
+	ok(pass >= MMS_RL_BURST_MAX && pass <= MMS_RL_BURST_MAX + t0 + 1 &&
+	   pass + drop == MMS_RL_BURST_MAX + 1000,
+	   "burst %u at 1/s: %llu passed (want the burst + %llu s of refill), %llu dropped",
+	   MMS_RL_BURST_MAX, (unsigned long long)pass, (unsigned long long)t0,
+	   (unsigned long long)drop);
+
+	/* the highest rate with the smallest burst mms_rl_limit_parse allows
+	 * (a 10 ms tick's worth): frames as fast as this CPU runs them, far
+	 * under 1e8/s, all pass, the clock sampled once per jiffy or not */
+	rl_reset();
+	limits(MMS_RL_RATE_MAX, MMS_RL_RATE_MAX / MMS_RL_TICKS_PER_S, 0, 0, 0, 0);
+	if (!burst_run(&h, 2000000, &pass, &drop))
+		pass = drop = 0;
+	ok(pass == 2000000 && !drop, "1e8/s with a tick's burst: 2e6 hellos at full speed all passed (%llu dropped)",
+	   (unsigned long long)drop);
+}
+
+/* Long runs at and over the rate, time moved by later(): exact. */
+static void steady_rate(void)
+{
+	struct frame h;
+	struct fix_run r;
+	int pass = 0, n = 1000;
+	__u64 t0 = fix_clock_ns(CLOCK_BOOTTIME), el;
+
+	rl_reset();
+	limits(10, 1, 0, 0, 0, 0);	/* I = 100 ms, burst 1 */
+	link_frame(&h, mac_c, FIX_LO, MMS_T_HELLO);
+	for (int i = 0; i < n; i++) {
+		if (!fix_exec(&F, MMS_PROG_XDP, h.b, h.len, FIX_LO, &r) && r.moved == MMS_S_LINK_AGENT)
+			pass++;
+		later(NS / 10);
+	}
+	ok(pass == n, "10/s burst 1, a frame every 100 ms: %d of %d passed", pass, n);
+
+	/* 1.25 times the rate, burst 2: one frame every 80 ms for 999 x 80
+	 * ms: the burst plus 799.2 tokens, plus what the real time of the loop
+	 * adds. (With burst 1 every other frame would pass: a bucket that
+	 * holds one token loses the 0.6 a refused frame leaves above it.) */
+	rl_reset();
+	limits(10, 2, 0, 0, 0, 0);
+	pass = 0;
+	for (int i = 0; i < n; i++) {
+		if (i)
+			later(NS * 8 / 100);
+		if (!fix_exec(&F, MMS_PROG_XDP, h.b, h.len, FIX_LO, &r) && r.moved == MMS_S_LINK_AGENT)
+			pass++;
+	}
+	el = (fix_clock_ns(CLOCK_BOOTTIME) - t0) / (NS / 10);
+	ok(pass >= 800 && (__u64)pass <= 801 + el + 1,
+	   "10/s burst 2, a frame every 80 ms: %d of %d passed (want 801 + %llu for real time)",
+	   pass, n, (unsigned long long)el);
+}
+
+/* Buckets at the extremes of the clock: neither overflow nor wrap. */
+static void extremes(void)
+{
+	static const __u64 tats[] = { 1, 1ull << 63, ~0ull, ~0ull - MMS_RL_SKEW_NS };
+	struct mms_rl_key k = { .ifindex = FIX_LO, .cls = MMS_RL_LINK_SCOPE };
+	struct frame h;
+	char what[96];
+
+	memcpy(k.mac, mac_a, 6);
+	link_frame(&h, mac_a, FIX_LO, MMS_T_HELLO);
+	for (size_t i = 0; i < sizeof(tats) / sizeof(tats[0]); i++) {
+		struct mms_rl_bucket b = { .tat = tats[i] };
+
+		rl_reset();
+		limits(MMS_RL_RATE_MAX / 1000, 3, 0, 0, 0, 0);	/* I = 10 us */
+		bpf_map_update_elem(F.map[MMS_MAP_RL_NBR], &k, &b, BPF_ANY);
+		snprintf(what, sizeof(what), "a bucket at tat %#llx: full, the burst of 3 passes",
+			 (unsigned long long)tats[i]);
+		run_n(&h, 3, XDP_PASS, MMS_S_LINK_AGENT, what);
+		b = sender(mac_a, FIX_LO, MMS_RL_LINK_SCOPE);
+		ok(b.tat > fix_clock_ns(CLOCK_BOOTTIME) - NS &&
+		   b.tat <= fix_clock_ns(CLOCK_BOOTTIME) + 3 * 10000,
+		   "  ... and its tat is now + 3 I, not wrapped (%llu ns ahead)",
+		   (unsigned long long)(b.tat - fix_clock_ns(CLOCK_BOOTTIME)));
+	}
 }
 
 /* ---- two CPUs, one bucket ---- */
@@ -550,6 +732,9 @@ int main(void)
 	link_level();
 	node_level();
 	table_bound();
+	max_budget();
+	steady_rate();
+	extremes();
 	two_cpus();
 	fix_close(&F);
 	return tap_done();
