@@ -339,6 +339,16 @@ static void try_handshake(struct secglue *s, struct sg_peer *p, __u32 *port_load
 		p->next_try = UINT64_MAX;
 		return;
 	}
+	if (!p->is_ma && p->how == HOW_RELAY && p->backoff_ms >= SG_RETRY_MS && has_key(p)) {
+		/* A relayed re-key went unanswered: the node may have lost its
+		 * key (a reboot), and our route to the relay may cross it,
+		 * where the challenge dies. Without its key the routes go
+		 * around it; the new session's HOPKEY brings the key back. */
+		OPENSSL_cleanse(p->hk, sizeof(p->hk));
+		core_hop_keys_changed(s->core, true, now);
+		p->next_try = now + SG_UNSENT_MS * NS_MS;
+		return;
+	}
 	if (p->port && core_nbr_up(s->core, p->port, &nid) && mms_id_eq(&nid, &p->id)) {
 		how = HOW_LINK;
 		via = p->port;
