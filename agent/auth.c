@@ -420,15 +420,28 @@ struct mms_auth_cm {
 	struct bucket b[MMS_AUTH_VIA_MAX];
 };
 
-struct mms_auth_cm *mms_auth_cm_new(const struct mms_identity *self,
-				    const struct mms_trust *trust,
-				    const struct mms_auth_limits *lim)
+static struct mms_auth_cm *cm_new(const struct mms_identity *self, int role,
+				  const struct mms_trust *trust, const struct mms_auth_limits *lim)
 {
-	struct mms_auth_cm *cm = end_new(sizeof(*cm), self, MMS_ROLE_CM, trust, lim);
+	struct mms_auth_cm *cm = end_new(sizeof(*cm), self, role, trust, lim);
 
 	if (cm)
 		cm->trust = trust;
 	return cm;
+}
+
+struct mms_auth_cm *mms_auth_cm_new(const struct mms_identity *self,
+				    const struct mms_trust *trust,
+				    const struct mms_auth_limits *lim)
+{
+	return cm_new(self, MMS_ROLE_CM, trust, lim);
+}
+
+struct mms_auth_cm *mms_auth_cm_new_ma(const struct mms_identity *self,
+				       const struct mms_trust *trust,
+				       const struct mms_auth_limits *lim)
+{
+	return cm_new(self, MMS_ROLE_MA, trust, lim);
 }
 
 void mms_auth_cm_free(struct mms_auth_cm *cm)

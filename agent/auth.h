@@ -202,6 +202,12 @@ struct mms_auth_cm;
 struct mms_auth_cm *mms_auth_cm_new(const struct mms_identity *self,
 				    const struct mms_trust *trust,
 				    const struct mms_auth_limits *lim);
+/* The same side for an MA that answers another MA's challenge: MAs hold
+ * sessions with each other, and the one with the lower ID challenges
+ * (docs/security.md, "MA to MA"). trust: the MAs it accepts. */
+struct mms_auth_cm *mms_auth_cm_new_ma(const struct mms_identity *self,
+				       const struct mms_trust *trust,
+				       const struct mms_auth_limits *lim);
 void mms_auth_cm_free(struct mms_auth_cm *cm);
 /* Answer a challenge that came through via (< MMS_AUTH_VIA_MAX). Returns the
  * response's length. */

@@ -658,29 +658,50 @@ int core_forget(struct mms_core *c, const struct mms_id *id, __u64 now)
 	return c->cfg.role == MMS_ROLE_MA ? ma_forget(c, id) : -EOPNOTSUPP;
 }
 
-int core_set_epoch(struct mms_core *c, __u8 epoch, __u64 now)
+/* Our own hop key for epoch into its mms_keys slot. */
+static int install_own_key(struct mms_core *c, __u8 epoch, __u8 key[MMS_KEY_LEN])
 {
 	struct mms_key k;
+
+	if (core_key_at(c, &c->cfg.id, epoch, key)) {
+		core_refuse(c, CORE_S_NO_KEY, 0, &c->cfg.id, "own hop key for epoch %u", epoch);
+		return -ENOKEY;
+	}
+	mms_key_schedule(key, &k, epoch);
+	if (c->ops.set_key)
+		c->ops.set_key(c->ops.ctx, epoch % MMS_EPOCH_SLOTS, &k);
+	memset(&k, 0, sizeof(k));
+	return 0;
+}
+
+int core_set_epoch(struct mms_core *c, __u8 epoch, __u64 now)
+{
 	__u8 key[MMS_KEY_LEN];
 
 	c->now = now;
 	c->cfg.epoch = epoch;
 	c->have_key = false;
-	if (core_key_of(c, &c->cfg.id, key)) {
-		c->have_key = false;
-		core_refuse(c, CORE_S_NO_KEY, 0, &c->cfg.id, "own hop key for epoch %u", epoch);
+	if (install_own_key(c, epoch, key))
 		return -ENOKEY;
-	}
 	memcpy(c->key, key, sizeof(key));
 	c->have_key = true;
-	mms_key_schedule(key, &k, epoch);
-	if (c->ops.set_key)
-		c->ops.set_key(c->ops.ctx, epoch % MMS_EPOCH_SLOTS, &k);
-	memset(&k, 0, sizeof(k));
 	memset(key, 0, sizeof(key));
 	if (c->cfg.role == MMS_ROLE_MA)
 		ma_rebuild_all(c);
 	return 0;
+}
+
+int core_prepare_epoch(struct mms_core *c, __u8 epoch, __u64 now)
+{
+	__u8 key[MMS_KEY_LEN];
+	int rc;
+
+	c->now = now;
+	if (epoch % MMS_EPOCH_SLOTS == c->cfg.epoch % MMS_EPOCH_SLOTS)
+		return -EBUSY;
+	rc = install_own_key(c, epoch, key);
+	memset(key, 0, sizeof(key));
+	return rc;
 }
 
 int core_drop_epoch(struct mms_core *c, __u8 epoch, __u64 now)

@@ -295,6 +295,13 @@ int core_forget(struct mms_core *c, const struct mms_id *id, __u64 now_ns);
  */
 int core_set_epoch(struct mms_core *c, __u8 epoch, __u64 now_ns);
 /*
+ * MA, before a key roll's switch: install our own hop key for the coming
+ * `epoch` alongside the current one, so that routes another MA seals in
+ * it already cross us while we still seal in the old one. 0, -EBUSY for
+ * the current epoch's slot, -ENOKEY when ops.hop_key has no key for it.
+ */
+int core_prepare_epoch(struct mms_core *c, __u8 epoch, __u64 now_ns);
+/*
  * The end of a key roll: remove our key for an older epoch from mms_keys,
  * so that every route sealed in it, captured copies included, stops at this
  * node. 0, or -EBUSY for the slot of the epoch we seal in.

@@ -218,6 +218,34 @@ bool sg_enrolled(const struct secglue *s, const struct mms_id *id)
 	return mms_registry_lookup(&s->reg, id->b, NULL) == MMS_REG_VALID;
 }
 
+bool sg_ma_peer(const struct secglue *s, const struct mms_id *id)
+{
+	return s->ma && !mms_id_eq(id, &s->id) && mms_trust_find(&s->trust, id->b);
+}
+
+bool sg_we_challenge(const struct secglue *s, const struct mms_id *id)
+{
+	return memcmp(s->id.b, id->b, MMS_ID_LEN) < 0;
+}
+
+/* MA: the trusted MAs above our ID, as the registry the challenging side
+ * of the library checks responses against (they are in no registry: an
+ * MA trusts other MAs through its trust store). */
+void sg_mareg_build(struct secglue *s)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < s->trust.n; i++) {
+		const struct mms_trust_ent *t = &s->trust.e[i];
+		struct mms_id id;
+
+		memcpy(id.b, t->ma.id, MMS_ID_LEN);
+		if (!t->distrusted && sg_we_challenge(s, &id))
+			s->mapub[n++] = t->ma;
+	}
+	s->mareg = (struct mms_registry){ .n = n, .cap = MMS_TRUST_MAX, .c = s->mapub };
+}
+
 /* kid: which session a MAC was made under, so that a peer in the middle
  * of a re-key is checked against the right one. A KDF output, so it tells
  * nothing about the other keys. */
@@ -282,6 +310,25 @@ int secglue_hop_key(struct secglue *s, const struct mms_id *node, __u8 epoch,
 		return -ENOKEY;
 	memcpy(key, k->key, MMS_KEY_LEN);
 	return 0;
+}
+
+/* MA, at a key roll's start: our key for the coming epoch, drawn now and
+ * put in the datapath beside the current one (secglue_roll.c). */
+int sg_own_key_prepare(struct secglue *s, __u8 epoch)
+{
+	struct sg_key *k = key_slot(s->own, epoch);
+	int rc;
+
+	if (epoch % MMS_EPOCH_SLOTS == core_config(s->core)->epoch % MMS_EPOCH_SLOTS)
+		return -EBUSY;	/* the slot of the key we seal with */
+	if (mms_random(k->key, MMS_KEY_LEN))
+		return -EIO;
+	k->valid = 1;
+	k->epoch = epoch;
+	rc = core_prepare_epoch(s->core, epoch, sg_now(s));
+	if (rc)
+		OPENSSL_cleanse(k, sizeof(*k));
+	return rc;
 }
 
 int secglue_adopt_keys(struct secglue *s, const struct mms_key *slots, unsigned n, __u8 *epoch)
@@ -648,12 +695,15 @@ struct secglue *secglue_new(const char *state_dir, bool ma, __u64 seed)
 	s->seq_mark = s->seq_lo + s->seq_block;
 	if (ma) {
 		s->ama = mms_auth_ma_new(&s->self, &s->reg, &s->lim);
+		sg_mareg_build(s);
+		s->ama_peer = mms_auth_ma_new(&s->self, &s->mareg, &s->lim);
+		s->acm = mms_auth_cm_new_ma(&s->self, &s->trust, &s->lim);
 		if (!s->reg.n)
 			pr_warn("%s: registry empty: no CM can join", state_dir);
 	} else {
 		s->acm = mms_auth_cm_new(&s->self, &s->trust, &s->lim);
 	}
-	if (!s->ama && !s->acm) {
+	if (!s->acm || (ma && (!s->ama || !s->ama_peer))) {
 		mms_err_set(&e, "out of memory");
 		rc = -ENOMEM;
 		goto fail;
@@ -683,6 +733,7 @@ void secglue_free(struct secglue *s)
 	free(s->peer);
 	free(s->hash);
 	mms_auth_ma_free(s->ama);
+	mms_auth_ma_free(s->ama_peer);
 	mms_auth_cm_free(s->acm);
 	mms_registry_free(&s->reg);
 	free(s->sigc);
@@ -719,8 +770,10 @@ void secglue_bind(struct secglue *s, struct mms_core *core)
 __u64 secglue_tick(struct secglue *s, __u64 now)
 {
 	s->next_due = UINT64_MAX;
+	/* sg_due() calls made during the tick stand (a roll's switch, a
+	 * decree taken): the earliest of them and of what the tick returns. */
 	if (s->core)
-		s->next_due = sg_hs_tick(s, now);
+		sg_due(s, sg_hs_tick(s, now));
 	return s->next_due;
 }
 
@@ -763,10 +816,12 @@ int secglue_reload(struct secglue *s)
 	if (s->ma) {
 		mms_registry_free(&s->reg);
 		s->reg = reg;
+		sg_mareg_build(s);
 	}
 	for (__u32 x = 0; x < s->npeer; x++) {
 		struct sg_peer *p = s->peer[x];
-		bool keep = s->ma ? sg_enrolled(s, &p->id) : !!mms_trust_find(&s->trust, p->id.b);
+		bool keep = s->ma && !p->is_ma ? sg_enrolled(s, &p->id) :
+				     !!mms_trust_find(&s->trust, p->id.b);
 
 		if (keep || (!p->cur.s.established && !p->hk[0].valid && !p->hk[1].valid &&
 			     !p->hk[2].valid && !p->hk[3].valid))
@@ -786,7 +841,8 @@ int secglue_reload(struct secglue *s)
 	}
 	pr_info("%s: lists reloaded (%u trusted MAs%s)", s->self.pub.name, s->trust.n,
 		s->ma ? ", registry" : "");
-	return 0;
+	/* The trust store read back keeps the decrees applied so far. */
+	return sg_decree_file(s);
 }
 
 /* ---- metrics ---- */

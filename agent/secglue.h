@@ -71,7 +71,13 @@
 	X(BEACON_BAD_SIG,  R, "beacon signature did not verify")		\
 	X(AUTH_FORMAT,	   R, "authenticator of the wrong algorithm, length or cover") \
 	X(SEQ_REFUSED,	   R, "beacon number an earlier run may have signed")	\
-	X(EPOCH_OLD,	   R, "epoch announcement older than ours, or not installed")
+	X(EPOCH_OLD,	   R, "epoch announcement older than ours, or not installed") \
+	X(DECREE_APPLIED,  E, "quorum decrees applied")				\
+	X(DECREE_SENT,	   E, "MA: quorum decrees passed on to a peer")		\
+	X(DECREE_MALFORMED, R, "decree malformed")				\
+	X(DECREE_OLD,	   R, "decree number not above the last applied (replay)") \
+	X(DECREE_NO_QUORUM, R, "decree without a quorum of valid signatures")	\
+	X(DECREE_ACCUSED,  R, "MA: decree distrusting this MA itself, not applied")
 
 enum secglue_stat {
 #define SECGLUE_STAT_ENUM(n, k, d) SG_S_##n,
@@ -128,6 +134,14 @@ int secglue_reload(struct secglue *s);
  * revoked node starts one itself.
  */
 int secglue_key_roll(struct secglue *s);
+/*
+ * A quorum decree (mms_decree_encode: distrust an MA, or re-key) from the
+ * operator: checked, applied to the trust store (saved) and acted on; an
+ * MA passes it to every peer with a session, which does the same
+ * (secglue_decree.c). secglue_reload() also takes one from the file
+ * `decree` in the state directory. 0, or -errno (counted).
+ */
+int secglue_decree(struct secglue *s, const __u8 *d, size_t len);
 /* The epoch this node seals in (MA) or holds its newest key for (CM). */
 __u8 secglue_epoch(const struct secglue *s);
 void secglue_metrics(struct secglue *s, FILE *f);

@@ -22,6 +22,7 @@
  * is in use.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <openssl/crypto.h>
 
@@ -70,11 +71,26 @@ int sg_open_env(struct secglue *s, const __u8 *in, size_t len, struct sg_peer **
 	return 0;
 }
 
+int sg_open_typed(struct secglue *s, const __u8 *in, size_t len, __u8 want, size_t min,
+		  size_t max, struct sg_peer **pp, struct sg_sess **ssp, const __u8 **body,
+		  size_t *blen)
+{
+	__u8 type;
+	int rc = sg_open_env(s, in, len, pp, ssp, &type, body, blen);
+
+	if (rc)
+		return rc;
+	if (type != want || *blen < min || *blen > max)
+		return sg_refuse(s, SG_S_ENV_MALFORMED, -EBADMSG, &(*pp)->id,
+				 "type %#x, %zu bytes", type, *blen);
+	return 0;
+}
+
 /* ---- CM side ---- */
 
 static void send_hopkey(struct secglue *s, struct sg_peer *p, __u64 now)
 {
-	__u8 epoch = core_config(s->core)->epoch, key[MMS_KEY_LEN];
+	__u8 epoch = sg_key_epoch(s), key[MMS_KEY_LEN];
 	__u8 body[SG_HOPKEY_LEN], env[SG_HOPKEY_LEN + MMS_CTL_OVERHEAD];
 	struct mms_id nid;
 	int rc;
@@ -148,10 +164,17 @@ static void cm_challenge(struct secglue *s, __u16 port, bool routed, const __u8 
 	__u64 now = sg_now(s);
 	struct mms_id ma, nid;
 	struct sg_peer *p;
-	int rc = mms_auth_cm_challenge(s->acm, routed ? 0 : port, ms_of(now), m, len, out,
-				       sizeof(out));
+	int rc;
 
 	id_at(&ma, m + 4);
+	if (s->ma && sg_we_challenge(s, &ma)) {
+		/* MA to MA: the lower ID challenges; answering a higher one
+		 * would give each end a session of its own, keys crossed. */
+		sg_refuse(s, SG_S_HS_UNEXPECTED, -EPERM, &ma, "challenge from a higher MA");
+		return;
+	}
+	rc = mms_auth_cm_challenge(s->acm, routed ? 0 : port, ms_of(now), m, len, out,
+				   sizeof(out));
 	if (rc < 0) {
 		sg_refuse_hs(s, rc, &ma, "challenge");
 		return;
@@ -167,6 +190,7 @@ static void cm_challenge(struct secglue *s, __u16 port, bool routed, const __u8 
 	p = sg_peer_get(s, &ma);	/* trusted: the library checked */
 	if (!p)
 		return;
+	p->is_ma = s->ma;
 	memcpy(p->resp, out, sizeof(p->resp));
 	p->have_resp = true;
 	p->resp_until = now + SG_RESP_HOLD_MS * NS_MS;
@@ -192,6 +216,7 @@ static void cm_confirm(struct secglue *s, __u16 port, bool routed, const __u8 *m
 		mms_session_wipe(&ns);
 		return;
 	}
+	p->is_ma = s->ma;
 	sg_session_install(s, p, &ns);
 	sg_roll_session_up(s, p, now);	/* the MA's epoch, before our key goes */
 	p->have_resp = false;
@@ -212,15 +237,13 @@ static void cm_relay(struct secglue *s, const __u8 *in, size_t len)
 	struct sg_peer *p;
 	struct mms_id x, nid;
 	size_t blen, mlen;
-	__u8 type;
 	__u16 q;
 	int kind, rc;
 
-	if (sg_open_env(s, in, len, &p, &ss, &type, &b, &blen))
+	if (sg_open_typed(s, in, len, SG_ENV_RELAY, SG_RELAY_HDR, SIZE_MAX, &p, &ss, &b, &blen))
 		return;
-	if (type != SG_ENV_RELAY || blen < SG_RELAY_HDR) {
-		sg_refuse(s, SG_S_ENV_MALFORMED, -EBADMSG, &p->id, "type %#x, %zu bytes", type,
-			  blen);
+	if (s->ma && !p->is_ma) {
+		sg_refuse(s, SG_S_RELAY_REFUSED, -EPERM, &p->id, "relay request from a CM");
 		return;
 	}
 	id_at(&x, b);
@@ -309,16 +332,28 @@ static void try_handshake(struct secglue *s, struct sg_peer *p, __u32 *port_load
 	__u8 how;
 	int rc;
 
-	if (!sg_enrolled(s, &p->id)) {
-		sg_refuse(s, SG_S_NOT_ENROLLED, -ENOKEY, &p->id, "not challenged");
+	if (p->is_ma ? !sg_ma_peer(s, &p->id) || !sg_we_challenge(s, &p->id) :
+		       !sg_enrolled(s, &p->id)) {
+		if (!p->is_ma)
+			sg_refuse(s, SG_S_NOT_ENROLLED, -ENOKEY, &p->id, "not challenged");
 		p->next_try = UINT64_MAX;
+		return;
+	}
+	if (!p->is_ma && p->how == HOW_RELAY && p->backoff_ms >= SG_RETRY_MS && has_key(p)) {
+		/* A relayed re-key went unanswered: the node may have lost its
+		 * key (a reboot), and our route to the relay may cross it,
+		 * where the challenge dies. Without its key the routes go
+		 * around it; the new session's HOPKEY brings the key back. */
+		OPENSSL_cleanse(p->hk, sizeof(p->hk));
+		core_hop_keys_changed(s->core, true, now);
+		p->next_try = now + SG_UNSENT_MS * NS_MS;
 		return;
 	}
 	if (p->port && core_nbr_up(s->core, p->port, &nid) && mms_id_eq(&nid, &p->id)) {
 		how = HOW_LINK;
 		via = p->port;
 		load = &port_load[p->port];
-	} else if (n && n != p && n->cur.s.established) {
+	} else if (!p->is_ma && n && n != p && n->cur.s.established) {
 		how = HOW_RELAY;
 		via = MMS_AUTH_VIA_MAX + n->idx;
 		load = &n->load;
@@ -326,7 +361,8 @@ static void try_handshake(struct secglue *s, struct sg_peer *p, __u32 *port_load
 		 * later LSA names another one meanwhile. */
 		p->relay = n->id;
 		p->relay_port = p->via_port;
-	} else if (has_key(p)) {
+	} else if (has_key(p) || p->is_ma) {
+		/* a re-key, or another MA: over our CM half's routes to it */
 		how = HOW_ROUTED;
 		via = MMS_AUTH_VIA_MAX + p->idx;
 		load = &p->load;
@@ -340,8 +376,8 @@ static void try_handshake(struct secglue *s, struct sg_peer *p, __u32 *port_load
 	}
 	if (!p->have_chal || p->chal_via != via ||
 	    now >= p->chal_at + (s->lim.ttl_ms - s->lim.ttl_ms / 4) * NS_MS) {
-		rc = mms_auth_ma_challenge(s->ama, via, p->id.b, ms_of(now), p->chal,
-					   sizeof(p->chal));
+		rc = mms_auth_ma_challenge(p->is_ma ? s->ama_peer : s->ama, via, p->id.b,
+					   ms_of(now), p->chal, sizeof(p->chal));
 		if (rc < 0) {
 			sg_refuse_hs(s, rc, &p->id, "challenge not made");
 			p->next_try = now + SG_RETRY_MS * NS_MS;
@@ -379,10 +415,15 @@ static void ma_response(struct secglue *s, const __u8 *m, size_t len)
 	char idb[MMS_ID_STR];
 	struct sg_peer *p;
 	struct mms_id cm;
-	int rc = mms_auth_ma_response(s->ama, ms_of(now), m, len, core_config(s->core)->epoch,
-				      &ns, conf, sizeof(conf));
+	bool peer_ma;
+	int rc;
 
 	id_at(&cm, m + 20);
+	/* Another MA answers the challenge of ama_peer, whose "registry" is
+	 * the trusted MAs above us; CMs that of ama. */
+	peer_ma = mms_registry_lookup(&s->mareg, cm.b, NULL) == MMS_REG_VALID;
+	rc = mms_auth_ma_response(peer_ma ? s->ama_peer : s->ama, ms_of(now), m, len,
+				  core_config(s->core)->epoch, &ns, conf, sizeof(conf));
 	p = sg_peer_find(s, &cm);
 	if (rc < 0) {
 		sg_refuse_hs(s, rc, &cm, "response");
@@ -406,8 +447,18 @@ static void ma_response(struct secglue *s, const __u8 *m, size_t len)
 	rc = send_hs(s, p, p->how, conf, sizeof(conf));
 	if (rc)
 		sg_refuse(s, SG_S_HS_UNSENT, rc, &cm, "confirm (way %u)", p->how);
-	pr_info("%s: session with %s up (%s)", s->self.pub.name, mms_id_str(&cm, idb),
+	pr_info("%s: session with %s%s up (%s)", s->self.pub.name, peer_ma ? "MA " : "",
+		mms_id_str(&cm, idb),
 		p->how == HOW_LINK ? "neighbour" : p->how == HOW_RELAY ? "relayed" : "routed");
+	if (peer_ma) {
+		/* It routes through us as we route through it: our key goes
+		 * to it as a CM's does, and our CM half joins it now. */
+		p->is_ma = true;
+		p->key_acked = false;
+		p->key_backoff_ms = SG_KEY_RETRY_MS;
+		send_hopkey(s, p, now);
+		core_auth_ready(s->core, &cm, now);
+	}
 }
 
 static void ma_hopkey(struct secglue *s, const __u8 *in, size_t len)
@@ -419,13 +470,12 @@ static void ma_hopkey(struct secglue *s, const __u8 *in, size_t len)
 	struct sg_key *k;
 	size_t blen;
 	bool fresh, replaced;
-	__u8 type;
 
-	if (sg_open_env(s, in, len, &p, &ss, &type, &b, &blen))
+	if (sg_open_typed(s, in, len, SG_ENV_HOPKEY, SG_HOPKEY_LEN, SG_HOPKEY_LEN, &p, &ss, &b,
+			  &blen))
 		return;
-	if (type != SG_ENV_HOPKEY || blen != SG_HOPKEY_LEN || b[0] || b[1] || b[2]) {
-		sg_refuse(s, SG_S_ENV_MALFORMED, -EBADMSG, &p->id, "type %#x, %zu bytes", type,
-			  blen);
+	if (b[0] || b[1] || b[2]) {	/* the epoch is one byte of a be32 */
+		sg_refuse(s, SG_S_ENV_MALFORMED, -EBADMSG, &p->id, "hop key epoch padding");
 		return;
 	}
 	epoch = b[3];
@@ -454,7 +504,9 @@ void sg_nbr(void *ctx, __u16 port, const struct mms_id *id, __u8 role, bool up)
 	struct secglue *s = ctx;
 	struct sg_peer *p;
 
-	if (!s->ma || role != MMS_ROLE_CM || !s->core)
+	if (!s->ma || !s->core || (role != MMS_ROLE_CM && role != MMS_ROLE_MA))
+		return;
+	if (role == MMS_ROLE_MA && !sg_ma_peer(s, id))
 		return;
 	if (!up) {
 		p = sg_peer_find(s, id);
@@ -462,10 +514,11 @@ void sg_nbr(void *ctx, __u16 port, const struct mms_id *id, __u8 role, bool up)
 			p->port = 0;
 		return;
 	}
-	if (!sg_enrolled(s, id) || !(p = sg_peer_get(s, id)))
+	if ((role == MMS_ROLE_CM && !sg_enrolled(s, id)) || !(p = sg_peer_get(s, id)))
 		return;
 	p->port = port;
-	if (needs_hs(p, sg_now(s))) {
+	p->is_ma = role == MMS_ROLE_MA;
+	if ((!p->is_ma || sg_we_challenge(s, id)) && needs_hs(p, sg_now(s))) {
 		p->next_try = sg_now(s);
 		sg_due(s, p->next_try);
 	}
@@ -482,8 +535,8 @@ void sg_lsa(void *ctx, const struct msg_lsa *m)
 		const struct mms_id *x = &m->nbr[i].id;
 		struct sg_peer *p;
 
-		if (mms_id_eq(x, &s->id) || mms_id_eq(x, &m->origin))
-			continue;
+		if (mms_id_eq(x, &s->id) || mms_id_eq(x, &m->origin) || sg_ma_peer(s, x))
+			continue;	/* other MAs: over our routes to them (sg_routes) */
 		if (!sg_enrolled(s, x)) {
 			sg_refuse(s, SG_S_NOT_ENROLLED, -ENOKEY, x, "listed by an LSA");
 			continue;
@@ -513,9 +566,16 @@ void sg_routes(void *ctx, const struct mms_id *to)
 
 	if (!s->core)
 		return;
-	if (s->ma) {
-		if (to)		/* our CM half took another MA's beacon: not ours */
+	if (s->ma && to) {
+		/* Our CM half took another MA's beacon: a route to it. */
+		if (!sg_ma_peer(s, to) || !(p = sg_peer_get(s, to)))
 			return;
+		p->is_ma = true;
+		if (sg_we_challenge(s, to) && needs_hs(p, now) && p->next_try == UINT64_MAX) {
+			p->next_try = now;
+			sg_due(s, now);
+		}
+	} else if (s->ma) {
 		for (__u32 x = 0; x < s->npeer; x++) {
 			p = s->peer[x];
 			if (p->no_route && needs_hs(p, now)) {
@@ -559,10 +619,11 @@ void sg_rx(void *ctx, __u16 port, bool routed, const __u8 *b, size_t len)
 		cm_relay(s, b, len);
 	else if (b[1] == SG_ENV_HOPKEY && s->ama)
 		ma_hopkey(s, b, len);
-	else if (b[1] == SG_ENV_EPOCH && s->acm)
+	else if (b[1] == SG_ENV_EPOCH)
 		sg_epoch_rx(s, b, len);
-	else if (b[1] > MMS_AUTH_CONFIRM && b[1] != SG_ENV_RELAY && b[1] != SG_ENV_HOPKEY &&
-		 b[1] != SG_ENV_EPOCH)
+	else if (b[1] == SG_ENV_DECREE)
+		sg_decree_rx(s, b, len);
+	else if (b[1] > MMS_AUTH_CONFIRM && b[1] != SG_ENV_RELAY && b[1] != SG_ENV_HOPKEY)
 		sg_refuse(s, SG_S_ENV_MALFORMED, -EBADMSG, NULL, "kind %#x", b[1]);
 	else
 		sg_refuse(s, SG_S_HS_UNEXPECTED, -EBADMSG, NULL, "kind %#x, %zu bytes at a%s", b[1],
@@ -570,6 +631,44 @@ void sg_rx(void *ctx, __u16 port, bool routed, const __u8 *b, size_t len)
 }
 
 /* ---- timers ---- */
+
+/* The CM's half of a pair (an MA's too, towards another MA): a held
+ * response, and our hop key until the peer uses it. */
+static __u64 peer_key_tick(struct secglue *s, struct sg_peer *p, __u64 now)
+{
+	__u8 epoch = sg_key_epoch(s);
+	__u64 next = UINT64_MAX;
+
+	if (p->have_resp && now >= p->resp_next)
+		send_response(s, p, now);
+	if (p->have_resp && p->resp_next < next)
+		next = p->resp_next;
+	if (!p->cur.s.established)
+		return next;
+	if (p->key_epoch != epoch) {	/* a key roll: the new epoch's key */
+		p->key_acked = false;
+		p->key_backoff_ms = SG_KEY_RETRY_MS;
+		send_hopkey(s, p, now);
+	} else if (!p->key_acked && now >= p->key_next) {
+		send_hopkey(s, p, now);
+	}
+	if (!p->key_acked && p->key_next < next)
+		next = p->key_next;
+	return next;
+}
+
+static __u64 cm_tick(struct secglue *s, __u64 now)
+{
+	__u64 next = UINT64_MAX;
+
+	for (__u32 x = 0; x < s->npeer; x++) {
+		__u64 t = peer_key_tick(s, s->peer[x], now);
+
+		if (t < next)
+			next = t;
+	}
+	return next;
+}
 
 static __u64 ma_tick(struct secglue *s, __u64 now)
 {
@@ -592,6 +691,14 @@ static __u64 ma_tick(struct secglue *s, __u64 now)
 	for (__u32 x = 0; x < s->npeer; x++) {
 		struct sg_peer *p = s->peer[x];
 
+		if (p->is_ma) {
+			__u64 t = peer_key_tick(s, p, now);
+
+			if (t < next)
+				next = t;
+			if (!sg_we_challenge(s, &p->id))
+				continue;	/* it challenges us */
+		}
 		if (!needs_hs(p, now)) {
 			if (p->heard + SG_IDLE_MS * NS_MS < next)
 				next = p->heard + SG_IDLE_MS * NS_MS;
@@ -605,36 +712,11 @@ static __u64 ma_tick(struct secglue *s, __u64 now)
 	return next;
 }
 
-static __u64 cm_tick(struct secglue *s, __u64 now)
-{
-	__u8 epoch = core_config(s->core)->epoch;
-	__u64 next = UINT64_MAX;
-
-	for (__u32 x = 0; x < s->npeer; x++) {
-		struct sg_peer *p = s->peer[x];
-
-		if (p->have_resp && now >= p->resp_next)
-			send_response(s, p, now);
-		if (p->have_resp && p->resp_next < next)
-			next = p->resp_next;
-		if (!p->cur.s.established)
-			continue;
-		if (p->key_epoch != epoch) {	/* a key roll: the new epoch's key */
-			p->key_acked = false;
-			p->key_backoff_ms = SG_KEY_RETRY_MS;
-			send_hopkey(s, p, now);
-		} else if (!p->key_acked && now >= p->key_next) {
-			send_hopkey(s, p, now);
-		}
-		if (!p->key_acked && p->key_next < next)
-			next = p->key_next;
-	}
-	return next;
-}
-
 __u64 sg_hs_tick(struct secglue *s, __u64 now)
 {
-	__u64 a = s->ma ? ma_tick(s, now) : cm_tick(s, now), b = sg_roll_tick(s, now);
+	__u64 a = sg_decree_tick(s, now), b, c;
 
-	return a < b ? a : b;
+	b = s->ma ? ma_tick(s, now) : cm_tick(s, now);
+	c = sg_roll_tick(s, now);
+	return a < b ? (a < c ? a : c) : (b < c ? b : c);
 }

@@ -23,6 +23,7 @@
 #define SG_ENV_RELAY	0x10	/* MA -> N: target id, N's port to it, inner handshake */
 #define SG_ENV_HOPKEY	0x11	/* CM -> MA: be32 epoch, wrapped hop key */
 #define SG_ENV_EPOCH	0x12	/* MA -> CM: epoch, 3 zero bytes: install that epoch's key */
+#define SG_ENV_DECREE	0x13	/* MA -> peer: a quorum decree (mms_decree_encode) */
 #define SG_RELAY_HDR	(MMS_ID_LEN + 2)
 #define SG_HOPKEY_LEN	(4 + MMS_WRAPPED_KEY_LEN)
 #define SG_EPOCH_LEN	4
@@ -44,6 +45,8 @@
 #define SG_ROLL_WAIT_MS	3000	/* MA: switch after this even if some keys are missing */
 #define SG_RETIRE_MS	1000	/* CM: old keys go this long after our routes are renewed */
 #define SG_MA_RETIRE_MS	2000	/* MA: its old keys go this long after the switch */
+#define SG_DECREE_ROLL_MS 300	/* MA: a decree's key roll starts this long after the
+				 * decree went out, so that peers apply it first */
 
 enum sg_how { HOW_NONE, HOW_LINK, HOW_RELAY, HOW_ROUTED };
 
@@ -62,6 +65,8 @@ struct sg_sess {
 struct sg_peer {
 	struct mms_id id;
 	__u32 idx;			/* for the library's per-via bounds */
+	bool is_ma;			/* at an MA: another MA (MA to MA session; the
+					 * lower ID challenges, both send hop keys) */
 	struct sg_sess cur, prev;	/* prev: until the peer uses cur */
 	__u64 up_at, heard;		/* cur made; last message verified under it */
 	/* MA side */
@@ -96,6 +101,7 @@ struct sg_peer {
 	__u32 epoch_backoff_ms;
 	bool have_ctl_epoch;
 	__u8 ctl_epoch;
+	__u64 decree_sent;		/* MA: the number of the last decree sent to it */
 };
 
 struct secglue {
@@ -106,7 +112,10 @@ struct secglue {
 	struct mms_trust trust;
 	struct mms_registry reg;	/* MA */
 	struct mms_auth_ma *ama;	/* MA */
-	struct mms_auth_cm *acm;	/* CM */
+	struct mms_auth_cm *acm;	/* CM; at an MA: answers lower MAs */
+	struct mms_auth_ma *ama_peer;	/* MA: challenges higher MAs, */
+	struct mms_registry mareg;	/*   the trusted MAs above our ID */
+	struct mms_pubid mapub[MMS_TRUST_MAX];	/* (mareg.c points here) */
 	struct mms_sigcache *sigc;
 	struct mms_auth_limits lim;
 	struct core_auth auth;
@@ -126,6 +135,10 @@ struct secglue {
 	bool roll_queued;		/* MA: another one asked meanwhile */
 	__u64 roll_deadline;		/* MA: switch at the latest */
 	__u64 retire_at;		/* our older epochs' keys go then (0: not due) */
+	/* the last quorum decree applied (secglue_decree.c), passed on */
+	__u8 decree[MMS_DECREE_MAX];
+	__u16 decree_len;
+	__u64 decree_roll_at;		/* MA: the key roll a decree asks for (0: none due) */
 	__u64 stats[SG_S_MAX];
 	__u64 last_log[SG_S_MAX];
 };
@@ -145,10 +158,24 @@ struct sg_peer *sg_peer_get(struct secglue *s, const struct mms_id *id);
 void sg_session_install(struct secglue *s, struct sg_peer *p, struct mms_session *ns);
 void sg_peer_drop_keys(struct sg_peer *p);
 bool sg_enrolled(const struct secglue *s, const struct mms_id *id);
+/* At an MA: id is another MA it trusts (MA to MA sessions). */
+bool sg_ma_peer(const struct secglue *s, const struct mms_id *id);
+/* MA to MA: we challenge the other (our ID is the lower). */
+bool sg_we_challenge(const struct secglue *s, const struct mms_id *id);
+/* MA: the registry of trusted MAs above our ID, after the trust store changed. */
+void sg_mareg_build(struct secglue *s);
+
+/* MA: draw and install our key for a coming epoch (key roll). */
+int sg_own_key_prepare(struct secglue *s, __u8 epoch);
 
 /* secglue_hs.c */
 int sg_open_env(struct secglue *s, const __u8 *in, size_t len, struct sg_peer **pp,
 		struct sg_sess **ssp, __u8 *type, const __u8 **body, size_t *blen);
+/* sg_open_env for one envelope type whose body is min to max bytes long;
+ * any other is counted (ENV_MALFORMED). */
+int sg_open_typed(struct secglue *s, const __u8 *in, size_t len, __u8 want, size_t min,
+		  size_t max, struct sg_peer **pp, struct sg_sess **ssp, const __u8 **body,
+		  size_t *blen);
 void sg_rx(void *ctx, __u16 port, bool routed, const __u8 *body, size_t len);
 void sg_nbr(void *ctx, __u16 port, const struct mms_id *id, __u8 role, bool up);
 void sg_lsa(void *ctx, const struct msg_lsa *m);
@@ -162,5 +189,13 @@ void sg_epoch_rx(struct secglue *s, const __u8 *in, size_t len);
 void sg_roll_session_up(struct secglue *s, struct sg_peer *p, __u64 now);
 void sg_roll_control(struct secglue *s, struct sg_peer *p, __u8 epoch);
 __u64 sg_roll_tick(struct secglue *s, __u64 now);
+/* The epoch of the hop key we send: the current one, or at an MA the one a
+ * roll prepares (the other MAs must hold it before anyone switches). */
+__u8 sg_key_epoch(const struct secglue *s);
+
+/* secglue_decree.c */
+void sg_decree_rx(struct secglue *s, const __u8 *in, size_t len);
+__u64 sg_decree_tick(struct secglue *s, __u64 now);
+int sg_decree_file(struct secglue *s);
 
 #endif

@@ -10,8 +10,12 @@
  *       (secglue_hs.c, cm_tick) to every MA, wrapped: the HOPKEY is the
  *       answer. Beacons still in the old epoch are sealed with the old
  *       key, which stays.
- *   MA  once every CM it hears from has sent its key for target (or after
- *       SG_ROLL_WAIT_MS): core_set_epoch(target). Every route is sealed
+ *   MAs with several, the EPOCH goes to the other MAs too, which roll to
+ *       the same target; each MA draws its key for target at once, puts it
+ *       in its datapath beside the current one (core_prepare_epoch) and
+ *       sends it to the others as a CM does (sg_key_epoch).
+ *   MA  once every CM and MA it hears from has sent its key for target (or
+ *       after SG_ROLL_WAIT_MS): core_set_epoch(target). Every route is sealed
  *       again in target and sent out; beacons carry target.
  *   CM  when every MA it has a session with has sent routes sealed in the
  *       new epoch (a CONTROL), it waits SG_RETIRE_MS for the other nodes'
@@ -92,19 +96,29 @@ static void announce(struct secglue *s, struct sg_peer *p, __u8 epoch, __u64 now
 		p->epoch_backoff_ms *= 2;
 }
 
-int secglue_key_roll(struct secglue *s)
+/* Roll to target (the next epoch, or the one another MA rolls to). */
+static int roll_to(struct secglue *s, __u8 target)
 {
 	__u64 now;
 
-	if (!s->ma || !s->core)
-		return -EOPNOTSUPP;
+	/* This roll (or the one queued) comes after every decree applied so
+	 * far: it is the one a decree waits for (secglue_decree.c). One
+	 * under way since before is not: the decree's timer queues another. */
+	s->decree_roll_at = 0;
 	if (s->roll != ROLL_IDLE || s->retire_at) {
 		s->roll_queued = true;	/* after the one under way */
 		return 0;
 	}
 	now = sg_now(s);
 	s->roll = ROLL_PREPARE;
-	s->roll_epoch = (__u8)(cur_epoch(s) + 1);
+	s->roll_epoch = target;
+	/* Our key for target goes to the other MAs now (peer_key_tick), and
+	 * theirs come to us, before anyone seals in it: no MA seals around
+	 * another for want of its key. Failing that, the others switch at
+	 * their deadline and route around us until our key comes. */
+	if (sg_own_key_prepare(s, target))
+		pr_warn("%s: key roll: no key of our own for epoch %u before the switch",
+			s->self.pub.name, target);
 	s->roll_deadline = now + SG_ROLL_WAIT_MS * NS_MS;
 	for (__u32 x = 0; x < s->npeer; x++) {
 		s->peer[x]->epoch_next = now;
@@ -116,9 +130,27 @@ int secglue_key_roll(struct secglue *s)
 	return 0;
 }
 
+int secglue_key_roll(struct secglue *s)
+{
+	if (!s->ma || !s->core)
+		return -EOPNOTSUPP;
+	return roll_to(s, (__u8)(cur_epoch(s) + 1));
+}
+
+__u8 sg_key_epoch(const struct secglue *s)
+{
+	const struct sg_key *k = &s->own[s->roll_epoch % MMS_EPOCH_SLOTS];
+
+	if (s->ma && s->roll == ROLL_PREPARE && k->valid && k->epoch == s->roll_epoch)
+		return s->roll_epoch;
+	return cur_epoch(s);
+}
+
 /* The peers whose keys a roll waits for: those with a session that is in
  * use (a silent one is being challenged again, and its new session will
- * bring the epoch in the confirm). */
+ * bring the epoch in the confirm), CMs and other MAs alike: told of the
+ * roll, another MA rolls to the same epoch and sends its key for it at
+ * once (sg_key_epoch). */
 static bool counted(const struct sg_peer *p, __u64 now)
 {
 	return p->cur.s.established && now < p->heard + SG_IDLE_MS * NS_MS;
@@ -157,6 +189,7 @@ static __u64 ma_roll_tick(struct secglue *s, __u64 now)
 			pr_info("%s: key roll: sealing in epoch %u (keys of %u of %u nodes)",
 				s->self.pub.name, s->roll_epoch, have, of);
 			s->retire_at = now + SG_MA_RETIRE_MS * NS_MS;
+			sg_due(s, now);	/* other MAs without our key get it now */
 		}
 	} else if (s->roll == ROLL_PREPARE && s->roll_deadline < next) {
 		next = s->roll_deadline;
@@ -206,7 +239,8 @@ void sg_roll_control(struct secglue *s, struct sg_peer *p, __u8 epoch)
 {
 	p->ctl_epoch = epoch;
 	p->have_ctl_epoch = true;
-	cm_retire_check(s, sg_now(s));
+	if (!s->ma)	/* an MA retires on its own clock (ma_roll_tick) */
+		cm_retire_check(s, sg_now(s));
 }
 
 /* Move to the epoch an MA told us. */
@@ -235,21 +269,30 @@ void sg_epoch_rx(struct secglue *s, const __u8 *in, size_t len)
 	struct sg_peer *p;
 	const __u8 *b;
 	size_t blen;
-	__u8 type;
 
-	if (sg_open_env(s, in, len, &p, &ss, &type, &b, &blen))
+	if (sg_open_typed(s, in, len, SG_ENV_EPOCH, SG_EPOCH_LEN, SG_EPOCH_LEN, &p, &ss, &b,
+			  &blen))
 		return;
-	if (type != SG_ENV_EPOCH || blen != SG_EPOCH_LEN || b[1] || b[2] || b[3]) {
-		sg_refuse(s, SG_S_ENV_MALFORMED, -EBADMSG, &p->id, "type %#x, %zu bytes", type,
-			  blen);
+	if (b[1] || b[2] || b[3]) {
+		sg_refuse(s, SG_S_ENV_MALFORMED, -EBADMSG, &p->id, "epoch padding");
 		return;
 	}
-	if (epoch_after(b[0], cur_epoch(s)) < 0) {
+	if (s->ma && !p->is_ma) {
+		sg_refuse(s, SG_S_HS_UNEXPECTED, -EPERM, &p->id, "epoch from a CM");
+		return;
+	}
+	if (s->ma && epoch_after(b[0], sg_key_epoch(s)) > 0) {
+		/* Another MA rolls: roll with it, to the same epoch. */
+		if (!(s->roll == ROLL_PREPARE && s->roll_epoch == b[0]))
+			roll_to(s, b[0]);
+		return;
+	}
+	if (epoch_after(b[0], sg_key_epoch(s)) < 0) {
 		sg_refuse(s, SG_S_EPOCH_OLD, -ESTALE, &p->id, "epoch %u, ours %u", b[0],
-			  cur_epoch(s));
+			  sg_key_epoch(s));
 		return;
 	}
-	if (epoch_after(b[0], cur_epoch(s)) > 0) {
+	if (!s->ma && epoch_after(b[0], cur_epoch(s)) > 0) {
 		if (take_epoch(s, p, b[0], now))
 			sg_refuse(s, SG_S_EPOCH_OLD, -ENOKEY, &p->id, "epoch %u not installed", b[0]);
 		return;

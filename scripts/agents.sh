@@ -63,6 +63,22 @@ agents_enroll() {
 	done
 }
 
+# agents_test_begin PREFIX TOPOLOGY MA...: the start of a namespace test
+# with enrolled agents: netns_test_begin with the tools they need, TOPOLOGY
+# (a name for netns_topo) built, every node enrolled, the named ones MAs (a
+# test point); bails out when any of it fails.
+agents_test_begin() {
+	local prefix=$1 name=$2 topo
+	shift 2
+	netns_test_begin "$prefix" "$MMS_BUILD/mms-agent" "$MMS_BUILD/mms-enroll" \
+		"$MMS_BUILD/bench/icmp_probe"
+	topo=$(netns_topo "$name") || tap_bail "$name.topo not found"
+	netns_build "$topo" || tap_bail "building $name"
+	agents_enroll "$@" 2>"$NETNS_TMP/enroll.err"
+	tap_ok "$name enrolled with mms-enroll, MAs $*" test ! -s "$NETNS_TMP/enroll.err" ||
+		{ sed 's/^/# /' "$NETNS_TMP/enroll.err"; tap_bail "enrollment"; }
+}
+
 # agent_argv NODE [OPTION...]: AGENT_ARGV=(the command line of NODE's
 # agent): the per-node options, /metrics on MGMT:9100 with AGENTS_METRICS=1,
 # then OPTION...
@@ -203,17 +219,49 @@ agents_logs() {
 
 # agent_scrape NODE: NODE's /metrics body (the agent must run with
 # --metrics MGMT:9100), fetched inside NODE over a bash /dev/tcp socket.
+# A body shorter than its Content-Length (a reset connection) is fetched
+# again, three times at most; empty output and status 1 if none was whole.
 agent_scrape() {
-	# shellcheck disable=SC2016
-	in_ns "$1" timeout 5 bash -c 'exec 3<>"/dev/tcp/$0/9100" &&
-		printf -v q "GET /metrics HTTP/1.0\r\nHost: %s\r\n\r\n" "$0" &&
-		echo -n "$q" >&3 && cat <&3' "$(netns_mgmt "$1")" | tr -d '\r' | sed '1,/^$/d'
+	local i out
+	for ((i = 0; i < 3; i++)); do
+		# shellcheck disable=SC2016
+		if out=$(in_ns "$1" timeout 5 bash -c 'exec 3<>"/dev/tcp/$0/9100" &&
+			printf -v q "GET /metrics HTTP/1.0\r\nHost: %s\r\n\r\n" "$0" &&
+			echo -n "$q" >&3 && cat <&3' "$(netns_mgmt "$1")" 2>/dev/null |
+			awk 'BEGIN { RS = "\r\n\r\n"; ORS = "" }
+				NR == 1 { want = -1 }
+				NR == 1 && match($0, /Content-Length: [0-9]+/) {
+					want = substr($0, RSTART + 16, RLENGTH - 16) + 0 }
+				NR == 1 { next }
+				{ body = body (NR > 2 ? RS : "") $0 }
+				END { if (length(body) != want) exit 1; print body }'); then
+			printf '%s\n' "$out"
+			return 0
+		fi
+	done
+	return 1
 }
 
 # agent_metric NODE NAME: one metric of NODE summed over its labels.
 agent_metric() {
 	agent_scrape "$1" |
 		awk -v m="$2" '$1 == m || index($1, m "{") == 1 { s += $2; f = 1 } END { print s + 0; exit !f }'
+}
+
+# agent_sample NODE SAMPLE: one sample of NODE's metrics as written, e.g.
+# 'mms_auth_events_total{event="roll_started"}'; 0 when the agent does not
+# show it, nothing and status 1 when /metrics did not answer.
+agent_sample() {
+	local body
+	body=$(agent_scrape "$1") || return 1
+	awk -v m="$2" '$1 == m { v = $2 } END { print v + 0 }' <<<"$body"
+}
+
+# agent_in_epoch NODE EPOCH: NODE seals in EPOCH (MA) or holds it as its
+# newest (CM), and that epoch's key is the only one in its datapath.
+agent_in_epoch() {
+	[ "$(agent_metric "$1" mms_auth_epoch)" = "$2" ] &&
+		[ "$(mmsctl_at "$1" key show | awk 'NR > 1 { printf "%s%s", s, $2; s = " " }')" = "$2" ]
 }
 
 # ---- continuous probing (icmp_probe log) ----

@@ -29,9 +29,9 @@
 #     datapath makes the node reachable again, with a new session with the
 #     MA (more restarts: netns_agents_restart.sh);
 #  5. two MAs (r1 and r5), r1's agent killed with SIGKILL: every CM stays
-#     reachable from r5, and reaches r5. (The MAs trust each other's keys,
-#     but hold no sessions with each other, so neither routes through the
-#     other: each serves the ring without the other MA.)
+#     reachable from r5, and reaches r5. (The MAs hold a session with each
+#     other and route through each other while both live:
+#     selftests/netns_mama_*.sh.)
 #
 # Outages are printed as comments; timings belong to make bench.
 set -u
@@ -70,8 +70,8 @@ ring() {
 			agent_start "$n"
 		fi
 	done
-	# MAs hold no sessions with each other and do not route through each
-	# other (docs/security.md): what must work is every CM from every MA.
+	# Every CM from every MA (with two, also through each other:
+	# docs/security.md, "MA to MA").
 	for m in "$@"; do
 		# shellcheck disable=SC2046
 		wait_until 30 agents_reach "$m" $(agents_cms) || ok=1

@@ -12,12 +12,16 @@
  * failed, 2 when the command line was wrong.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "auth.h"
 #include "identity.h"
 
 enum opt_bit {
@@ -271,6 +275,111 @@ static int cmd_pubkey(const struct opts *o)
 	return 0;
 }
 
+
+/* ---- quorum decrees: made at one MA, co-signed at others ---- */
+
+static int decree_read(const char *path, struct mms_decree *d)
+{
+	uint8_t buf[MMS_DECREE_MAX + 1];
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	if (!f)
+		return fail("%s: %s", path, strerror(errno));
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	if (mms_decree_decode(buf, n, d))
+		return fail("%s: not a decree", path);
+	return 0;
+}
+
+static int decree_write(const char *path, const struct mms_decree *d)
+{
+	uint8_t buf[MMS_DECREE_MAX];
+	char tmp[4096];
+	int len = mms_decree_encode(d, buf, sizeof(buf)), fd;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0600);
+	if (len < 0 || fd < 0)
+		return fail("%s: %s", tmp, strerror(fd < 0 ? errno : EINVAL));
+	if (write(fd, buf, (size_t)len) != len || fsync(fd) || close(fd) || rename(tmp, path)) {
+		unlink(tmp);
+		return fail("%s: %s", path, strerror(errno));
+	}
+	return 0;
+}
+
+static void decree_print(const struct mms_decree *d)
+{
+	char id[2 * MMS_ID_LEN + 1];
+
+	mms_id_hex(d->target, id);
+	printf("decree %llu: %s %s, %u signature%s\n", (unsigned long long)d->seq,
+	       d->action == MMS_DECREE_DISTRUST ? "distrust" : "rekey",
+	       d->action == MMS_DECREE_REKEY && !strcmp(id, "00000000000000000000000000000000") ?
+	       "all" : id, d->nsig, d->nsig == 1 ? "" : "s");
+}
+
+static int decree_sign(const char *state, struct mms_decree *d)
+{
+	struct mms_identity id;
+	int rc = load_role(state, MMS_ROLE_MA, &id);
+
+	if (rc)
+		return rc;
+	rc = mms_decree_sign(&id, d);
+	mms_identity_wipe(&id);
+	if (rc == -EEXIST)
+		return fail("this MA signed the decree already");
+	return rc ? fail("cannot sign: %s", strerror(-rc)) : 0;
+}
+
+static int cmd_decree(const struct opts *o)
+{
+	struct mms_decree d = { 0 };
+	struct mms_trust t;
+	struct mms_err e = { "" };
+	uint64_t now = (uint64_t)time(NULL);
+	int rc;
+
+	if (!strcmp(o->args[0], "distrust"))
+		d.action = MMS_DECREE_DISTRUST;
+	else if (!strcmp(o->args[0], "rekey"))
+		d.action = MMS_DECREE_REKEY;
+	else
+		return bad_value("ACTION", "distrust or rekey", o->args[0]);
+	if (o->id && mms_id_parse(o->id, d.target))
+		return bad_value("--id", "32 hex digits", o->id);
+	if (d.action == MMS_DECREE_DISTRUST && !o->id)
+		return bad_value("--id", "the MA to distrust", "(none)");
+	if (mms_trust_load(o->state, &t, &e))
+		return fail("%s", e.msg);
+	/* Above every decree applied so far; time keeps MAs that make one
+	 * each from reusing a number. */
+	d.seq = t.decree_seq + 1 > now ? t.decree_seq + 1 : now;
+	rc = decree_sign(o->state, &d);
+	if (!rc)
+		rc = decree_write(o->out, &d);
+	if (!rc)
+		decree_print(&d);
+	return rc;
+}
+
+static int cmd_cosign(const struct opts *o)
+{
+	struct mms_decree d;
+	int rc = decree_read(o->args[0], &d);
+
+	if (!rc)
+		rc = decree_sign(o->state, &d);
+	if (!rc)
+		rc = decree_write(o->args[0], &d);
+	if (!rc)
+		decree_print(&d);
+	return rc;
+}
+
 static const struct subcmd cmds[] = {
 	{ "init", cmd_init, O_STATE | O_NAME, O_ROLE, 0,
 	  "--state DIR --name NAME [--role ma|cm]", "make this node's identity (default role cm)" },
@@ -286,6 +395,11 @@ static const struct subcmd cmds[] = {
 	  "--state DIR", "identity, trusted MAs, enrolled and revoked CMs (no secrets)" },
 	{ "pubkey", cmd_pubkey, O_STATE, O_OUT, 0,
 	  "--state DIR [--out FILE]", "this node's public key file (stdout by default)" },
+	{ "decree", cmd_decree, O_STATE | O_OUT, O_ID, 1,
+	  "--state DIR [--id HEX] --out FILE distrust|rekey",
+	  "MA: a quorum decree signed by this MA (rekey without --id: every CM)" },
+	{ "cosign", cmd_cosign, O_STATE, 0, 1,
+	  "--state DIR FILE", "MA: add this MA's signature to a decree" },
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))

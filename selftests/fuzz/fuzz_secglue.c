@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * libFuzzer harness for the security layer's untrusted input: MMS_T_AUTH
- * bodies (handshake messages, RELAY and HOPKEY envelopes) at an MA and a
+ * bodies (handshake messages, RELAY, HOPKEY, EPOCH and DECREE envelopes, decrees) at an MA and a
  * CM, link scope and routed; authenticators of every message type through
  * the verify hook; whole frames through core_rx with the layer's hooks in
  * place; and timer runs in between.
@@ -11,7 +11,8 @@
  *     0 auth body, link scope on port 1 + bit 3;  1 auth body, routed;
  *     2 a body of type (target >> 3) % 6 parsed, then verified (a body that
  *       does not parse is verified with its first bytes as authenticator);
- *     3 a frame to core_rx on port 1, then both timers run 7 ms later.
+ *     3 a frame to core_rx on port 1, then both timers run 7 ms later;
+ *   bit 7: instead, a quorum decree given to secglue_decree().
  * The two nodes (identities made once in a temporary directory, one MA
  * enrolling the CM, which trusts it) live across inputs: making them
  * writes state files, too slow per input. Invariants: no out-of-bounds
@@ -156,6 +157,12 @@ int LLVMFuzzerTestOneInput(const __u8 *data, size_t size)
 		if (len > size)
 			len = size;
 		a = secglue_auth(sg[n]);
+		if (t & 0x80) {		/* a quorum decree handed to the node */
+			secglue_decree(sg[n], data, len);
+			data += len;
+			size -= len;
+			continue;
+		}
 		switch ((t >> 1) & 3) {
 		case 0:
 			a->rx(a->ctx, (__u16)(1 + ((t >> 3) & 1)), false, data, len);
