@@ -43,14 +43,16 @@ NETNS_LAST_PID=""
 # ---- topology files ----
 
 # netns_topo NAME|PATH: the topology file, from ../shared/topologies next to
-# the repository (the CI layout), else $MMS_TOPO_DIR.
+# the repository (the CI layout), else $MMS_TOPO_DIR, else the fallback copy
+# in selftests/topologies.
 netns_topo() {
 	local t=$1 d
 	if [ -f "$t" ]; then echo "$t"; return 0; fi
-	for d in "$NETNS_REPO/../shared/topologies" "${MMS_TOPO_DIR:-}"; do
+	for d in "$NETNS_REPO/../shared/topologies" "${MMS_TOPO_DIR:-}" \
+		 "$NETNS_REPO/selftests/topologies"; do
 		[ -n "$d" ] && [ -f "$d/$t.topo" ] && { echo "$d/$t.topo"; return 0; }
 	done
-	echo "netns_topo: no topology '$t' in ../shared/topologies or \$MMS_TOPO_DIR" >&2
+	echo "netns_topo: no topology '$t' in ../shared/topologies, \$MMS_TOPO_DIR or selftests/topologies" >&2
 	return 1
 }
 
