@@ -201,26 +201,6 @@ static double tag_cost(__u32 ip_len)
 	return bad_tag < 0 || bad_ip < 0 ? -1 : bad_tag - bad_ip;
 }
 
-/* The harness around prog_fd: median time, and for mms_xdp the check that
- * every iteration of every run was a forward. */
-static double hop(int prog_fd, __u32 want_ret, bool forwards)
-{
-	struct mms_counter a[MMS_S_MAX], b[MMS_S_MAX];
-	__u32 k = 0;
-	double t;
-
-	if (bpf_map_update_elem(bpf_map__fd(B->maps.bench_target), &k, &prog_fd, BPF_ANY) ||
-	    fix_stats(&F, a))
-		return -1;
-	t = timed(bpf_program__fd(B->progs.bench_hop), frame, frame_len, want_ret);
-	if (t < 0 || fix_stats(&F, b))
-		return -1;
-	if (forwards && (b[MMS_S_FORWARD].packets - a[MMS_S_FORWARD].packets !=
-			 (__u64)repeat * (__u64)(runs < 16 ? runs : 16)))
-		return -1;
-	return t;
-}
-
 /* Known answer for the AES figures: the block's decryption in userspace. */
 static void plain_of(const __u8 c[16], __u8 p[16])
 {
@@ -403,8 +383,8 @@ int main(int argc, char **argv)
 
 	if (fix_open(&F, true) || seed() || bench_load())
 		return fail("cannot load the datapath or the bench programs");
-	empty = hop(bpf_program__fd(B->progs.bench_empty), XDP_PASS, false);
-	hop_c = hop(mms_dp_prog_fd(F.dp, MMS_PROG_XDP), XDP_REDIRECT, true);
+	empty = hop_as(bpf_program__fd(B->progs.bench_empty), XDP_PASS, -1);
+	hop_c = hop_as(mms_dp_prog_fd(F.dp, MMS_PROG_XDP), XDP_REDIRECT, MMS_S_FORWARD);
 	noaes = timed(bpf_program__fd(B->progs.bench_noaes), frame, frame_len, XDP_DROP);
 	aes = noaes < 0 ? -1 : aes_block(noaes);
 	kf = noaes < 0 ? -1 : kfunc_block(noaes, &why);
@@ -413,7 +393,7 @@ int main(int argc, char **argv)
 
 	if (fix_open(&F, false) || seed() || bench_load())
 		return fail("cannot load the datapath without hop cache");
-	hop_u = hop(mms_dp_prog_fd(F.dp, MMS_PROG_XDP), XDP_REDIRECT, true);
+	hop_u = hop_as(mms_dp_prog_fd(F.dp, MMS_PROG_XDP), XDP_REDIRECT, MMS_S_FORWARD);
 	mms_dpbench__destroy(B);
 	fix_close(&F);
 
