@@ -258,16 +258,23 @@ static void s_data_not_ip(struct frame *f)
 	base(f, &last, 1, MMS_T_DATA);
 	f->b[IP_AT] = 0x55;
 }
-/* An IPv4 packet one byte short of its fixed header, correctly tagged. */
-static void s_data_ip_short(struct frame *f)
+/* The last hop of a route to b carrying ip4_hex (its first ip_max bytes at
+ * most) in a DATA body tagged under key for route tag rtag. */
+static void last_data(struct frame *f, const struct mms_e2e_key *key, const __u8 rtag[4],
+		      __u16 ip_max)
 {
 	struct frame ip = { .len = 0 }, body;
 	struct mms_hop hop;
 
 	hex(ip4_hex, &ip);
-	data_body(&body, &key_b_down, EPOCH, tag0, ip.b, 19);
+	data_body(&body, key, EPOCH, rtag, ip.b, (__u16)(ip.len < ip_max ? ip.len : ip_max));
 	route(&hop, 1, &last);
 	mms(f, mac_b1, mac_a, MMS_SCOPE_ROUTE, 1, &hop, MMS_T_DATA, body.b, (__u16)body.len);
+}
+/* An IPv4 packet one byte short of its fixed header, correctly tagged. */
+static void s_data_ip_short(struct frame *f)
+{
+	last_data(f, &key_b_down, tag0, 19);
 }
 static void s_e2e_tag_bit(struct frame *f)
 {
@@ -282,40 +289,25 @@ static void s_e2e_ip_bit(struct frame *f)
 /* The tag a relay can make: under its own key (c's), not b's. */
 static void s_e2e_relay_key(struct frame *f)
 {
-	struct frame ip = { .len = 0 }, body;
 	struct mms_e2e_key kc;
-	struct mms_hop hop;
 
-	hex(ip4_hex, &ip);
 	mms_e2e_derive(key_of[2], MMS_E2E_DOWN, &kc);
-	data_body(&body, &kc, EPOCH, tag0, ip.b, (__u16)ip.len);
-	route(&hop, 1, &last);
-	mms(f, mac_b1, mac_a, MMS_SCOPE_ROUTE, 1, &hop, MMS_T_DATA, body.b, (__u16)body.len);
+	last_data(f, &kc, tag0, 0xffff);
 }
 /* A packet tagged for another route to b (another route tag), moved here. */
 static void s_e2e_other_route(struct frame *f)
 {
 	static const __u8 other[4] = { 0xde, 0xad, 0xbe, 0xee };
-	struct frame ip = { .len = 0 }, body;
-	struct mms_hop hop;
 
-	hex(ip4_hex, &ip);
-	data_body(&body, &key_b_down, EPOCH, other, ip.b, (__u16)ip.len);
-	route(&hop, 1, &last);
-	mms(f, mac_b1, mac_a, MMS_SCOPE_ROUTE, 1, &hop, MMS_T_DATA, body.b, (__u16)body.len);
+	last_data(f, &key_b_down, other, 0xffff);
 }
 /* b's own key, but the direction b uses to send (UP), not to receive. */
 static void s_e2e_direction(struct frame *f)
 {
-	struct frame ip = { .len = 0 }, body;
 	struct mms_e2e_key up;
-	struct mms_hop hop;
 
-	hex(ip4_hex, &ip);
 	mms_e2e_derive(key_of[1], MMS_E2E_UP, &up);
-	data_body(&body, &up, EPOCH, tag0, ip.b, (__u16)ip.len);
-	route(&hop, 1, &last);
-	mms(f, mac_b1, mac_a, MMS_SCOPE_ROUTE, 1, &hop, MMS_T_DATA, body.b, (__u16)body.len);
+	last_data(f, &up, tag0, 0xffff);
 }
 
 static const struct xcase xcases[] = {
