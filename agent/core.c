@@ -113,6 +113,31 @@ void core_logf(struct mms_core *c, enum mms_log_level l, const char *fmt, ...)
 	va_end(ap);
 }
 
+static const char *const event_names[CORE_EV_MAX] = {
+	[CORE_EV_NODE_UP] = "node_up",	 [CORE_EV_NODE_DOWN] = "node_down",
+	[CORE_EV_REPORT] = "report",	 [CORE_EV_NBR_UP] = "neighbour_up",
+	[CORE_EV_NBR_DOWN] = "neighbour_down", [CORE_EV_MA_UP] = "ma_up",
+	[CORE_EV_MA_DOWN] = "ma_down",
+};
+
+const char *core_event_name(enum core_event_kind k)
+{
+	return (unsigned)k < CORE_EV_MAX ? event_names[k] : "?";
+}
+
+void core_event(struct mms_core *c, struct core_event *e)
+{
+	if (!c->ops.event)
+		return;
+	if (!e->name)
+		e->name = e->node ? ma_node_name(c, e->node) : "";
+	if (!e->peer_name)
+		e->peer_name = e->peer ? ma_node_name(c, e->peer) : "";
+	if (!e->why)
+		e->why = "";
+	c->ops.event(c->ops.ctx, e);
+}
+
 void core_refuse(struct mms_core *c, enum core_stat s, __u16 port, const struct mms_id *who,
 		 const char *fmt, ...)
 {

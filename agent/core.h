@@ -146,6 +146,38 @@ struct core_auth {
 	void (*routes)(void *ctx, const struct mms_id *to);
 };
 
+/*
+ * Up-calls: what management applications are told (docs/control-plane.md,
+ * "Up-calls"). Pointers are valid for the call only.
+ */
+enum core_event_kind {
+	CORE_EV_NODE_UP,	/* MA: routes to node installed (it is reachable) */
+	CORE_EV_NODE_DOWN,	/* MA: no route to node any more */
+	CORE_EV_REPORT,		/* MA: node reported `report` about peer/addr (a NOTIFY) */
+	CORE_EV_NBR_UP,		/* the neighbour `peer` on `port` is up (two-way) */
+	CORE_EV_NBR_DOWN,	/* ... is down, `why` */
+	CORE_EV_MA_UP,		/* the first beacon of MA `peer` */
+	CORE_EV_MA_DOWN,	/* MA `peer` not heard for ma_dead_ms: its routes are gone */
+	CORE_EV_MAX
+};
+
+struct core_event {
+	enum core_event_kind kind;
+	const struct mms_id *node;	/* NODE_*, REPORT: the node it is about */
+	const char *name;		/* its name from its LSA, "" when unknown */
+	const struct mms_addr *addr;	/* NODE_*: its management address; REPORT: the
+					 * address it could not reach (NO_ROUTE, FAILOVER) */
+	const struct mms_id *peer;	/* NBR_*, MA_*: the neighbour or MA; REPORT: the
+					 * reporter's neighbour (NBR_DOWN) */
+	const char *peer_name;		/* "" when unknown */
+	__u16 port;			/* NBR_*: our port; REPORT: the reporter's */
+	__u8 report;			/* REPORT: MMS_NOTIFY_* */
+	const char *why;		/* NBR_DOWN: the reason; else "" */
+};
+
+/* Event kind as a word ("node_up", ...); "?" when out of range. */
+const char *core_event_name(enum core_event_kind k);
+
 /* What the core produces. Every callback may be NULL (ignored). */
 struct core_ops {
 	void *ctx;
@@ -168,6 +200,8 @@ struct core_ops {
 	 */
 	int (*hop_key)(void *ctx, const struct mms_id *node, __u8 epoch, __u8 key[MMS_KEY_LEN]);
 	const struct core_auth *auth;
+	/* Optional: an up-call for management applications. */
+	void (*event)(void *ctx, const struct core_event *e);
 };
 
 struct core_cfg {

@@ -164,6 +164,13 @@ static void install(struct mms_core *c, struct core_ma *m)
 	update_default(c);
 }
 
+static void ma_event(struct mms_core *c, const struct core_ma *m, enum core_event_kind k)
+{
+	struct core_event e = { .kind = k, .peer = &m->id, .addr = &m->addr };
+
+	core_event(c, &e);
+}
+
 static void drop_ma(struct mms_core *c, struct core_ma *m)
 {
 	char id[MMS_ID_STR];
@@ -171,6 +178,7 @@ static void drop_ma(struct mms_core *c, struct core_ma *m)
 	core_logf(c, MMS_LOG_WARN, "MA %s lost: no beacon for %u ms", mms_id_str(&m->id, id),
 		  c->cfg.ma_dead_ms);
 	c->stats[CORE_S_MA_LOST]++;
+	ma_event(c, m, CORE_EV_MA_DOWN);
 	if (c->cfg.role == MMS_ROLE_CM)
 		put_routes(c, &m->addr, NULL, 0, &m->installed_sig);
 	memset(m, 0, sizeof(*m));
@@ -441,6 +449,7 @@ void cm_rx_beacon(struct mms_core *c, __u16 port, const struct mms_hdr *h,
 	m->nrev = 1;
 	m->last = *b;
 	if (fresh) {
+		ma_event(c, m, CORE_EV_MA_UP);
 		core_logf(c, MMS_LOG_INFO, "MA %s found on port %u, %u hops away",
 			  mms_id_str(&m->id, id), port, h->nhops);
 		m->lsa_next = c->now;	/* it needs our LSA: on the next tick */

@@ -44,6 +44,16 @@ static __u32 node_find(const struct mms_core *c, const struct mms_id *id)
 	}
 }
 
+const char *ma_node_name(const struct mms_core *c, const struct mms_id *id)
+{
+	__u32 x;
+
+	if (c->cfg.role != MMS_ROLE_MA || !c->hash)
+		return "";
+	x = node_find(c, id);
+	return x == NODE_NONE ? "" : c->nodes[x].name;
+}
+
 static __u32 node_add(struct mms_core *c, const struct mms_id *id)
 {
 	__u32 x = node_find(c, id), i;
@@ -123,6 +133,13 @@ void ma_rebuild_all(struct mms_core *c)
 	for (__u32 x = 0; x < c->nnodes; x++)
 		c->nodes[x].refresh_at = 0;
 	c->topo_dirty = true;
+}
+
+static void node_event(struct mms_core *c, const struct topo_node *n, enum core_event_kind k)
+{
+	struct core_event e = { .kind = k, .node = &n->id, .name = n->name, .addr = &n->addr };
+
+	core_event(c, &e);
 }
 
 /* ---- messages in ---- */
@@ -232,6 +249,15 @@ void ma_rx_notify(struct mms_core *c, const struct msg_notify *m, const __u8 *bo
 	core_count(c, CORE_S_NOTIFY_RX);
 	core_logf(c, MMS_LOG_DEBUG, "notify from %s: kind %u port %u", mms_id_str(&m->origin, id),
 		  m->kind, m->port);
+	{
+		struct core_event e = { .kind = CORE_EV_REPORT, .node = &m->origin,
+					.name = n->name, .addr = &m->addr, .port = m->port,
+					.report = m->kind };
+
+		if (!mms_id_is_zero(&m->nbr))
+			e.peer = &m->nbr;
+		core_event(c, &e);
+	}
 	/* It could not reach somewhere: give it a fresh set of routes. */
 	if (m->kind != MMS_NOTIFY_NBR_DOWN)
 		n->need_control = c->owed = true;
@@ -565,10 +591,13 @@ static void compute(struct mms_core *c)
 			if (n->sig) {	/* it was reachable: withdraw */
 				core_put_routes(c, &n->addr, NULL, 0, NULL, NULL);
 				n->sig = 0;
+				node_event(c, n, CORE_EV_NODE_DOWN);
 			}
 			continue;
 		}
 		sig |= 1;
+		if (!n->sig)
+			node_event(c, n, CORE_EV_NODE_UP);
 		if (sig != n->sig || c->now >= n->refresh_at || n->need_control) {
 			build_routes(c, gnode, n, d);
 			n->sig = sig;
@@ -666,8 +695,10 @@ int ma_forget(struct mms_core *c, const struct mms_id *id)
 	if (x == NODE_NONE || mms_id_eq(id, &c->cfg.id))
 		return -ENOENT;
 	n = &c->nodes[x];
-	if (n->sig)
+	if (n->sig) {
 		core_put_routes(c, &n->addr, NULL, 0, NULL, NULL);
+		node_event(c, n, CORE_EV_NODE_DOWN);
+	}
 	n->sig = 0;
 	n->joined = n->has_lsa = n->need_control = n->key_missing = false;
 	n->nnbr = 0;

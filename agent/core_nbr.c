@@ -32,6 +32,13 @@ void nbr_publish(struct mms_core *c, __u16 port)
 		c->ops.set_nbr(c->ops.ctx, port, &n);
 }
 
+static void nbr_event(struct mms_core *c, __u16 port, enum core_event_kind k, const char *why)
+{
+	struct core_event e = { .kind = k, .peer = &c->port[port].nid, .port = port, .why = why };
+
+	core_event(c, &e);
+}
+
 static void send_hello(struct mms_core *c, __u16 port)
 {
 	struct core_port *p = &c->port[port];
@@ -81,6 +88,7 @@ void nbr_down(struct mms_core *c, __u16 port, const char *why)
 	c->stats[CORE_S_NBR_DOWN]++;
 	core_logf(c, MMS_LOG_INFO, "port %u: neighbour %s down: %s", port,
 		  mms_id_str(&p->nid, id), why);
+	nbr_event(c, port, CORE_EV_NBR_DOWN, why);
 	nbr_publish(c, port);
 	cm_nbr_changed(c, port, false);
 	core_auth_nbr(c, port, false);
@@ -149,6 +157,7 @@ void nbr_rx_hello(struct mms_core *c, __u16 port, const __u8 *src_mac, const str
 	c->stats[CORE_S_NBR_UP]++;
 	core_logf(c, MMS_LOG_INFO, "port %u: neighbour %s up (its port %u)", port,
 		  mms_id_str(&m->id, id), m->port);
+	nbr_event(c, port, CORE_EV_NBR_UP, NULL);
 	send_hello(c, port);
 	nbr_publish(c, port);
 	cm_nbr_changed(c, port, true);

@@ -153,6 +153,9 @@ void core_logf(struct mms_core *c, enum mms_log_level l, const char *fmt, ...)
  * neighbour and the node concerned. */
 void core_refuse(struct mms_core *c, enum core_stat s, __u16 port, const struct mms_id *who,
 		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* An up-call (core_ops.event); names left NULL are filled in from the
+ * topology where this node has one (an MA), else "". */
+void core_event(struct mms_core *c, struct core_event *e);
 static inline void core_count(struct mms_core *c, enum core_stat s)
 {
 	c->stats[s]++;
@@ -227,6 +230,8 @@ void ma_rx_ack(struct mms_core *c, const struct msg_ack *m, const __u8 *body, si
 void ma_rx_lsa(struct mms_core *c, const struct msg_lsa *m, const __u8 *body, size_t blen);
 void ma_rx_notify(struct mms_core *c, const struct msg_notify *m, const __u8 *body, size_t blen);
 void ma_topology_changed(struct mms_core *c);
+/* The name node `id` gave in its LSA, or "" (not an MA, or not known). */
+const char *ma_node_name(const struct mms_core *c, const struct mms_id *id);
 void ma_rebuild_all(struct mms_core *c);
 void ma_tick(struct mms_core *c);
 __u64 ma_next_event(const struct mms_core *c);

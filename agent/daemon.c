@@ -28,6 +28,7 @@
 #include "loader.h"
 #include "log.h"
 #include "metrics.h"
+#include "notify.h"
 #include "pktio.h"
 
 struct agent_if {
@@ -51,12 +52,14 @@ struct agent {
 	struct pktio_txq *txq;	/* frames of this wake-up, sent together */
 	struct mms_metrics_pending mpend;	/* /metrics clients yet to send */
 	struct ring_buffer *rb;
+	struct notify *notify;	/* up-calls, NULL without one */
 	__u32 mgmt_v4;		/* management address, network order */
 	bool stop;
 };
 
 /* epoll tags */
-enum { TAG_SIGNAL = 1, TAG_LINK, TAG_METRICS, TAG_DNS, TAG_RING, TAG_FRAMES, TAG_HELLOS };
+enum { TAG_SIGNAL = 1, TAG_LINK, TAG_METRICS, TAG_DNS, TAG_RING, TAG_FRAMES, TAG_HELLOS,
+       TAG_NOTIFY };
 
 __u64 agent_now_ns(void)
 {
@@ -152,6 +155,24 @@ struct mms_dp *agent_dp(void *ctx)
 	return ((struct agent *)ctx)->dp;
 }
 
+void agent_event(void *ctx, const struct core_event *e, int ifindex)
+{
+	struct agent *a = ctx;
+	struct agent_if *f = ifindex ? if_by_index(a, ifindex) : NULL;
+	char line[NOTIFY_LINE_MAX];
+	struct timespec rt;
+	int len;
+
+	if (!a->notify)
+		return;
+	clock_gettime(CLOCK_REALTIME, &rt);
+	len = notify_format(line, sizeof(line), a->o->name,
+			    (__u64)rt.tv_sec * 1000 + (__u64)rt.tv_nsec / 1000000, e,
+			    f ? f->name : NULL);
+	if (len > 0)
+		notify_send(a->notify, line, (size_t)len);
+}
+
 /* ---- event handlers ---- */
 
 static void on_link(int ifindex, bool running, void *ctx)
@@ -180,14 +201,29 @@ static void metrics_body(FILE *f, void *ctx)
 	struct agent *a = ctx;
 	struct mms_counter c[MMS_S_MAX];
 
-	struct mms_metric m = { "agent_tx_refused_total",
-				"Control frames the kernel refused to send (link down, queue full).",
-				0, NULL, (double)a->txq->dropped };
+	struct notify_stats ns = { 0 };
+	struct mms_metric m[] = {
+		{ "agent_tx_refused_total",
+		  "Control frames the kernel refused to send (link down, queue full).",
+		  0, NULL, (double)a->txq->dropped },
+		{ "agent_upcalls_total", "Events sent to up-call clients.", 0, NULL, 0 },
+		{ "agent_upcall_clients", "Up-call clients connected.", 1, NULL, 0 },
+		{ "agent_upcall_clients_dropped_total",
+		  "Up-call clients cut off: too slow to take an event, or gone.", 0, NULL, 0 },
+		{ "agent_upcall_clients_refused_total",
+		  "Up-call connections refused: too many clients.", 0, NULL, 0 },
+	};
 
+	if (a->notify)
+		notify_get_stats(a->notify, &ns);
+	m[1].value = (double)ns.lines;
+	m[2].value = ns.clients;
+	m[3].value = (double)ns.dropped;
+	m[4].value = (double)ns.refused;
 	if (!mms_dp_read_stats(mms_dp_map_fd(a->dp, MMS_MAP_STATS), c))
 		mms_metrics_write_dp(f, c);
 	glue_metrics(a->glue, f);
-	mms_metrics_write(f, &m, 1);
+	mms_metrics_write(f, m, sizeof(m) / sizeof(m[0]));
 }
 
 static int dns_lookup(const char *name, uint8_t v4[4], uint8_t v6[16], void *ctx)
@@ -372,6 +408,16 @@ static int setup(struct agent *a)
 		else
 			ep_add(a, a->dfd, TAG_DNS);
 	}
+	{
+		char path[4096];
+
+		snprintf(path, sizeof(path), "%s/notify.sock", o->state_dir);
+		rc = notify_open(&a->notify, path);
+		if (rc)	/* management goes on without up-calls */
+			pr_warn("up-calls on %s: %s (none sent)", path, strerror(-rc));
+		else
+			ep_add(a, notify_fd(a->notify), TAG_NOTIFY);
+	}
 	a->glue = glue_new(a, o, a->mgmt_v4);
 	if (!a->glue)
 		return -ENOMEM;
@@ -403,6 +449,7 @@ static void teardown(struct agent *a)
 				close(fds[i]);
 	}
 	mms_metrics_pending_close(&a->mpend);
+	notify_close(a->notify);
 	mms_dp_close(a->dp);
 	if (a->o->detach_on_exit)
 		mms_dp_teardown(a->o->pin_root ? a->o->pin_root : MMS_PIN_ROOT);
@@ -485,6 +532,9 @@ int agent_run(const struct agent_opts *o)
 				break;
 			case TAG_FRAMES:
 				drain(&a, a.fd);
+				break;
+			case TAG_NOTIFY:
+				notify_accept(a.notify);
 				break;
 			}
 		}

@@ -103,6 +103,14 @@ static void op_log(void *ctx, enum mms_log_level l, const char *line)
 	mms_log(l, "%s", line);
 }
 
+static void op_event(void *ctx, const struct core_event *e)
+{
+	struct glue *g = ctx;
+	bool local = e->kind == CORE_EV_NBR_UP || e->kind == CORE_EV_NBR_DOWN;
+
+	agent_event(g->agent, e, local && e->port < MMS_MAX_PORTS ? g->ifindex[e->port] : 0);
+}
+
 /* Keys a previous run left in the pinned datapath are taken back, and we
  * start in the newest one's epoch: routes sealed with them (every MA holds
  * them) go on working through the restart. A first start finds none and
@@ -154,6 +162,7 @@ struct glue *glue_new(void *agent, const struct agent_opts *o, __u32 mgmt_v4)
 	struct core_ops ops = {
 		.send = op_send, .set_nbr = op_set_nbr, .set_route = op_set_route,
 		.set_key = op_set_key, .log = op_log, .hop_key = op_hop_key,
+		.event = op_event,
 	};
 	struct core_cfg cfg;
 	struct timespec rt, mono;

@@ -44,5 +44,8 @@ int agent_send(void *agent, int ifindex, const void *frame, size_t len);
 int agent_if_mac(void *agent, int ifindex, __u8 mac[6]);
 int agent_map_fd(void *agent, int which);
 struct mms_dp *agent_dp(void *agent);
+/* An up-call from the core; ifindex: the interface of its port, 0: none. */
+struct core_event;
+void agent_event(void *agent, const struct core_event *e, int ifindex);
 
 #endif

@@ -309,6 +309,14 @@ static void cb_log(void *ctx, enum mms_log_level l, const char *line)
 		fprintf(stderr, "# %10.3f ms node %u: %s\n", n->s->now / 1e6, n->idx, line);
 }
 
+static void cb_event(void *ctx, const struct core_event *e)
+{
+	struct sim_node *n = ctx;
+
+	if (n->s->cfg.event)
+		n->s->cfg.event(n->idx, e, n->s->cfg.ctx);
+}
+
 static int cb_key_of(void *ctx, const struct mms_id *id, __u8 epoch, __u8 key[MMS_KEY_LEN])
 {
 	struct sim_node *n = ctx;
@@ -328,7 +336,7 @@ static int node_core(struct sim *s, struct sim_node *n)
 	uint32_t i = n->idx;
 	struct core_ops ops = {
 		.ctx = n, .send = cb_send, .set_nbr = cb_nbr, .set_route = cb_route,
-		.set_key = cb_key, .log = cb_log, .hop_key = cb_key_of,
+		.set_key = cb_key, .log = cb_log, .hop_key = cb_key_of, .event = cb_event,
 		.auth = cfg->auth ? cfg->auth(i, cfg->ctx) : NULL,
 	};
 	struct core_cfg cc;

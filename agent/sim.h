@@ -42,6 +42,8 @@ struct sim_cfg {
 	 * core's timers of the same instant. */
 	uint64_t (*next)(uint32_t node, void *ctx);
 	void (*tick)(uint32_t node, uint64_t now, void *ctx);
+	/* Optional: each node's up-calls (core_ops.event). */
+	void (*event)(uint32_t node, const struct core_event *e, void *ctx);
 	int verbose;			/* print core log lines up to this level, -1: none */
 };
 

@@ -36,6 +36,7 @@
 #include "pktio.h"
 #include "log.h"
 #include "metrics.h"
+#include "notify.h"
 #include "ratelimit.h"
 
 #define EXIT_MISUSE 2
@@ -1389,6 +1390,40 @@ out_fd:
 	return rc;
 }
 
+/* The agent's up-calls (agent/notify.h), as the JSON lines it sends. */
+static int cmd_watch(struct ctx *c, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "count", required_argument, NULL, 'n' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 } };
+	struct sigaction sa = { .sa_handler = on_signal };
+	unsigned long long want = 0, timeout = 0;
+	int ch, rc;
+
+	(void)c;
+	getopt_reset();
+	while ((ch = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'n': NUM_OPT("--count", optarg, 1, ULLONG_MAX, want); break;
+		case 't': NUM_OPT("--timeout", optarg, 1, 86400ull * 365, timeout); break;
+		default: return bad_option(ch, argv);
+		}
+	}
+	if (optind + 1 != argc)
+		return misuse("want one socket path (the agent's STATE/notify.sock)");
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	rc = notify_watch(argv[optind], want, timeout * 1000, stdout, &stop);
+	if (rc == -ENOTCONN)
+		return fail("%s: the agent closed the connection", argv[optind]);
+	if (rc == -ETIME)
+		return fail("fewer than %llu events before the timeout", want);
+	if (rc)
+		return fail("%s: %s", argv[optind], strerror(-rc));
+	return 0;
+}
+
 /* ---- the table ---- */
 
 typedef int (*cmd_fn)(struct ctx *c, int argc, char **argv);
@@ -1425,6 +1460,8 @@ static const struct cmd cmds[] = {
 	  "datapath counters summed over CPUs (--prom: Prometheus text format)" },
 	{ "events", NULL, cmd_events, "[--count N] [--timeout S]",
 	  "print datapath events until interrupted" },
+	{ "watch", NULL, cmd_watch, "SOCKET [--count N] [--timeout S]",
+	  "print the agent's up-calls (JSON lines) from its STATE/notify.sock" },
 	{ "ratelimit", "set", cmd_rl_set,
 	  "link-scope|routed|transit [--nbr RATE/BURST|off|default] [--link ...] [--node ...]",
 	  "budgets (frames/s, burst) for control frames to the agent: per sender, link, node" },

@@ -956,6 +956,96 @@ static void test_auth_plumbing(void)
 	sim_free(s);
 }
 
+
+/* ---- up-calls ---- */
+
+#define UP_MAX 256
+struct upcall {
+	uint32_t at, about;	/* the node told, the node or neighbour it is about */
+	enum core_event_kind kind;
+	uint8_t report;
+	uint16_t port;
+};
+static struct upcall ups[UP_MAX];
+static unsigned nups;
+
+static uint32_t sim_idx(const struct mms_id *id)
+{
+	struct mms_id x;
+
+	for (uint32_t i = 0; i < SQUARE_N; i++) {
+		sim_id(i, &x);
+		if (mms_id_eq(&x, id))
+			return i;
+	}
+	return UINT32_MAX;
+}
+
+static void on_event(uint32_t node, const struct core_event *e, void *ctx)
+{
+	(void)ctx;
+	if (nups < UP_MAX)
+		ups[nups++] = (struct upcall){ node, sim_idx(e->node ? e->node : e->peer), e->kind,
+					       e->report, e->port };
+}
+
+/* How many up-calls since `from` match (at, kind, about); UINT32_MAX: any. */
+static unsigned n_ups(unsigned from, uint32_t at, enum core_event_kind k, uint32_t about)
+{
+	unsigned n = 0;
+
+	for (unsigned i = from; i < nups; i++)
+		n += ups[i].at == at && ups[i].kind == k && (about == UINT32_MAX || ups[i].about == about);
+	return n;
+}
+
+static void test_upcalls(void)
+{
+	struct env e = { 0 };
+	struct sim_cfg cfg = { .n = SQUARE_N, .e = square, .ne = SQUARE_E, .seed = 7,
+			       .tune = tune, .ctx = &e, .tap = tap, .event = on_event,
+			       .verbose = getenv("V") ? 3 : -1 };
+	struct sim *s = sim_new(&cfg);
+	unsigned cut, ok_up = 1;
+
+	nups = 0;
+	sim_run(s, 300 * MS);
+	for (uint32_t n = 1; n < SQUARE_N; n++)
+		ok_up &= n_ups(0, 0, CORE_EV_NODE_UP, n) == 1 && n_ups(0, n, CORE_EV_MA_UP, 0) == 1;
+	ok(ok_up, "bootstrap: the MA is told node_up once for each CM, each CM ma_up once");
+	ok(!n_ups(0, 0, CORE_EV_NODE_DOWN, UINT32_MAX) && !n_ups(0, 3, CORE_EV_NBR_DOWN, UINT32_MAX),
+	   "and nothing goes down");
+	ok(n_ups(0, 3, CORE_EV_NBR_UP, 4) == 1 && n_ups(0, 4, CORE_EV_NBR_UP, 3) == 1,
+	   "N3 and N4 are told of each other (neighbour_up)");
+
+	cut = nups;
+	sim_link_set(s, 4, false, true);	/* N3 - N4, N4's only link */
+	sim_run(s, sim_now(s) + 200 * MS);
+	ok(n_ups(cut, 3, CORE_EV_NBR_DOWN, 4) == 1 && n_ups(cut, 4, CORE_EV_NBR_DOWN, 3) == 1,
+	   "link N3-N4 cut: both ends told neighbour_down");
+	ok(n_ups(cut, 0, CORE_EV_REPORT, 3) >= 1, "the MA is told N3's report");
+	{
+		unsigned r = UP_MAX;
+
+		for (unsigned i = cut; i < nups && r == UP_MAX; i++)
+			if (ups[i].at == 0 && ups[i].kind == CORE_EV_REPORT)
+				r = i;
+		ok(r < UP_MAX && ups[r].about == 3 && ups[r].report == MMS_NOTIFY_NBR_DOWN,
+		   "... of a lost neighbour");
+	}
+	ok(n_ups(cut, 0, CORE_EV_NODE_DOWN, 4) == 1 &&
+	   n_ups(cut, 0, CORE_EV_NODE_DOWN, UINT32_MAX) == 1,
+	   "the MA is told node_down for N4 only");
+	cut = nups;
+	sim_link_set(s, 4, true, true);
+	sim_run(s, sim_now(s) + 300 * MS);
+	ok(n_ups(cut, 0, CORE_EV_NODE_UP, 4) == 1 && n_ups(cut, 0, CORE_EV_NODE_UP, UINT32_MAX) == 1,
+	   "link back: node_up for N4 only");
+	ok(n_ups(cut, 3, CORE_EV_NBR_UP, 4) == 1, "and N3 is told neighbour_up");
+	ok(all_reachable(s), "everything reachable");
+	sim_free(s);
+}
+
 int main(void)
 {
 	struct env e;
@@ -984,6 +1074,7 @@ int main(void)
 	test_spf_hold();
 	test_beacon_to_new_nbr();
 	test_failover();
+	test_upcalls();
 	test_late_carrier();
 	test_two_mas();
 	test_full_tables();
