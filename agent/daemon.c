@@ -30,6 +30,7 @@
 #include "metrics.h"
 #include "notify.h"
 #include "pktio.h"
+#include "proxy.h"
 
 struct agent_if {
 	char name[IF_NAMESIZE];
@@ -100,8 +101,9 @@ static int pick_ifaces(struct agent *a)
 		struct agent_if *f = &a->ifs[a->n_ifs];
 
 		if (!strcmp(p->if_name, "lo") || !strcmp(p->if_name, "mm0") ||
-		    !strcmp(p->if_name, "mm0p"))
-			continue;
+		    !strcmp(p->if_name, "mm0p") ||
+		    (a->o->proxy && !strcmp(p->if_name, a->o->proxy)))
+			continue;	/* the proxy's uplink is not an MMS link */
 		snprintf(f->name, sizeof(f->name), "%s", p->if_name);
 		f->ifindex = (int)p->if_index;
 		if (pktio_if_mac(f->name, f->mac) || !memcmp(f->mac, "\0\0\0\0\0\0", 6))
@@ -323,6 +325,10 @@ static int setup(struct agent *a)
 		pr_err("--addr %s is not an IPv4 address with a prefix", o->addr);
 		return -EINVAL;
 	}
+	if (o->proxy && !if_nametoindex(o->proxy)) {
+		pr_err("--proxy %s: no such interface", o->proxy);
+		return -ENODEV;
+	}
 	rc = pick_ifaces(a);
 	if (rc)
 		return rc;
@@ -343,6 +349,17 @@ static int setup(struct agent *a)
 	rc = mms_dp_mm0_link(o->addr);
 	if (rc)
 		return rc;
+	if (o->ma && proxy_relay_on())
+		pr_warn("CM-to-CM relay through this MA may not work (forwarding on mm0)");
+	if (o->proxy) {
+		char prefix[INET_ADDRSTRLEN + 4];
+
+		rc = proxy_prefix(o->addr, prefix, sizeof(prefix));
+		if (!rc)
+			rc = proxy_on(o->proxy, prefix, o->state_dir);
+		if (rc)
+			return rc;
+	}
 	t[1] = agent_now_ns();
 	for (int i = 0; i < a->n_ifs; i++)
 		names[i] = a->ifs[i].name;
@@ -451,8 +468,11 @@ static void teardown(struct agent *a)
 	mms_metrics_pending_close(&a->mpend);
 	notify_close(a->notify);
 	mms_dp_close(a->dp);
-	if (a->o->detach_on_exit)
+	if (a->o->detach_on_exit) {
 		mms_dp_teardown(a->o->pin_root ? a->o->pin_root : MMS_PIN_ROOT);
+		if (a->o->proxy)
+			proxy_off(a->o->proxy, a->o->state_dir);
+	}
 }
 
 /* The core's timers run after every wake-up (cheap, and every deadline is

@@ -20,6 +20,7 @@ struct agent_opts {
 	const char *pin_root;		/* BPF pins, default MMS_PIN_ROOT */
 	const char *metrics;		/* ADDR:PORT for /metrics, or NULL */
 	const char *dns_zone;		/* MA: zone answered on mm0:53, "" to disable */
+	const char *proxy;		/* MA: uplink CMs reach the Internet by, or NULL */
 	const char *ifs[AGENT_MAX_IFS];	/* interfaces; none = every eligible one */
 	int n_ifs;
 	unsigned hello_ms, dead_mult, beacon_ms;

@@ -22,6 +22,7 @@ static const struct option longopts[] = {
 	{ "pin",	required_argument, NULL, 'p' },
 	{ "metrics",	required_argument, NULL, 'm' },
 	{ "dns-zone",	required_argument, NULL, 'z' },
+	{ "proxy",	required_argument, NULL, 'P' },
 	{ "hello-ms",	required_argument, NULL, 'H' },
 	{ "dead-mult",	required_argument, NULL, 'D' },
 	{ "beacon-ms",	required_argument, NULL, 'B' },
@@ -42,6 +43,7 @@ static void usage(FILE *f)
 		"  --pin DIR          BPF pin root (default /sys/fs/bpf/mms)\n"
 		"  --metrics A:P      serve Prometheus /metrics on A:P\n"
 		"  --dns-zone Z       MA: answer NAME.Z on the management address (default mms, \"\" off)\n"
+		"  --proxy IF         MA: CMs reach the Internet through IF (NAT; needs nft)\n"
 		"  --hello-ms N       hello interval (default 10)\n"
 		"  --dead-mult N      hellos missed before a neighbour is dead (default 4)\n"
 		"  --beacon-ms N      MA beacon interval (default 100)\n"
@@ -87,6 +89,7 @@ int main(int argc, char **argv)
 		case 'p': o.pin_root = optarg; break;
 		case 'm': o.metrics = optarg; break;
 		case 'z': o.dns_zone = optarg; break;
+		case 'P': o.proxy = optarg; break;
 		case 'g': o.xdp_generic = true; break;
 		case 'x': o.detach_on_exit = true; break;
 		case 'v': mms_log_set_level(MMS_LOG_DEBUG); break;
@@ -126,6 +129,8 @@ int main(int argc, char **argv)
 	o.ma = !strcmp(role, "ma");
 	if (!o.ma && o.key_roll_s)
 		return bad("--key-roll-s is for an MA", NULL);
+	if (!o.ma && o.proxy)
+		return bad("--proxy is for an MA", NULL);
 	if (!o.name || !*o.name || strlen(o.name) > 63 || strspn(o.name,
 	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != strlen(o.name))
 		return bad("--name wants 1..63 letters, digits or '-'", o.name);

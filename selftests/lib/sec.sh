@@ -39,7 +39,6 @@ sec_begin() {
 	fi
 	netns_build "$f" || tap_bail "building the topology"
 	tap_ok "$SEC_MA is the MA; $SEC_CMS enrolled" sec_enroll || tap_bail "enrollment"
-	in_ns "$SEC_MA" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.send_redirects=0
 }
 
 # sec_up [NODE...]: agents on every node (or those), then wait until the MA
