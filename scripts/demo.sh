@@ -102,6 +102,36 @@ traffic() {
 	done
 }
 
+# Agents only: CM-to-CM through the MA, and a failure told to a management
+# application (the MA's up-calls) while the MA routes around it.
+agents_extras() {
+	local path a b out cms x y n
+	cms=$(agents_cms)
+	x=$(echo "$cms" | head -n1); y=$(echo "$cms" | tail -n1)
+	if [ "$x" != "$y" ]; then
+		step "CM to CM over mm0: $x -> $y, relayed by the MA"
+		show in_ns "$x" ping -c 2 -i 0.3 -W 3 "$(netns_mgmt "$y")" || echo "   (relay failed)"
+	fi
+	path=($(netns_path "$SRC" "$DST"))
+	[ ${#path[@]} -ge 2 ] || return 0
+	a=${path[${#path[@]} - 2]}; b=${path[${#path[@]} - 1]}
+	step "Up-calls: a management application on the MA ($SRC) is told of failures"
+	out=$NETNS_STATE/watch.out
+	"$MMSCTL" watch "$(agent_state "$SRC")/notify.sock" >"$out" 2>/dev/null &
+	echo "$!" >>"$NETNS_STATE/pids"
+	echo "$ mmsctl watch $(agent_state "$SRC")/notify.sock &"
+	echo "$ ip link set $(netns_if "$a" "$b") down    # on $a: the link $a-$b is cut"
+	wait_until 5 test -e "$(agent_state "$SRC")/notify.sock"
+	sleep 0.2	# the watcher connects (a demo: a pause is fine here)
+	ip -n "$(netns_ns "$a")" link set "$(netns_if "$a" "$b")" down
+	wait_until 5 grep -q '"event":"node_down"' "$out"
+	sleep 0.3
+	ip -n "$(netns_ns "$a")" link set "$(netns_if "$a" "$b")" up
+	wait_until 5 grep -q '"event":"node_up"' "$out"
+	sed 's/^/   /' "$out"
+	for n in $(seq 50); do agents_reach "$SRC" "$DST" && break; done
+}
+
 counters() {
 	local n
 	step "Counters (mmsctl stats), non-zero ones per node"
@@ -121,4 +151,5 @@ build_network
 [ "$CP" = agents ] || datapath_up	# agents load and attach it themselves
 mgmt_plane_up
 traffic
+[ "$CP" = agents ] && agents_extras
 counters
