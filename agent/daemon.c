@@ -333,6 +333,12 @@ static int setup(struct agent *a)
 		return rc;
 	t[3] = agent_now_ns();
 	mms_dp_sync_clock(a->dp);
+	/* Data service stays as the operator left it (pinned mms_data_off):
+	 * the egress program goes back on those links, and the count in
+	 * mms_cfg is redone after this start's last write of it. */
+	rc = mms_dp_data_off_sync(a->dp);
+	if (rc)
+		pr_warn("data off: %s (see mmsctl data show)", strerror(-rc));
 
 	a->epfd = epoll_create1(EPOLL_CLOEXEC);
 	a->batch = malloc(sizeof(*a->batch));
