@@ -333,6 +333,15 @@ static bool e2e_ok(const struct mms_node_view *nv, const struct mms_key *key,
 			   h->epoch, h->tag, type, ip, ip_len) == rd64le(body);
 }
 
+/* Not MMS: to the stack, unless data service is off on the ingress
+ * interface; the count of such interfaces is read first, as in BPF. */
+static void not_mms(const struct mms_node_view *nv, struct mms_result *res)
+{
+	if (nv->cfg && nv->cfg->data_off && nv->data_off)
+		return verdict(res, MMS_V_DROP, MMS_S_DROP_DATA_OFF);
+	verdict(res, MMS_V_PASS, MMS_S_PASS);
+}
+
 void mms_process(const struct mms_node_view *nv, __u8 *buf, size_t len,
 		 struct mms_result *res)
 {
@@ -349,14 +358,14 @@ void mms_process(const struct mms_node_view *nv, __u8 *buf, size_t len,
 	res->off = 0;
 	res->len = len;
 	if (len < MMS_ETH_LEN)
-		return verdict(res, MMS_V_PASS, MMS_S_PASS);
+		return not_mms(nv, res);
 	proto = (__u16)(buf[12] << 8 | buf[13]);
 	if (proto == 0x8100) {
 		if (len < MMS_ETH_LEN + 4 || (buf[16] << 8 | buf[17]) != MMS_ETH_P)
-			return verdict(res, MMS_V_PASS, MMS_S_PASS);
+			return not_mms(nv, res);
 		l2 += 4;
 	} else if (proto != MMS_ETH_P) {
-		return verdict(res, MMS_V_PASS, MMS_S_PASS);
+		return not_mms(nv, res);
 	}
 	if (len < l2 + MMS_HDR_LEN)
 		return verdict(res, MMS_V_DROP, MMS_S_DROP_TRUNCATED);

@@ -9,6 +9,7 @@
 #ifndef MMS_CODEC_H
 #define MMS_CODEC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "mms_kern_user.h"
@@ -114,13 +115,16 @@ struct mms_node_view {
 	const struct mms_cfg *cfg;	/* for PCP on tagged links */
 	__u64 now_s;			/* wall clock, seconds */
 	__u32 ingress_ifindex;		/* where the frame arrived */
+	bool data_off;			/* mms_data_off holds ingress_ifindex (read,
+					 * like the map, only if cfg->data_off != 0) */
 	/* mms_routes[a], or NULL (also when route is NULL: no sets) */
 	const struct mms_route_set *(*route)(const void *ctx, const struct mms_addr *a);
 	const void *route_ctx;
 };
 
 enum mms_verdict {
-	MMS_V_PASS = 1,		/* not MMS: to the stack untouched */
+	MMS_V_PASS = 1,		/* not MMS: to the stack untouched (dropped, DROP_DATA_OFF,
+				 * where data service is off) */
 	MMS_V_FORWARD,		/* to nbrs[port], frame rewritten in place */
 	MMS_V_DELIVER_MM0,	/* body (an IP packet) to mm0 */
 	MMS_V_DELIVER_AGENT,	/* verified routed control frame, to the agent */

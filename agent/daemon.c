@@ -386,6 +386,24 @@ static int setup(struct agent *a)
 		return rc;
 	t[3] = agent_now_ns();
 	mms_dp_sync_clock(a->dp);
+	/* Data service stays as the operator left it (pinned mms_data_off):
+	 * the egress program goes back on those links, and the count in
+	 * mms_cfg is redone after this start's last write of it. */
+	rc = mms_dp_data_off_sync(a->dp);
+	if (rc)
+		pr_warn("data off: %s (see mmsctl data show)", strerror(-rc));
+	for (int i = 0; i < a->o->n_data_off; i++) {
+		const char *ifn = a->o->data_off[i];
+		int ifx = (int)if_nametoindex(ifn);
+
+		rc = ifx ? mms_dp_data_off(a->dp, ifx, true) : -ENODEV;
+		if (rc) {
+			pr_err("--data-off %s: %s", ifn, rc == -ENOTSUP ?
+			       "not one of this agent's interfaces" : strerror(-rc));
+			return rc;
+		}
+		pr_info("%s: data service off (MMS only)", ifn);
+	}
 
 	a->epfd = epoll_create1(EPOLL_CLOEXEC);
 	a->batch = malloc(sizeof(*a->batch));

@@ -23,6 +23,8 @@ struct agent_opts {
 	const char *proxy;		/* MA: uplink CMs reach the Internet by, or NULL */
 	const char *ifs[AGENT_MAX_IFS];	/* interfaces; none = every eligible one */
 	int n_ifs;
+	const char *data_off[AGENT_MAX_IFS];	/* interfaces to shut data service on at start */
+	int n_data_off;
 	unsigned hello_ms, dead_mult, beacon_ms;
 	unsigned key_roll_s;		/* MA: roll hop keys this often, 0: on SIGUSR1 only */
 	bool xdp_generic;

@@ -60,10 +60,12 @@ static const char *const map_names[MMS_MAP_MAX] = {
 	[MMS_MAP_CFG] = "mms_cfg",	 [MMS_MAP_STATS] = "mms_stats",
 	[MMS_MAP_EVENTS] = "mms_events", [MMS_MAP_RL_NBR] = "mms_rl_nbr",
 	[MMS_MAP_RL_LINK] = "mms_rl_link", [MMS_MAP_RL_NODE] = "mms_rl_node",
+	[MMS_MAP_DATA_OFF] = "mms_data_off",
 };
 
 static const char *const prog_pins[MMS_PROG_MAX] = {
 	[MMS_PROG_XDP] = "prog_mms_xdp", [MMS_PROG_TC] = "prog_mms_tc",
+	[MMS_PROG_DATA_OFF] = "prog_mms_data_off",
 };
 /* Pins older builds made and this one does not: removed by teardown. */
 static const char *const stale_pins[] = { "prog_mms_xdp_mm0" };
@@ -338,17 +340,9 @@ static void close_fds(int *fd, int n)
 	}
 }
 
-/* 0 when every pin is there and the stamp is ours; the fds are then ours. */
-static int adopt(struct mms_dp *dp)
+/* Every pinned program and map when ok (else none); the fds are then ours. */
+static int adopt_pins(struct mms_dp *dp, bool ok)
 {
-	__u8 want[MMS_SHA256_LEN], have[MMS_SHA256_LEN];
-	int fd = pinned_fd(dp, STAMP_PIN), ok;
-	__u32 k = 0;
-
-	ok = fd >= 0 && !build_stamp(dp, want) && !bpf_map_lookup_elem(fd, &k, have) &&
-	     !memcmp(want, have, sizeof(want));
-	if (fd >= 0)
-		close(fd);
 	for (int p = 0; ok && p < MMS_PROG_MAX; p++)
 		ok = (dp->prog_fd[p] = pinned_fd(dp, prog_pins[p])) >= 0;
 	for (int m = 0; ok && m < MMS_MAP_MAX; m++)
@@ -360,6 +354,20 @@ static int adopt(struct mms_dp *dp)
 	}
 	dp->adopted = true;
 	return 0;
+}
+
+/* 0 when every pin is there and the stamp is ours; the fds are then ours. */
+static int adopt(struct mms_dp *dp)
+{
+	__u8 want[MMS_SHA256_LEN], have[MMS_SHA256_LEN];
+	int fd = pinned_fd(dp, STAMP_PIN), ok;
+	__u32 k = 0;
+
+	ok = fd >= 0 && !build_stamp(dp, want) && !bpf_map_lookup_elem(fd, &k, have) &&
+	     !memcmp(want, have, sizeof(want));
+	if (fd >= 0)
+		close(fd);
+	return adopt_pins(dp, ok);
 }
 
 /* After a load: pin the programs, then the stamp that vouches for them
@@ -403,6 +411,7 @@ static void skeleton_fds(struct mms_dp *dp)
 		dp->map_fd[m] = bpf_object__find_map_fd_by_name(dp->xdp->obj, map_names[m]);
 	dp->prog_fd[MMS_PROG_XDP] = bpf_program__fd(dp->xdp->progs.mms_xdp);
 	dp->prog_fd[MMS_PROG_TC] = bpf_program__fd(dp->tc->progs.mms_tc);
+	dp->prog_fd[MMS_PROG_DATA_OFF] = bpf_program__fd(dp->tc->progs.mms_data_off_tx);
 }
 
 static int xdp_attach_name(const char *ifname, int prog_fd, bool generic);
@@ -417,17 +426,13 @@ static int attach_nics(struct mms_dp *dp, int prog_fd)
 	return err;
 }
 
-int mms_dp_open(struct mms_dp **out, const struct mms_dp_opts *o)
+static struct mms_dp *dp_new(const struct mms_dp_opts *o)
 {
 	static const struct mms_dp_opts defaults;
-	struct mms_dp *dp;
-	bool fresh;
-	int err;
+	struct mms_dp *dp = calloc(1, sizeof(*dp));
 
-	*out = NULL;
-	dp = calloc(1, sizeof(*dp));
 	if (!dp)
-		return -ENOMEM;
+		return NULL;
 	for (int m = 0; m < MMS_MAP_MAX; m++)
 		dp->map_fd[m] = -1;
 	for (int p = 0; p < MMS_PROG_MAX; p++)
@@ -435,6 +440,37 @@ int mms_dp_open(struct mms_dp **out, const struct mms_dp_opts *o)
 	dp->o = o ? *o : defaults;
 	snprintf(dp->root, sizeof(dp->root), "%s", dp->o.pin_root ? dp->o.pin_root : MMS_PIN_ROOT);
 	dp->o.pin_root = dp->root;
+	return dp;
+}
+
+int mms_dp_pinned(struct mms_dp **out, const char *pin_root)
+{
+	struct mms_dp_opts o = { .pin_root = pin_root };
+	struct mms_dp *dp = dp_new(&o);
+	int err;
+
+	*out = NULL;
+	if (!dp)
+		return -ENOMEM;
+	err = adopt_pins(dp, true);
+	if (err) {
+		free(dp);
+		return err;
+	}
+	*out = dp;
+	return 0;
+}
+
+int mms_dp_open(struct mms_dp **out, const struct mms_dp_opts *o)
+{
+	struct mms_dp *dp;
+	bool fresh;
+	int err;
+
+	*out = NULL;
+	dp = dp_new(o);
+	if (!dp)
+		return -ENOMEM;
 	if (!dp->o.no_pin && (err = pin_root_prepare(dp->root)))
 		goto fail;
 	fresh = dp->o.no_pin || !pinned(dp, map_names[MMS_MAP_CFG]);
@@ -596,29 +632,47 @@ int mms_dp_detach_nic(struct mms_dp *dp, const char *ifname)
  * hook. Crossing the veth pair completes it; a redirect from mm0's egress
  * would carry a pending checksum into the next node's XDP, which drops it.
  */
-static int tc_attach(int ifindex, int prog_fd)
+static int tc_attach(int ifindex, enum bpf_tc_attach_point at, int prog_fd)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = at);
 	LIBBPF_OPTS(bpf_tc_opts, to, .handle = TC_HANDLE, .priority = TC_PRIO,
 		    .prog_fd = prog_fd, .flags = BPF_TC_F_REPLACE);
+	const char *where = at == BPF_TC_INGRESS ? "ingress" : "egress";
+	char name[IF_NAMESIZE] = "?";
 	int err = bpf_tc_hook_create(&hook);
 
 	if (err && err != -EEXIST) {
-		pr_err(MM0 ": tc hook: %s", strerror(-err));
+		pr_err("%s: tc %s hook: %s", if_indextoname((unsigned)ifindex, name) ? name : "?",
+		       where, strerror(-err));
 		return err;
 	}
 	err = bpf_tc_attach(&hook, &to);
 	if (err)
-		pr_err(MM0 ": tc attach: %s", strerror(-err));
+		pr_err("%s: tc %s attach: %s", if_indextoname((unsigned)ifindex, name) ? name : "?",
+		       where, strerror(-err));
 	return err;
 }
 
-static __u32 tc_prog_id(int ifindex)
+static __u32 tc_prog_id(int ifindex, enum bpf_tc_attach_point at)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = at);
 	LIBBPF_OPTS(bpf_tc_opts, to, .handle = TC_HANDLE, .priority = TC_PRIO);
 
 	return bpf_tc_query(&hook, &to) ? 0 : to.prog_id;
+}
+
+/* Detach the TC egress filter of ifindex if it runs a program of the node
+ * whose counters are map_id; returns 1 if it did, 0, or -errno. */
+static int tc_egress_detach_ours(int ifindex, __u32 map_id)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, to, .handle = TC_HANDLE, .priority = TC_PRIO);
+	int err;
+
+	if (!prog_uses_map(tc_prog_id(ifindex, BPF_TC_EGRESS), map_id))
+		return 0;
+	err = bpf_tc_detach(&hook, &to);
+	return err ? (err == -ENOENT ? 0 : err) : 1;
 }
 
 /* ---- mm0 ---- */
@@ -811,7 +865,7 @@ int mms_dp_mm0_attach(struct mms_dp *dp, __u8 prio, __u8 pcp, __u8 dscp)
 		pr_err("write mms_cfg / mms_tx[0]: %s", strerror(-err));
 		return err;
 	}
-	return tc_attach(peer, mms_dp_prog_fd(dp, MMS_PROG_TC));
+	return tc_attach(peer, BPF_TC_INGRESS, mms_dp_prog_fd(dp, MMS_PROG_TC));
 }
 
 int mms_dp_setup_mm0(struct mms_dp *dp, const char *addr_cidr, __u8 prio, __u8 pcp, __u8 dscp)
@@ -843,6 +897,121 @@ int mms_dp_set_port(struct mms_dp *dp, __u16 port, const struct mms_nbr *n)
 		return err;
 	err = bpf_map_delete_elem(tx, &k);
 	return err == -ENOENT ? 0 : err;
+}
+
+/* ---- data service off (docs/datapath.md, "Data off") ---- */
+
+/* mms_cfg.data_off = the entries of mms_data_off, the count mms_xdp reads
+ * before it looks an interface up. Read-modify-write of the settings, like
+ * every writer's; an agent start, the other one, ends with
+ * mms_dp_data_off_sync(), which recounts. */
+static int data_off_recount(struct mms_dp *dp)
+{
+	__u32 ifx[MMS_DATA_OFF_MAX];
+	int n = mms_dp_data_off_list(dp, ifx, MMS_DATA_OFF_MAX), err;
+	struct mms_cfg c;
+
+	if (n < 0)
+		return n;
+	err = cfg_read(dp, &c);
+	if (err || c.data_off == (__u32)n)
+		return err;
+	c.data_off = (__u32)n;
+	return cfg_write(dp, &c);
+}
+
+int mms_dp_data_off_list(struct mms_dp *dp, __u32 *out, int max)
+{
+	int fd = mms_dp_map_fd(dp, MMS_MAP_DATA_OFF), n = 0, err;
+	__u32 k, prev;
+
+	while (n < max && !(err = bpf_map_get_next_key(fd, n ? &prev : NULL, &k))) {
+		out[n++] = k;
+		prev = k;
+	}
+	return n < max && err != -ENOENT ? err : n;
+}
+
+/* The egress program on ifindex, unless the slot runs another tool's. */
+static int data_off_attach(struct mms_dp *dp, int ifindex)
+{
+	__u32 id = tc_prog_id(ifindex, BPF_TC_EGRESS);
+
+	if (id && !prog_uses_map(id, fd_map_id(mms_dp_map_fd(dp, MMS_MAP_STATS)))) {
+		pr_err("ifindex %d: another program holds TC egress handle %d prio %d", ifindex,
+		       TC_HANDLE, TC_PRIO);
+		return -EBUSY;
+	}
+	return tc_attach(ifindex, BPF_TC_EGRESS, mms_dp_prog_fd(dp, MMS_PROG_DATA_OFF));
+}
+
+int mms_dp_nic_attached(struct mms_dp *dp, int ifindex)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	__u32 id = fd_map_id(mms_dp_map_fd(dp, MMS_MAP_STATS));
+
+	if (bpf_xdp_query(ifindex, 0, &q))
+		return 0;
+	return prog_uses_map(q.drv_prog_id, id) || prog_uses_map(q.skb_prog_id, id);
+}
+
+int mms_dp_data_off(struct mms_dp *dp, int ifindex, bool off)
+{
+	int fd = mms_dp_map_fd(dp, MMS_MAP_DATA_OFF), err;
+	__u32 k = (__u32)ifindex, one = 1;
+
+	if (ifindex <= 0)
+		return -EINVAL;
+	/* Only where MMS runs: elsewhere (mm0 above all, which carries the
+	 * management traffic itself) nothing would be left but a cut. */
+	if (off && !mms_dp_nic_attached(dp, ifindex))
+		return -ENOTSUP;
+	if (!off) {
+		err = tc_egress_detach_ours(ifindex, fd_map_id(mms_dp_map_fd(dp, MMS_MAP_STATS)));
+		if (err < 0)
+			return err;
+		err = bpf_map_delete_elem(fd, &k);
+		if (err && err != -ENOENT)
+			return err;
+		return data_off_recount(dp);
+	}
+	err = bpf_map_update_elem(fd, &k, &one, BPF_ANY);
+	if (err)
+		return err;
+	err = data_off_recount(dp);
+	if (!err)
+		err = data_off_attach(dp, ifindex);
+	if (err) {	/* all or nothing */
+		bpf_map_delete_elem(fd, &k);
+		data_off_recount(dp);
+	}
+	return err;
+}
+
+int mms_dp_data_off_sync(struct mms_dp *dp)
+{
+	__u32 ifx[MMS_DATA_OFF_MAX];
+	int n = mms_dp_data_off_list(dp, ifx, MMS_DATA_OFF_MAX), err = 0;
+	char name[IF_NAMESIZE];
+
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n; i++) {
+		int e;
+
+		if (!if_indextoname(ifx[i], name)) {
+			pr_info("data off: interface %u is gone, and its setting with it", ifx[i]);
+			bpf_map_delete_elem(mms_dp_map_fd(dp, MMS_MAP_DATA_OFF), &ifx[i]);
+			continue;
+		}
+		e = data_off_attach(dp, (int)ifx[i]);
+		if (e)
+			err = err ? err : e;
+		else
+			pr_info("%s: data service off (MMS only)", name);
+	}
+	n = data_off_recount(dp);
+	return err ? err : n;
 }
 
 /* ---- counters ---- */
@@ -891,12 +1060,16 @@ int mms_dp_teardown(const char *pin_root)
 	}
 	if (stats_id) {
 		ifs = if_nameindex();
-		for (i = ifs; i && i->if_index; i++)
+		for (i = ifs; i && i->if_index; i++) {
 			detached += xdp_detach_ours((int)i->if_index, stats_id);
+			/* data off (mms_dp_data_off) */
+			tc_egress_detach_ours((int)i->if_index, stats_id);
+		}
 		if (ifs)
 			if_freenameindex(ifs);
 		mm0 = (int)if_nametoindex(MM0);
-		if (mm0 && prog_uses_map(tc_prog_id((int)if_nametoindex(MM0_PEER)), stats_id)) {
+		if (mm0 && prog_uses_map(tc_prog_id((int)if_nametoindex(MM0_PEER), BPF_TC_INGRESS),
+					 stats_id)) {
 			int nl = rtnl_open();
 
 			err = nl < 0 ? nl : rtnl_link_del(nl, mm0);

@@ -43,6 +43,7 @@ enum mms_map {
 	MMS_MAP_RL_NBR,		/* mms_rl_nbr: LRU hash, struct mms_rl_key -> struct mms_rl_bucket */
 	MMS_MAP_RL_LINK,	/* mms_rl_link: hash, struct mms_rl_link_key -> struct mms_rl_bucket */
 	MMS_MAP_RL_NODE,	/* mms_rl_node: array, class -> struct mms_rl_bucket */
+	MMS_MAP_DATA_OFF,	/* mms_data_off: hash, ifindex -> 1 (data service off) */
 	MMS_MAP_MAX
 };
 
@@ -50,6 +51,7 @@ enum mms_map {
 enum mms_prog {
 	MMS_PROG_XDP,		/* mms_xdp: NIC ingress */
 	MMS_PROG_TC,		/* mms_tc: mm0 to the links (at mm0p ingress) */
+	MMS_PROG_DATA_OFF,	/* mms_data_off_tx: TC egress of NICs with data off */
 	MMS_PROG_MAX
 };
 
@@ -90,6 +92,35 @@ const char *mms_dp_map_name(enum mms_map m);
 int mms_dp_prog_fd(struct mms_dp *dp, enum mms_prog p);
 /* Write the wall-clock offset the datapath uses for route expiry. */
 int mms_dp_sync_clock(struct mms_dp *dp);
+/*
+ * The datapath a node has pinned under pin_root (NULL: MMS_PIN_ROOT), maps
+ * and programs as they are, whatever build made them: nothing is loaded,
+ * attached or written. -ENOENT when something is not pinned there.
+ */
+int mms_dp_pinned(struct mms_dp **dp, const char *pin_root);
+/*
+ * Data service on a NIC (docs/datapath.md, "Data off"). Off: mms_xdp drops
+ * every frame arriving on it that is not MMS, and mms_data_off_tx, attached
+ * at its TC egress, every one this node sends there; MMS frames pass both
+ * ways. The setting is the pinned mms_data_off, so it outlives the agent;
+ * mms_cfg.data_off is kept equal to its number of entries. On: the egress
+ * program is detached and the entry removed. Returns 0 or -errno (-ENOTSUP:
+ * not an MMS link of this node; -E2BIG: MMS_DATA_OFF_MAX interfaces are off
+ * already); a failed `off` is undone.
+ */
+int mms_dp_data_off(struct mms_dp *dp, int ifindex, bool off);
+/* 1 if this node's XDP program runs on ifindex (an MMS link), else 0. */
+int mms_dp_nic_attached(struct mms_dp *dp, int ifindex);
+/* The interfaces with data off: up to max ifindexes into out, in the map's
+ * order; returns how many, or -errno. */
+int mms_dp_data_off_list(struct mms_dp *dp, __u32 *out, int max);
+/*
+ * After (re)loading: forget interfaces that no longer exist, attach this
+ * build's egress program to those that do (a start of another build
+ * replaces the program) and recount mms_cfg.data_off. An agent calls it
+ * after its last write of mms_cfg at start. 0 or -errno.
+ */
+int mms_dp_data_off_sync(struct mms_dp *dp);
 /* Drop the handles; pins and attachments stay in force. */
 void mms_dp_close(struct mms_dp *dp);
 /* Detach from every NIC and mm0, delete mm0, unpin everything under the root. */

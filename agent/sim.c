@@ -453,6 +453,7 @@ static void view_of(const struct sim *s, const struct sim_node *n, uint16_t port
 	v->cfg = &n->dcfg;
 	v->now_s = (uint64_t)(SIM_WALL_NS + (int64_t)s->now) / 1000000000ull;
 	v->ingress_ifindex = port;
+	v->data_off = false;	/* the simulator shuts no link's data service */
 }
 
 /* A frame arrives at a node: the datapath first, then maybe the agent. */

@@ -154,4 +154,19 @@ static __always_inline void mms_put_l2(void *p, const struct mms_nbr *n, __u8 pc
 	st16(p + 12, ETH_P_MMS_BE);
 }
 
+/*
+ * The length of an MMS frame's link header at data: 14, 18 behind one 802.1Q
+ * tag, or 0 when the frame is not MMS (EtherType other than 0x88B5, also
+ * inside the tag, or too short to say).
+ */
+static __always_inline __u32 mms_l2_of(const void *data, const void *end)
+{
+	if (data + MMS_ETH_LEN > end)
+		return 0;
+	if (ld16(data + 12) == ETH_P_8021Q_BE)
+		return data + MMS_ETH_LEN + VLAN_HLEN <= end && ld16(data + 16) == ETH_P_MMS_BE ?
+		       MMS_ETH_LEN + VLAN_HLEN : 0;
+	return ld16(data + 12) == ETH_P_MMS_BE ? MMS_ETH_LEN : 0;
+}
+
 #endif /* MMS_LIB_H */

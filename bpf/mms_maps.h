@@ -68,6 +68,16 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } mms_stats SEC(".maps");
 
+/* Interfaces with data service off, by ifindex (the value is 1); looked up
+ * only while mms_cfg.data_off, their count, is not 0. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MMS_DATA_OFF_MAX);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} mms_data_off SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 64 * 1024);

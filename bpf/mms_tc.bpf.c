@@ -266,4 +266,25 @@ int mms_tc(struct __sk_buff *skb)
 	return mms_exit(len, MMS_S_ENCAP, bpf_redirect(nbr->ifindex, 0));
 }
 
+/*
+ * Data service off on a NIC (mmsctl data off), the sending half: attached
+ * at the TC egress of such NICs only, never at start-up, it drops every
+ * frame this node sends there that is not MMS (the stack's IP, ARP, a VLAN
+ * device's traffic) and lets MMS frames through: the agent's, and mms_tc's
+ * encapsulated ones, which pass this hook after their redirect. Frames
+ * mms_xdp forwards leave through the devmap and never reach it. Checks the
+ * map, not the count, as it only runs where an entry is (or was, for the
+ * moment between `data on` and its detach).
+ */
+SEC("tc")
+int mms_data_off_tx(struct __sk_buff *skb)
+{
+	__u32 len = ctx_len(skb), ifindex = ctx_field(skb, ifindex);
+
+	if (mms_l2_of(ctx_data(skb), ctx_data_end(skb)) ||
+	    !bpf_map_lookup_elem(&mms_data_off, &ifindex))
+		return CTX_ACT_OK;
+	return mms_drop(len, MMS_S_DROP_DATA_OFF_TX);
+}
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

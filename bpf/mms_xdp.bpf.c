@@ -6,6 +6,7 @@
  * selftests/unit/test_xdp_diff.c.
  *
  *   not 0x88B5            XDP_PASS untouched                     PASS
+ *     on a data-off link  XDP_DROP                               DROP_DATA_OFF
  *   link scope            XDP_PASS to the agent                  LINK_AGENT
  *   routed, last, control VERIFIED flag set, XDP_PASS            DELIVER_AGENT
  *   routed, last, data    tag checked, the bare IP packet
@@ -171,11 +172,31 @@ static __always_inline int mms_forward(struct xdp_md *ctx, const struct mms_hdr 
 	return mms_exit(len, MMS_S_FORWARD, XDP_REDIRECT);
 }
 
+/*
+ * Not MMS: to the stack, unless data service is off on the interface the
+ * frame came in on (mmsctl data off), which drops it, ARP included: MMS
+ * needs none. mms_cfg.data_off counts such interfaces, so while there are
+ * none this costs one array lookup and a load, and the hash lookup by
+ * ingress ifindex only happens on a node that has one.
+ */
+static __always_inline int mms_not_mms(struct xdp_md *ctx, __u32 len)
+{
+	const struct mms_cfg *cfg = mms_cfg_get();
+	__u32 ifindex;
+
+	if (cfg && cfg->data_off) {
+		ifindex = ctx_field(ctx, ingress_ifindex);
+		if (bpf_map_lookup_elem(&mms_data_off, &ifindex))
+			return mms_drop(len, MMS_S_DROP_DATA_OFF);
+	}
+	return mms_exit(len, MMS_S_PASS, XDP_PASS);
+}
+
 SEC("xdp")
 int mms_xdp(struct xdp_md *ctx)
 {
 	void *data = ctx_data(ctx), *end = ctx_data_end(ctx);
-	__u32 len = ctx_len(ctx), l2 = MMS_ETH_LEN;
+	__u32 len = ctx_len(ctx), l2;
 	__u32 nhops, hops_off, pl_off, body_off, frame_end, slot, w[4];
 	const struct mms_cfg *cfg;
 	const struct mms_key *key;
@@ -185,15 +206,9 @@ int mms_xdp(struct xdp_md *ctx)
 	const void *hop;
 	__u64 src;
 
-	if (data + MMS_ETH_LEN > end)
-		return mms_exit(len, MMS_S_PASS, XDP_PASS);
-	if (ld16(data + 12) == ETH_P_8021Q_BE) {
-		if (data + MMS_ETH_LEN + VLAN_HLEN > end || ld16(data + 16) != ETH_P_MMS_BE)
-			return mms_exit(len, MMS_S_PASS, XDP_PASS);
-		l2 += VLAN_HLEN;
-	} else if (ld16(data + 12) != ETH_P_MMS_BE) {
-		return mms_exit(len, MMS_S_PASS, XDP_PASS);
-	}
+	l2 = mms_l2_of(data, end);
+	if (!l2)
+		return mms_not_mms(ctx, len);
 
 	h = data + l2;
 	if ((void *)(h + 1) > end)

@@ -157,6 +157,15 @@ struct mms_rl_bucket {
 	__u64	dropped;	/* frames refused here */
 };
 
+/*
+ * mms_data_off[ifindex]: data service is off on that interface (mmsctl data
+ * off): every frame that is not MMS is dropped there, arriving (mms_xdp,
+ * DROP_DATA_OFF) and leaving (mms_data_off_tx at its TC egress,
+ * DROP_DATA_OFF_TX), while MMS frames pass both ways. mms_cfg.data_off
+ * counts the entries, so a node with none pays no lookup per frame.
+ */
+#define MMS_DATA_OFF_MAX	64
+
 /* mms_cfg[0]: node-wide settings written by the agent / mmsctl. */
 #define MMS_DSCP_KEEP		0xff
 struct mms_cfg {
@@ -167,7 +176,8 @@ struct mms_cfg {
 	__u8	prio;			/* skb->priority of management frames */
 	__u8	pcp;			/* 802.1p PCP on tagged links */
 	__u8	dscp;			/* DSCP forced on inner IP packets, or MMS_DSCP_KEEP */
-	__u8	pad[7];
+	__u8	pad[3];
+	__u32	data_off;		/* entries in mms_data_off: 0 spares the lookup */
 	struct mms_rl_limit rl[MMS_RL_CLASSES][MMS_RL_LEVELS];	/* control-frame budgets */
 };
 
@@ -203,6 +213,8 @@ struct mms_counter {
 	X(DROP_RATELIMIT, "control frame over its neighbour's budget")	\
 	X(DROP_NOT_IP,	"mm0 packet that is not IPv4/IPv6")		\
 	X(DROP_E2E_TAG,	"DATA whose end-to-end tag does not verify at its destination") \
+	X(DROP_DATA_OFF, "non-MMS frame dropped: data service off on this interface") \
+	X(DROP_DATA_OFF_TX, "non-MMS frame not sent: data service off on that interface") \
 	X(EVENT_LOST,	"ring buffer full, event not sent")
 
 enum mms_stat {

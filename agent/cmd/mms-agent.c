@@ -27,6 +27,7 @@ static const struct option longopts[] = {
 	{ "dead-mult",	required_argument, NULL, 'D' },
 	{ "beacon-ms",	required_argument, NULL, 'B' },
 	{ "key-roll-s",	required_argument, NULL, 'K' },
+	{ "data-off",	required_argument, NULL, 'd' },
 	{ "xdp-generic", no_argument,	   NULL, 'g' },
 	{ "detach-on-exit", no_argument,   NULL, 'x' },
 	{ "verbose",	no_argument,	   NULL, 'v' },
@@ -48,6 +49,8 @@ static void usage(FILE *f)
 		"  --dead-mult N      hellos missed before a neighbour is dead (default 4)\n"
 		"  --beacon-ms N      MA beacon interval (default 100)\n"
 		"  --key-roll-s N     MA: roll every node's hop key every N s (default 0: on SIGUSR1)\n"
+		"  --data-off IF      shut data service on IF: MMS frames only (repeatable; adds to\n"
+		"                     what the pinned datapath keeps; mmsctl data on IF undoes it)\n"
 		"  --xdp-generic      force generic XDP\n"
 		"  --detach-on-exit   remove the datapath on SIGTERM (default: keep forwarding)\n"
 		"  -v, --verbose      debug logging\n"
@@ -97,6 +100,11 @@ int main(int argc, char **argv)
 			if (o.n_ifs == AGENT_MAX_IFS)
 				return bad("too many --iface", NULL);
 			o.ifs[o.n_ifs++] = optarg;
+			break;
+		case 'd':
+			if (o.n_data_off == AGENT_MAX_IFS)
+				return bad("too many --data-off", NULL);
+			o.data_off[o.n_data_off++] = optarg;
 			break;
 		case 'H':
 			if (num(optarg, 1, 60000, &o.hello_ms))

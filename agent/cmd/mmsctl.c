@@ -1273,6 +1273,112 @@ static int cmd_rl_show(struct ctx *c, int argc, char **argv)
 	return rc;
 }
 
+/* ---- data service (docs/datapath.md, "Data off") ---- */
+
+/* The node's pinned datapath as it is: a data command loads nothing. */
+static int pinned_dp(const struct ctx *c, struct mms_dp **dp)
+{
+	int rc = mms_dp_pinned(dp, c->pin);
+
+	return rc ? fail("no datapath pinned under %s (%s): is the agent running?", c->pin,
+			 strerror(-rc)) : 0;
+}
+
+static int data_set(struct ctx *c, int argc, char **argv, bool off)
+{
+	struct mms_dp *dp;
+	unsigned ifindex;
+	int rc = plain_args(c, argc, argv, 1);
+
+	if (rc)
+		return rc;
+	ifindex = if_nametoindex(argv[optind]);
+	if (!ifindex)
+		return fail("%s: no such device in this network namespace", argv[optind]);
+	rc = pinned_dp(c, &dp);
+	if (rc)
+		return rc;
+	rc = mms_dp_data_off(dp, (int)ifindex, off);
+	mms_dp_close(dp);
+	if (rc == -ENOTSUP)
+		return fail("%s: not an MMS link of this node (its XDP program is not attached "
+			    "there)", argv[optind]);
+	return rc ? fail("%s: %s", argv[optind], strerror(-rc)) : 0;
+}
+
+static int cmd_data_off(struct ctx *c, int argc, char **argv)
+{
+	return data_set(c, argc, argv, true);
+}
+
+static int cmd_data_on(struct ctx *c, int argc, char **argv)
+{
+	return data_set(c, argc, argv, false);
+}
+
+static bool listed(const __u32 *ifx, int n, __u32 ifindex)
+{
+	for (int i = 0; i < n; i++)
+		if (ifx[i] == ifindex)
+			return true;
+	return false;
+}
+
+static void data_row(const struct ctx *c, const char *dev, __u32 ifindex, bool off, bool first)
+{
+	if (c->json) {
+		printf("%s{\"dev\":", first ? "" : ",");
+		json_str(dev);
+		printf(",\"ifindex\":%u,\"data\":\"%s\"}", ifindex, off ? "off" : "on");
+	} else {
+		printf("%-15s %7u %-4s\n", dev, ifindex, off ? "off" : "on");
+	}
+}
+
+/* Every MMS link of the node with its data service, and any interface set
+ * off that no longer runs MMS. */
+static int cmd_data_show(struct ctx *c, int argc, char **argv)
+{
+	__u32 ifx[MMS_DATA_OFF_MAX];
+	struct if_nameindex *ifs, *i;
+	struct mms_dp *dp;
+	bool first = true;
+	int n, rc = plain_args(c, argc, argv, 0);
+
+	if (rc || (rc = pinned_dp(c, &dp)))
+		return rc;
+	n = mms_dp_data_off_list(dp, ifx, MMS_DATA_OFF_MAX);
+	ifs = if_nameindex();
+	if (n < 0 || !ifs) {
+		rc = fail("reading mms_data_off / interfaces: %s", strerror(n < 0 ? -n : errno));
+		goto out;
+	}
+	printf(c->json ? "[" : "%-15s %7s %-4s\n", "DEV", "IFINDEX", "DATA");
+	for (i = ifs; i->if_index; i++) {
+		bool off = listed(ifx, n, i->if_index);
+
+		if (off || mms_dp_nic_attached(dp, (int)i->if_index)) {
+			data_row(c, i->if_name, i->if_index, off, first);
+			first = false;
+		}
+	}
+	for (int k = 0; k < n; k++) {
+		char dev[IF_NAMESIZE];
+
+		if (!if_indextoname(ifx[k], dev)) {	/* the agent forgets it at start */
+			data_row(c, "(gone)", ifx[k], true, first);
+			first = false;
+		}
+	}
+	if (c->json)
+		printf("]\n");
+out:
+	if (ifs)
+		if_freenameindex(ifs);
+	mms_dp_close(dp);
+	return rc;
+}
+
 /* ---- events ---- */
 
 static volatile sig_atomic_t stop;
@@ -1465,6 +1571,10 @@ static const struct cmd cmds[] = {
 	{ "ratelimit", "set", cmd_rl_set,
 	  "link-scope|routed|transit [--nbr RATE/BURST|off|default] [--link ...] [--node ...]",
 	  "budgets (frames/s, burst) for control frames to the agent: per sender, link, node" },
+	{ "data", "off", cmd_data_off, "IFNAME",
+	  "shut data service on an MMS link: only MMS frames in and out (management stays)" },
+	{ "data", "on", cmd_data_on, "IFNAME", "restore data service on an MMS link" },
+	{ "data", "show", cmd_data_show, "", "MMS links and whether data service is on" },
 	{ "ratelimit", "show", cmd_rl_show, "",
 	  "the budgets, and every bucket: tokens left, frames passed and dropped" },
 };

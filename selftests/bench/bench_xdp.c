@@ -21,6 +21,12 @@
  *                          (DROP_E2E_TAG) minus with a bad IP version, dropped
  *                          just before the check (DROP_PAYLOAD)
  *   e2e_tag_64_ns          the same for a 64-byte packet
+ *   pass_ns                a 64-byte IPv4 frame (not MMS) to the stack: what
+ *                          every frame of a NIC's other traffic pays
+ *   pass_other_off_ns      the same while data service is off on another
+ *                          interface (mms_cfg.data_off != 0: one hash lookup)
+ *   data_off_drop_ns       the same frame on an interface with data service
+ *                          off (DROP_DATA_OFF)
  * Transit hops (hop_ns) never compute the tag.
  *
  * Each figure is the median over several runs of the kernel's mean time per
@@ -184,6 +190,18 @@ static int last_hop_frame(__u32 ip_len, int broken)
 	memcpy(B->bss->bench_frame, frame, frame_len);
 	B->bss->bench_len = frame_len;
 	return 0;
+}
+
+/* Make `frame` a 64-byte IPv4 packet in an Ethernet frame: not MMS. */
+static void ip_frame(void)
+{
+	static const __u8 hdr[16] = { 2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 1, 1, 0x08, 0x00, 0x45, 0 };
+
+	memset(frame, 0, 64);
+	memcpy(frame, hdr, sizeof(hdr));
+	frame_len = 64;
+	memcpy(B->bss->bench_frame, frame, frame_len);
+	B->bss->bench_len = frame_len;
 }
 
 /* e2e_tag cost for an ip_len-byte packet: wrong tag minus bad version. */
@@ -365,6 +383,7 @@ int main(int argc, char **argv)
 {
 	const char *why = fix_skip_reason();
 	double hop_c, hop_u, empty, noaes, aes, kf, lk, lk_pass, lk_drop, dlv, tag1000, tag64;
+	double pass, pass_other, off_drop;
 	__u32 k0 = 0, lo = FIX_LO;
 	int c, bad = 0;
 
@@ -408,6 +427,20 @@ int main(int argc, char **argv)
 	mms_dpbench__destroy(B);
 	fix_close(&F);
 
+	/* Frames that are not MMS: with no interface shut, with another one
+	 * shut, and with this one shut. */
+	if (fix_open(&F, true) || seed() || bench_load())
+		return fail("cannot load the datapath for the non-MMS figures");
+	ip_frame();
+	pass = hop_as(mms_dp_prog_fd(F.dp, MMS_PROG_XDP), XDP_PASS, MMS_S_PASS);
+	F.cfg.data_off = 1;
+	pass_other = fix_data_off(&F, FIX_NO_DEV, true) ? -1 :
+		     hop_as(mms_dp_prog_fd(F.dp, MMS_PROG_XDP), XDP_PASS, MMS_S_PASS);
+	off_drop = fix_data_off(&F, FIX_NO_DEV, false) || fix_data_off(&F, FIX_LO, true) ? -1 :
+		   hop_as(mms_dp_prog_fd(F.dp, MMS_PROG_XDP), XDP_DROP, MMS_S_DROP_DATA_OFF);
+	mms_dpbench__destroy(B);
+	fix_close(&F);
+
 	if (fix_open(&F, true) || seed())
 		return fail("cannot load the datapath for the budget figures");
 	lk = link_frame(0, 0, MMS_S_LINK_AGENT);
@@ -436,5 +469,8 @@ int main(int argc, char **argv)
 	bad |= line("deliver_ns", dlv);
 	bad |= line("e2e_tag_ns", tag1000);
 	bad |= line("e2e_tag_64_ns", tag64);
+	bad |= line("pass_ns", pass);
+	bad |= line("pass_other_off_ns", pass_other);
+	bad |= line("data_off_drop_ns", off_drop);
 	return bad;
 }

@@ -59,6 +59,9 @@ struct fix {
 	unsigned nroutes;
 	struct mms_addr raddr[FIX_ROUTES];
 	struct mms_route_set rset[FIX_ROUTES];
+	/* mirror of mms_data_off: interfaces with data service off */
+	unsigned ndata_off;
+	__u32 data_off[4];
 };
 
 /* Why the datapath tests cannot run here, or NULL. */
@@ -208,6 +211,38 @@ static inline int fix_route(struct fix *f, const struct mms_addr *a,
 	return bpf_map_update_elem(f->map[MMS_MAP_ROUTES], a, set, BPF_ANY) ? -errno : 0;
 }
 
+/* mms_data_off[ifindex] set (off) or removed, in the map and the mirror.
+ * mms_cfg.data_off, the count the programs read first, is the test's to set
+ * (f->cfg, written by the next fix_run). */
+static inline int fix_data_off(struct fix *f, __u32 ifindex, bool off)
+{
+	__u32 one = 1;
+	unsigned i;
+
+	for (i = 0; i < f->ndata_off && f->data_off[i] != ifindex; i++)
+		;
+	if (!off) {
+		if (i < f->ndata_off)
+			f->data_off[i] = f->data_off[--f->ndata_off];
+		return bpf_map_delete_elem(f->map[MMS_MAP_DATA_OFF], &ifindex) && errno != ENOENT ?
+		       -errno : 0;
+	}
+	if (i == f->ndata_off) {
+		if (i == sizeof(f->data_off) / sizeof(f->data_off[0]))
+			return -ENOSPC;
+		f->data_off[f->ndata_off++] = ifindex;
+	}
+	return bpf_map_update_elem(f->map[MMS_MAP_DATA_OFF], &ifindex, &one, BPF_ANY) ? -errno : 0;
+}
+
+static inline bool fix_is_data_off(const struct fix *f, __u32 ifindex)
+{
+	for (unsigned i = 0; i < f->ndata_off; i++)
+		if (f->data_off[i] == ifindex)
+			return true;
+	return false;
+}
+
 static inline const struct mms_route_set *fix_route_of(const void *ctx, const struct mms_addr *a)
 {
 	const struct fix *f = ctx;
@@ -227,6 +262,7 @@ static inline void fix_view(const struct fix *f, struct mms_node_view *nv, __u32
 	nv->cfg = &f->cfg;
 	nv->now_s = f->now_s;
 	nv->ingress_ifindex = ingress;
+	nv->data_off = fix_is_data_off(f, ingress);
 }
 
 /* All counters at once. */
@@ -271,6 +307,8 @@ static inline int fix_exec(struct fix *f, enum mms_prog p, const void *in, __u32
 {
 	struct mms_counter before[MMS_S_MAX], after[MMS_S_MAX];
 	struct xdp_md xin = { .data_end = len, .ingress_ifindex = ingress };
+	/* TC: mms_tc runs at mm0p's ingress; mms_data_off_tx at the egress of
+	 * the device `ingress` names (skb->ifindex) */
 	struct __sk_buff sin, sout;
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_size_in = len,
 		    .data_out = r->out, .data_size_out = sizeof(r->out), .repeat = 1);
@@ -278,7 +316,9 @@ static inline int fix_exec(struct fix *f, enum mms_prog p, const void *in, __u32
 
 	memset(&sin, 0, sizeof(sin));
 	memset(&sout, 0, sizeof(sout));
-	if (p == MMS_PROG_TC) {
+	if (p != MMS_PROG_XDP) {
+		if (p == MMS_PROG_DATA_OFF)
+			sin.ifindex = ingress;
 		o.ctx_in = &sin;
 		o.ctx_size_in = sizeof(sin);
 		o.ctx_out = &sout;

@@ -5,8 +5,9 @@
  * re-adopted with their contents across a close, the same build adopts the
  * pinned programs (other settings load and replace them in place), XDP and
  * TC attachments outlive the handle, mm0 is built as documented (NOARP,
- * MTU, address, offloads, GRO, TC program, mms_cfg, mms_tx[0]), and teardown
- * removes exactly what was made.
+ * MTU, address, offloads, GRO, TC program, mms_cfg, mms_tx[0]), data service
+ * off on a link (map, count, egress program, refusal elsewhere, sync), and
+ * teardown removes exactly what was made.
  *
  *   t0 <-veth-> t1          the "NIC" the XDP program goes on
  *   mm0 <-veth-> mm0p       made by mms_dp_setup_mm0()
@@ -80,6 +81,15 @@ static __u32 xdp_prog(const char *ifname)
 static __u32 tc_ingress_prog(const char *ifname)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, to, .handle = 1, .priority = 1);
+
+	hook.ifindex = (int)if_nametoindex(ifname);
+	return hook.ifindex && !bpf_tc_query(&hook, &to) ? to.prog_id : 0;
+}
+
+static __u32 tc_egress_prog(const char *ifname)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = BPF_TC_EGRESS);
 	LIBBPF_OPTS(bpf_tc_opts, to, .handle = 1, .priority = 1);
 
 	hook.ifindex = (int)if_nametoindex(ifname);
@@ -179,11 +189,67 @@ static void check_mm0(struct mms_dp *dp)
 	   tx == if_nametoindex("mm0p"), "mms_tx[0] is mm0p: redirects there reach mm0");
 }
 
+static __u32 data_off_count(struct mms_dp *dp)
+{
+	struct mms_cfg c;
+	__u32 k = 0;
+
+	return bpf_map_lookup_elem(mms_dp_map_fd(dp, MMS_MAP_CFG), &k, &c) ? ~0u : c.data_off;
+}
+
+/* mms_dp_data_off() and friends on t0 (XDP attached) and t1 (not); leaves
+ * t0 shut for teardown to clean. */
+static void data_off(const struct mms_dp_opts *o)
+{
+	int t0 = (int)if_nametoindex("t0"), t1 = (int)if_nametoindex("t1");
+	__u32 ifx[4], gone = 99999, one = 1, k = 0;
+	struct mms_dp *dp;
+	struct mms_cfg c;
+	int n;
+
+	if (!ok(mms_dp_open(&dp, o) == 0, "data off: datapath open"))
+		return;
+	ok(mms_dp_data_off(dp, t1, true) == -ENOTSUP &&
+	   mms_dp_data_off(dp, (int)if_nametoindex("mm0"), true) == -ENOTSUP &&
+	   mms_dp_data_off_list(dp, ifx, 4) == 0 && data_off_count(dp) == 0,
+	   "data off refused where this node's XDP does not run (t1, mm0), nothing kept");
+	n = mms_dp_data_off(dp, t0, true) == 0 ? mms_dp_data_off_list(dp, ifx, 4) : -1;
+	ok(n == 1 && ifx[0] == (__u32)t0 && data_off_count(dp) == 1 && tc_egress_prog("t0") != 0 &&
+	   tc_egress_prog("t0") == prog_id(mms_dp_prog_fd(dp, MMS_PROG_DATA_OFF)),
+	   "data off t0: in mms_data_off, counted in mms_cfg, mms_data_off_tx at its egress");
+	ok(mms_dp_data_off(dp, t0, true) == 0 && mms_dp_data_off_list(dp, ifx, 4) == 1 &&
+	   data_off_count(dp) == 1, "data off t0 twice: the same");
+	mms_dp_close(dp);
+	ok(tc_egress_prog("t0") != 0, "the egress program outlives the handle");
+
+	if (!ok(mms_dp_pinned(&dp, root) == 0, "mms_dp_pinned opens the pins as they are"))
+		return;
+	ok(mms_dp_data_off_list(dp, ifx, 4) == 1 && ifx[0] == (__u32)t0,
+	   "... and sees t0 shut");
+	/* a lost count (a racing writer of mms_cfg) and a deleted interface */
+	bpf_map_lookup_elem(mms_dp_map_fd(dp, MMS_MAP_CFG), &k, &c);
+	c.data_off = 0;
+	bpf_map_update_elem(mms_dp_map_fd(dp, MMS_MAP_CFG), &k, &c, BPF_ANY);
+	bpf_map_update_elem(mms_dp_map_fd(dp, MMS_MAP_DATA_OFF), &gone, &one, BPF_ANY);
+	quiet(true);
+	n = mms_dp_data_off_sync(dp);
+	quiet(false);
+	ok(n == 0 && mms_dp_data_off_list(dp, ifx, 4) == 1 && ifx[0] == (__u32)t0 &&
+	   data_off_count(dp) == 1 && tc_egress_prog("t0") != 0,
+	   "sync: the gone interface forgotten, the count redone, the egress program in place");
+	ok(mms_dp_data_off(dp, t0, false) == 0 && mms_dp_data_off_list(dp, ifx, 4) == 0 &&
+	   data_off_count(dp) == 0 && tc_egress_prog("t0") == 0,
+	   "data on t0: entry, count and egress program gone");
+	ok(mms_dp_data_off(dp, t0, false) == 0, "data on twice: nothing to do, no error");
+	ok(mms_dp_data_off(dp, t0, true) == 0, "t0 shut again (for teardown)");
+	mms_dp_close(dp);
+}
+
 int main(void)
 {
 	static const char *const pins[] = { "mms_keys", "mms_nbrs", "mms_tx", "mms_routes",
 					    "mms_cfg", "mms_stats", "mms_events", "mms_rl_nbr",
-					    "mms_rl_link", "mms_rl_node" };
+					    "mms_rl_link", "mms_rl_node", "mms_data_off" };
 	enum { NPINS = sizeof(pins) / sizeof(pins[0]) };
 	struct mms_nbr n = { .state = MMS_NBR_UP, .mac = { 2, 0, 0, 0, 0, 1 } };
 	const char *why = fix_skip_reason();
@@ -267,6 +333,7 @@ int main(void)
 	ok(mms_dp_detach_nic(dp, "t1") == 0 && xdp_prog("t0") != 0,
 	   "detaching where nothing of ours runs leaves t0 alone");
 	mms_dp_close(dp);
+	data_off(&o);
 
 	/* other load-time settings: another stamp, the programs load anew */
 	o.no_hop_cache = true;
@@ -289,6 +356,7 @@ int main(void)
 	/* teardown */
 	ok(mms_dp_teardown(root) == 0, "teardown succeeds");
 	ok(xdp_prog("t0") == 0, "XDP detached from t0");
+	ok(tc_egress_prog("t0") == 0, "the data-off egress program detached from t0");
 	ok(if_nametoindex("mm0") == 0 && if_nametoindex("mm0p") == 0, "mm0 pair deleted");
 	ok(!exists(root, "mms_stats") && !exists(root, "prog_mms_xdp") && !exists(root, "mms_build") &&
 	   access(root, F_OK) != 0, "pins (maps, programs, stamp) and pin root removed");

@@ -21,7 +21,9 @@
  *     plausible route header.
  * It runs with the hop cache on and off; with the cache on, the node's key
  * is then replaced under the same epoch and the routes run again, so a
- * stale cache entry would show as a disagreement.
+ * stale cache entry would show as a disagreement; then part of the set
+ * runs again with data service off on the ingress interface, on another
+ * interface, and in the map but not counted in mms_cfg.
  *
  * Outside the model, and so not generated: a neighbour that is up without a
  * devmap slot (DROP_REDIRECT, covered by test_xdp_golden.c). Frames shorter
@@ -532,6 +534,38 @@ static void report(const char *what, long before_frames, long before_agree)
 	ok(n > 0 && a == n, "%s: XDP and mms_process() agree on %ld/%ld frames", what, a, n);
 }
 
+/*
+ * Data service off (mms_data_off, counted by mms_cfg.data_off): on the
+ * interface frames arrive on, on another one only, and an entry for it
+ * without its count (which the program reads first). Routes, byte values,
+ * truncations and garbage, MMS or not, tagged or not.
+ */
+static void data_off_phases(void)
+{
+	static const struct { const char *phase; __u32 count, ifindex; } D[] = {
+		{ "data off here", 1, FIX_LO },
+		{ "data off on another interface", 1, FIX_NO_DEV },
+		{ "data off here, count 0", 0, FIX_LO },
+	};
+
+	for (size_t i = 0; i < sizeof(D) / sizeof(D[0]); i++) {
+		long f0 = st.frames, a0 = st.agree;
+
+		F.cfg.data_off = D[i].count;
+		if (!ok(fix_data_off(&F, D[i].ifindex, true) == 0, "%s: set", D[i].phase))
+			continue;
+		st.phase = D[i].phase;
+		rs = 0x9e3779b97f4a7c15ull + i;
+		gen_routes(500);
+		gen_truncations();
+		gen_byte_values();
+		gen_garbage(1500);
+		report(st.phase, f0, a0);
+		fix_data_off(&F, D[i].ifindex, false);
+	}
+	F.cfg.data_off = 0;
+}
+
 int main(void)
 {
 	const char *why = fix_skip_reason();
@@ -578,6 +612,8 @@ int main(void)
 			rs = 0x9e3779b97f4a7c15ull;
 			gen_routes(4000);
 			report(st.phase, f0, a0);
+			fix_key(&F, key_a, EPOCH_A);
+			data_off_phases();
 		}
 		fix_close(&F);
 	}

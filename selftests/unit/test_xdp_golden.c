@@ -57,6 +57,7 @@ struct frame {
 
 static struct fix F;
 static int hop_cache;
+static bool data_off_lo;	/* data service is off on lo, where frames arrive */
 
 static void hex(const char *h, struct frame *f)
 {
@@ -369,7 +370,7 @@ static const struct xcase xcases[] = {
 static void check(const char *desc, const struct fix_run *r, __u32 act, int stat,
 		  const struct frame *exp)
 {
-	const char *tag = hop_cache ? "[cache]" : "[no cache]";
+	const char *tag = data_off_lo ? "[data off]" : hop_cache ? "[cache]" : "[no cache]";
 	bool same = exp ? r->out_len == exp->len && !memcmp(r->out, exp->b, exp->len) : true;
 
 	ok(r->retval == act && r->moved == stat && same,
@@ -385,25 +386,39 @@ static void check(const char *desc, const struct fix_run *r, __u32 act, int stat
 			}
 }
 
-static void run_xdp(const char *desc, const struct frame *in, __u32 act, int stat,
-		    const struct frame *exp)
+/* A frame through prog on lo (mms_xdp: arriving; mms_data_off_tx: leaving). */
+static void run_prog(enum mms_prog p, const char *desc, const struct frame *in, __u32 act,
+		     int stat, const struct frame *exp)
 {
 	struct fix_run r;
 
-	if (fix_run(&F, MMS_PROG_XDP, in->b, in->len, FIX_LO, &r)) {
+	if (fix_run(&F, p, in->b, in->len, FIX_LO, &r)) {
 		ok(0, "%s: test run failed: %s", desc, strerror(errno));
 		return;
 	}
 	check(desc, &r, act, stat, exp);
 }
 
+static void run_xdp(const char *desc, const struct frame *in, __u32 act, int stat,
+		    const struct frame *exp)
+{
+	run_prog(MMS_PROG_XDP, desc, in, act, stat, exp);
+}
+
+/* The table; with data service off on lo, what would pass to the stack is
+ * dropped instead (unchanged), and every MMS frame ends as before. */
 static void xdp_table(void)
 {
 	for (size_t i = 0; i < sizeof(xcases) / sizeof(xcases[0]); i++) {
 		struct frame in = { .len = 0 };
+		bool shut = data_off_lo && xcases[i].stat == MMS_S_PASS;
+		char desc[160];
 
+		snprintf(desc, sizeof(desc), "%s%s", xcases[i].desc,
+			 shut ? "; with data off: dropped instead" : "");
 		xcases[i].make(&in);
-		run_xdp(xcases[i].desc, &in, xcases[i].act, xcases[i].stat, &in);
+		run_xdp(desc, &in, shut ? XDP_DROP : xcases[i].act,
+			shut ? MMS_S_DROP_DATA_OFF : xcases[i].stat, &in);
 	}
 }
 
@@ -582,6 +597,80 @@ static void xdp_gone_link(void)
 		      MMS_S_DROP_REDIRECT, NULL);
 	else
 		ok(0, "egress port without devmap slot: test run failed");
+}
+
+/* ---- data service off (mmsctl data off) ---- */
+
+/*
+ * XDP: with another interface shut, lo's frames pass as ever; with lo shut,
+ * the whole table again (non-MMS dropped, DROP_DATA_OFF) and every frame
+ * that goes somewhere still goes there, byte for byte; an entry without its
+ * count in mms_cfg is not looked at (the count is read first).
+ */
+static void xdp_data_off(void)
+{
+	struct frame in = { .len = 0 };
+
+	F.cfg.data_off = 1;
+	if (!ok(fix_data_off(&F, FIX_NO_DEV, true) == 0, "data off on another interface"))
+		return;
+	m_ipv4(&in);
+	run_xdp("data off on another interface: IPv4 here passes", &in, XDP_PASS, MMS_S_PASS,
+		&in);
+	m_tagged_ipv4(&in);
+	run_xdp("data off on another interface: tagged IPv4 here passes", &in, XDP_PASS,
+		MMS_S_PASS, &in);
+	if (!ok(fix_data_off(&F, FIX_NO_DEV, false) == 0 && fix_data_off(&F, FIX_LO, true) == 0,
+		"data off on lo instead"))
+		return;
+	data_off_lo = true;
+	xdp_table();
+	xdp_forward_vector();
+	xdp_forward_vlan();
+	xdp_deliver();
+	F.cfg.data_off = 0;
+	data_off_lo = false;
+	m_ipv4(&in);
+	run_xdp("lo in mms_data_off but mms_cfg counts none: not looked up, passes", &in,
+		XDP_PASS, MMS_S_PASS, &in);
+	fix_data_off(&F, FIX_LO, false);
+}
+
+/* mms_data_off_tx, at the TC egress of a shut NIC (here lo): frames leave
+ * unchanged or not at all. */
+static void run_tx(const char *desc, const struct frame *in, __u32 act, int stat)
+{
+	run_prog(MMS_PROG_DATA_OFF, desc, in, act, stat, in);
+}
+
+static void tx_data_off(void)
+{
+	struct frame in = { .len = 0 };
+
+	if (!ok(fix_data_off(&F, FIX_LO, true) == 0, "egress: data off on lo"))
+		return;
+	m_ipv4(&in);
+	run_tx("egress, data off: IPv4 not sent", &in, TC_ACT_SHOT, MMS_S_DROP_DATA_OFF_TX);
+	m_arp(&in);
+	run_tx("egress, data off: ARP not sent", &in, TC_ACT_SHOT, MMS_S_DROP_DATA_OFF_TX);
+	m_tagged_ipv4(&in);
+	run_tx("egress, data off: 802.1Q-tagged IPv4 not sent", &in, TC_ACT_SHOT,
+	       MMS_S_DROP_DATA_OFF_TX);
+	m_tag_cut(&in);
+	run_tx("egress, data off: 802.1Q tag with nothing after it not sent", &in, TC_ACT_SHOT,
+	       MMS_S_DROP_DATA_OFF_TX);
+	base(&in, &transit, 4, MMS_T_DATA);
+	run_tx("egress, data off: routed MMS frame sent, nothing counted", &in, 0, -1);
+	vlan_tag(&in, 5 << 13 | 100);
+	run_tx("egress, data off: 802.1Q-tagged MMS frame sent", &in, 0, -1);
+	mms(&in, mac_a, mac_b1, MMS_SCOPE_LINK, 0, NULL, MMS_T_HELLO, "hello", 5);
+	run_tx("egress, data off: link-scope hello sent", &in, 0, -1);
+	fix_data_off(&F, FIX_LO, false);
+	if (!ok(fix_data_off(&F, FIX_NO_DEV, true) == 0, "egress: data off elsewhere only"))
+		return;
+	m_ipv4(&in);
+	run_tx("egress, data off on another interface: IPv4 here sent", &in, 0, -1);
+	fix_data_off(&F, FIX_NO_DEV, false);
 }
 
 /* ---- TC: from mm0 to the links ---- */
@@ -903,6 +992,8 @@ int main(void)
 		xdp_key_change();
 		xdp_gone_link();
 		if (hop_cache) {
+			xdp_data_off();
+			tx_data_off();
 			tc_cases();
 			set_port_semantics();
 		}
