@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <ifaddrs.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -505,6 +506,27 @@ static void run_timers(struct agent *a)
 	pktio_flush(a->fd, a->txq);
 }
 
+/*
+ * Once started, the agent runs at the lowest real-time priority: its
+ * hellos are its neighbours' only sign of life, and on a host whose CPUs
+ * are busy (a bulk copy over mm0 itself, a runaway process: the moments
+ * the management channel is for) a normal task can wait longer than the
+ * 45 ms hold, which takes links down that work (selftests/netns_bulk.sh).
+ * As cluster membership daemons do. Its work is small and bounded (the
+ * datapath's budgets cap what reaches it), and the kernel keeps 5 % of
+ * each CPU for other tasks in any case. Start-up (program verification,
+ * tens of ms of CPU) stays in the normal class; children do not inherit.
+ */
+static void go_realtime(const struct agent_opts *o)
+{
+	struct sched_param sp = { .sched_priority = 1 };
+
+	if (o->no_rt)
+		return;
+	if (sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &sp))
+		pr_warn("real-time priority: %s (running in the normal class)", strerror(errno));
+}
+
 int agent_run(const struct agent_opts *o)
 {
 	struct agent a = { .o = o, .epfd = -1, .sfd = -1, .lfd = -1, .mfd = -1, .dfd = -1,
@@ -518,6 +540,7 @@ int agent_run(const struct agent_opts *o)
 		teardown(&a);
 		return 1;
 	}
+	go_realtime(o);
 	run_timers(&a);
 	while (!a.stop) {
 		struct epoll_event ev[16];

@@ -28,6 +28,7 @@ struct agent_opts {
 	unsigned hello_ms, dead_mult, beacon_ms;
 	unsigned key_roll_s;		/* MA: roll hop keys this often, 0: on SIGUSR1 only */
 	bool xdp_generic;
+	bool no_rt;			/* stay in the normal scheduling class */
 	bool detach_on_exit;		/* SIGTERM removes the datapath too */
 };
 

@@ -29,6 +29,7 @@ static const struct option longopts[] = {
 	{ "key-roll-s",	required_argument, NULL, 'K' },
 	{ "data-off",	required_argument, NULL, 'd' },
 	{ "xdp-generic", no_argument,	   NULL, 'g' },
+	{ "no-rt",	no_argument,	   NULL, 'R' },
 	{ "detach-on-exit", no_argument,   NULL, 'x' },
 	{ "verbose",	no_argument,	   NULL, 'v' },
 	{ "help",	no_argument,	   NULL, 'h' },
@@ -52,6 +53,7 @@ static void usage(FILE *f)
 		"  --data-off IF      shut data service on IF: MMS frames only (repeatable; adds to\n"
 		"                     what the pinned datapath keeps; mmsctl data on IF undoes it)\n"
 		"  --xdp-generic      force generic XDP\n"
+		"  --no-rt            do not run at real-time priority (SCHED_FIFO 1) once started\n"
 		"  --detach-on-exit   remove the datapath on SIGTERM (default: keep forwarding)\n"
 		"  -v, --verbose      debug logging\n"
 		"signals: SIGHUP re-reads the enrollment state (revocations), SIGUSR1 (MA) rolls the hop keys\n");
@@ -94,6 +96,7 @@ int main(int argc, char **argv)
 		case 'z': o.dns_zone = optarg; break;
 		case 'P': o.proxy = optarg; break;
 		case 'g': o.xdp_generic = true; break;
+		case 'R': o.no_rt = true; break;
 		case 'x': o.detach_on_exit = true; break;
 		case 'v': mms_log_set_level(MMS_LOG_DEBUG); break;
 		case 'i':
