@@ -66,8 +66,9 @@ static void id_of(struct mms_id *id, __u8 v)
 	id->b[15] = 1;
 }
 
-/* N's hello on its port 7, naming us on our port 1 (two-way) or nobody. */
-static void hello_from_n(struct mms_core *c, bool twoway, __u64 now)
+/* N's hello on its port 7, naming us on our port 1 (two-way) or nobody,
+ * arrived at `at` and handed to the core at `now` (core_rx_at). */
+static void hello_from_n_at(struct mms_core *c, bool twoway, __u64 now, __u64 at)
 {
 	__u8 body[256], frame[512];
 	struct msg_hello m;
@@ -95,7 +96,12 @@ static void hello_from_n(struct mms_core *c, bool twoway, __u64 now)
 	fs.body_len = (__u16)blen;
 	len = mms_frame_build(frame, sizeof(frame), &fs);
 	if (blen > 0 && len > 0)
-		core_rx(c, 1, frame, (size_t)len, now);
+		core_rx_at(c, 1, frame, (size_t)len, now, at);
+}
+
+static void hello_from_n(struct mms_core *c, bool twoway, __u64 now)
+{
+	hello_from_n_at(c, twoway, now, now);
 }
 
 /* Core and map agree on port 1; `up` is what both should say. */
@@ -237,9 +243,53 @@ static void test_resume(void)
 	core_free(c);
 }
 
+/*
+ * The agent leaves an up neighbour's hellos queued and reads them in a batch
+ * shortly before its hold time (core_hold_next): hellos taken late count
+ * from their arrival, and a hello that changes nothing writes nothing to
+ * mms_nbrs (a map write per hello would be a system call per hello).
+ */
+static void test_late_hellos(void)
+{
+	struct rec r;
+	__u64 t = 1000 * MS, t0;
+	unsigned writes;
+	struct mms_core *c = mk(&r, true, t);
+
+	if (!ok(c != NULL, "core with port 1 with carrier"))
+		return;
+	ok(core_hold_next(c) == UINT64_MAX, "no neighbour heard: no hold time");
+	hello_from_n(c, true, t += MS);
+	agree(c, &r, 1, "two-way hello");
+	ok(core_hold_next(c) == t + 40 * MS, "hold time: its arrival + the 40 ms it announced");
+	writes = r.nbr_writes;
+	t0 = t;
+	/* three hellos 10 ms apart, read together 5 ms after the last */
+	for (int i = 1; i <= 3; i++)
+		hello_from_n_at(c, true, t0 + 35 * MS, t0 + (__u64)i * 10 * MS);
+	t = t0 + 35 * MS;
+	core_tick(c, t);
+	agree(c, &r, 1, "three hellos read late, in one batch");
+	ok(core_hold_next(c) == t0 + 70 * MS,
+	   "hold time counts from the last one's arrival (+30 ms), not from the read");
+	ok(r.nbr_writes == writes, "unchanged hellos: no mms_nbrs write (%u)",
+	   r.nbr_writes - writes);
+	/* read after the first hold time would have passed: still counted from arrival */
+	hello_from_n_at(c, true, t0 + 75 * MS, t0 + 60 * MS);
+	core_tick(c, t0 + 75 * MS);
+	agree(c, &r, 1, "a hello that arrived in time but was read after the old hold time");
+	core_tick(c, t0 + 100 * MS - 1);
+	agree(c, &r, 1, "just before its own hold time");
+	core_tick(c, t0 + 100 * MS);
+	agree(c, &r, 0, "its hold time passed in silence");
+	ok(core_hold_next(c) == UINT64_MAX, "down: no hold time");
+	core_free(c);
+}
+
 int main(void)
 {
 	test_no_carrier_at_start();
+	test_late_hellos();
 	test_carrier_flap();
 	test_resume();
 	return tap_done();
