@@ -196,8 +196,10 @@ void nbr_tick(struct mms_core *c)
 		if (hello && p->carrier)
 			send_hello(c, port);
 	}
-	if (hello)
+	if (hello) {
+		c->hello_last = c->now;
 		c->hello_next = c->now + hello_interval(c);
+	}
 }
 
 __u64 core_hold_next(const struct mms_core *c)
