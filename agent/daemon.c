@@ -46,6 +46,7 @@ struct agent {
 	int epfd, sfd, lfd, mfd, dfd;
 	int fd, hfd;		/* AF_PACKET, all interfaces: hellos (hfd), the rest (pktio.h) */
 	bool hello_watched;	/* hfd wakes us (a neighbour not up), else read on timers */
+	__u64 hello_read;	/* when hfd was last read (CLOCK_MONOTONIC ns) */
 	__u64 deadline;		/* the core's next timer (CLOCK_MONOTONIC ns) */
 	struct pktio_batch *batch;
 	struct pktio_txq *txq;	/* frames of this wake-up, sent together */
@@ -60,6 +61,7 @@ struct agent {
  * hellos each fit, and the datapath's rate limit bounds a flood. */
 #define DRAIN_ROUNDS		16
 #define HELLO_DRAIN_ROUNDS	64
+#define HELLO_READ_TICKS	4	/* read hellos at least this many of our ticks apart */
 /* The hello socket's receive buffer: room for the hellos of a hold time
  * on every port (~4 each, under 4 KiB of buffer each on veth). */
 #define HELLO_RCVBUF		(PKTIO_MAX_IFS * 16 * 4096)
@@ -231,7 +233,7 @@ static void drain(struct agent *a, int fd, int rounds)
  * (glue_hellos_due), and are then read, all of them, before the core's
  * timers run. Their hold times then lie beyond our next hello wake-up, so
  * a live neighbour costs no wake-up of its own, and the socket is read
- * every 2-3 hello intervals instead of every one. A port whose neighbour
+ * every 1-3 hello intervals instead of every one (at most 4 apart). A port whose neighbour
  * is not up yet (or any more) is watched, so that it comes up without
  * waiting for a timer.
  */
@@ -431,11 +433,20 @@ static void teardown(struct agent *a)
  * kept within one loop iteration); from shortly before a hold time is due
  * (glue_hellos_due), the hellos not watched are read first, every one
  * queued, so that their arrival times count (a hello left behind could let
- * a live neighbour time out). */
+ * a live neighbour time out). They are also read at least every
+ * HELLO_READ_TICKS of our hello intervals, at a wake-up that happens
+ * anyway: a neighbour announcing a long hold time (a restart's 2 s, or a
+ * test's) does not leave what its later hellos say unread that long. */
 static void run_timers(struct agent *a)
 {
-	if (!a->hello_watched && agent_now_ns() >= glue_hellos_due(a->glue))
+	__u64 now = agent_now_ns();
+
+	if (!a->hello_watched &&
+	    (now >= glue_hellos_due(a->glue) ||
+	     now >= a->hello_read + HELLO_READ_TICKS * a->o->hello_ms * 1000000ull)) {
 		drain(a, a->hfd, HELLO_DRAIN_ROUNDS);
+		a->hello_read = now;
+	}
 	a->deadline = glue_tick(a->glue, agent_now_ns());
 	watch_hellos(a);
 	pktio_flush(a->fd, a->txq);
