@@ -345,6 +345,14 @@ int core_drop_epoch(struct mms_core *c, __u8 epoch, __u64 now_ns);
 void core_tick(struct mms_core *c, __u64 now_ns);
 /* When core_tick must next run (absolute ns). */
 __u64 core_next_event(const struct mms_core *c);
+/*
+ * The earliest moment a neighbour's hold time runs out (UINT64_MAX: no
+ * neighbour heard). Hellos delivered later with core_rx_at() count from
+ * their arrival, so a caller may leave them queued until then and read them
+ * all just before core_tick: one read per hold time instead of one per
+ * hello (the agent does, docs/control-plane.md "The agent").
+ */
+__u64 core_hold_next(const struct mms_core *c);
 
 /* ---- introspection (tests, mmsctl) ---- */
 /* The time of the call being served (for hooks, which get no clock). */

@@ -205,8 +205,23 @@ void nbr_tick(struct mms_core *c)
 		if (hello && p->carrier)
 			send_hello(c, port);
 	}
-	if (hello)
+	if (hello) {
+		c->hello_last = c->now;
 		c->hello_next = c->now + hello_interval(c);
+	}
+}
+
+__u64 core_hold_next(const struct mms_core *c)
+{
+	__u64 t = UINT64_MAX;
+
+	for (__u16 port = 1; port <= c->max_port; port++) {
+		const struct core_port *p = &c->port[port];
+
+		if (p->configured && p->state != NBR_DOWN && p->last_rx + p->hold_ns < t)
+			t = p->last_rx + p->hold_ns;
+	}
+	return t;
 }
 
 __u64 nbr_next_event(const struct mms_core *c)

@@ -101,6 +101,7 @@ struct mms_core {
 	__u64 now;			/* of the call being served */
 	__u64 rx_at;			/* core_rx_at: when the frame being served arrived */
 	__u64 hello_next;		/* hellos go out on every port at once */
+	__u64 hello_last;		/* when they last went (the timer fired) */
 	__u64 rng;
 	__u64 stats[CORE_S_MAX];
 	__u64 last_log[CORE_S_MAX];
@@ -127,6 +128,9 @@ struct mms_core {
 	/* MA half */
 	__u32 beacon_seq, ctl_seq;
 	__u64 beacon_next, beacon_last;
+	bool beacon_periodic;		/* beacon_next is the periodic one (may wait for
+					 * a hello tick, ma_beacon_at), not one brought
+					 * forward by a change */
 	/* the last beacon sent (signed body), for a neighbour that comes up */
 	__u8 beacon_body[sizeof(struct mms_beacon) + 16 + 4 + MMS_AUTH_MAX];
 	__u16 beacon_len;

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * EVP wrappers (see crypto.h). Nothing here keeps state between calls: each
- * function builds the OpenSSL objects it needs and frees them, so callers
- * never hold OpenSSL handles and secrets live only in their own buffers,
- * which they wipe.
+ * EVP wrappers (see crypto.h). Callers never hold OpenSSL handles: each
+ * function builds the objects it needs and frees them, with two exceptions
+ * kept for the cost of a steady-state agent (docs/control-plane.md, "The
+ * agent"): the HMAC and SHA-256 implementations are fetched once, and the
+ * last few Ed25519 keys are kept as key objects (keycache below).
  */
 #include <errno.h>
 #include <string.h>
@@ -100,20 +101,77 @@ static int gather(const struct mms_iov *v, int nv, uint8_t *buf, size_t *len)
 	return 0;
 }
 
+/*
+ * Ed25519 key objects of the last few keys used, per thread. Making one
+ * from raw bytes costs, for a private key, as much as a signature (OpenSSL
+ * derives the public key), and an agent uses the same few keys ten times a
+ * second: its own to sign beacons, its MAs' to check them. The private key
+ * stays in its OpenSSL object (which wipes it when freed) and, to find it,
+ * in the entry, wiped on eviction and by mms_crypto_forget().
+ */
+#define KEYCACHE_N 8
+
+struct keycache_entry {
+	EVP_PKEY *k;
+	uint64_t used;
+	uint8_t sign;		/* a private key (sign) or a public one (verify) */
+	uint8_t raw[MMS_KEY32];
+};
+
+static __thread struct keycache_entry keycache[KEYCACHE_N];
+static __thread uint64_t keycache_clock;
+
+static void keycache_drop(struct keycache_entry *e)
+{
+	EVP_PKEY_free(e->k);
+	OPENSSL_cleanse(e, sizeof(*e));
+}
+
+void mms_crypto_forget(void)
+{
+	for (int i = 0; i < KEYCACHE_N; i++)
+		keycache_drop(&keycache[i]);
+	keycache_clock = 0;
+}
+
+/* The key object of key (NULL: not a usable key); owned by the cache. */
+static EVP_PKEY *keycache_get(int sign, const uint8_t key[MMS_KEY32])
+{
+	struct keycache_entry *e, *old = &keycache[0];
+
+	for (int i = 0; i < KEYCACHE_N; i++) {
+		e = &keycache[i];
+		if (e->k && e->sign == sign && CRYPTO_memcmp(e->raw, key, MMS_KEY32) == 0) {
+			e->used = ++keycache_clock;
+			return e->k;
+		}
+		if (!e->k || (old->k && e->used < old->used))
+			old = e;
+	}
+	keycache_drop(old);
+	old->k = sign ? EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, key, MMS_KEY32) :
+			EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, key, MMS_KEY32);
+	if (!old->k)
+		return NULL;
+	old->sign = (uint8_t)sign;
+	memcpy(old->raw, key, MMS_KEY32);
+	old->used = ++keycache_clock;
+	return old->k;
+}
+
 /* One Ed25519 operation: sign with a private key, or verify with a public one. */
 static int ed25519(int sign, const uint8_t key[MMS_KEY32], const struct mms_iov *v, int nv,
 		   const uint8_t *sig_in, uint8_t *sig_out)
 {
 	uint8_t buf[MMS_SIGN_MAX];
 	size_t len, slen = MMS_SIG_LEN;
-	EVP_PKEY *k = NULL;
+	EVP_PKEY *k;
 	EVP_MD_CTX *md = NULL;
 	int rc = gather(v, nv, buf, &len);
 
 	if (rc)
 		return rc;
-	k = sign ? EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, key, MMS_KEY32) :
-		   EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, key, MMS_KEY32);
+	k = keycache_get(sign, key);
 	md = EVP_MD_CTX_new();
 	rc = -EIO;
 	if (sign) {
@@ -126,7 +184,6 @@ static int ed25519(int sign, const uint8_t key[MMS_KEY32], const struct mms_iov 
 		rc = -EKEYREJECTED;	/* not a usable public key */
 	}
 	EVP_MD_CTX_free(md);
-	EVP_PKEY_free(k);
 	OPENSSL_cleanse(buf, len);
 	return rc;
 }
@@ -244,12 +301,15 @@ int mms_gcm_open(const uint8_t key[32], const uint8_t nonce[MMS_GCM_NONCE],
 int mms_hmac_sha256(const uint8_t *key, size_t key_len, const struct mms_iov *v, int nv,
 		    uint8_t out[MMS_SHA256_LEN])
 {
-	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	EVP_MAC_CTX *c = mac ? EVP_MAC_CTX_new(mac) : NULL;
+	static __thread EVP_MAC *mac;	/* fetched once: a fetch costs a third of a MAC */
+	EVP_MAC_CTX *c;
 	OSSL_PARAM par[2];
 	size_t n = 0;
 	int ok;
 
+	if (!mac)
+		mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	c = mac ? EVP_MAC_CTX_new(mac) : NULL;
 	par[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA256", 0);
 	par[1] = OSSL_PARAM_construct_end();
 	ok = c && EVP_MAC_init(c, key, key_len, par) == 1;
@@ -257,15 +317,19 @@ int mms_hmac_sha256(const uint8_t *key, size_t key_len, const struct mms_iov *v,
 		ok = EVP_MAC_update(c, v[i].p, v[i].n) == 1;
 	ok = ok && EVP_MAC_final(c, out, &n, MMS_SHA256_LEN) == 1 && n == MMS_SHA256_LEN;
 	EVP_MAC_CTX_free(c);
-	EVP_MAC_free(mac);
 	return ok ? 0 : -EIO;
 }
 
 int mms_sha256(const struct mms_iov *v, int nv, uint8_t out[MMS_SHA256_LEN])
 {
+	static __thread EVP_MD *sha;	/* fetched once (EVP_sha256() fetches on each init) */
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
 	unsigned n = 0;
-	int ok = c && EVP_DigestInit_ex(c, EVP_sha256(), NULL) == 1;
+	int ok;
+
+	if (!sha)
+		sha = EVP_MD_fetch(NULL, "SHA256", NULL);
+	ok = c && sha && EVP_DigestInit_ex(c, sha, NULL) == 1;
 
 	for (int i = 0; ok && i < nv; i++)
 		ok = EVP_DigestUpdate(c, v[i].p, v[i].n) == 1;

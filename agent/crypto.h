@@ -4,8 +4,9 @@
  * uses, so the rest of the code reads as protocol, not as EVP plumbing:
  *   Ed25519 signatures, X25519 key agreement, HKDF-SHA256, AES-256-GCM,
  *   HMAC-SHA256, SHA-256, random bytes, constant-time comparison.
- * Keys are raw 32-byte strings; every temporary OpenSSL object is freed
- * before return. All functions return 0 or a negative errno:
+ * Keys are raw 32-byte strings; temporary OpenSSL objects are freed before
+ * return, but for the last few Ed25519 keys (a per-thread cache, see
+ * mms_crypto_forget) and the fetched HMAC and SHA-256 implementations. All functions return 0 or a negative errno:
  *   -EIO          the library failed (out of memory, provider missing)
  *   -EKEYREJECTED a signature did not verify, or a key agreement produced
  *                 the all-zero secret (a low-order peer key)
@@ -47,6 +48,10 @@ int mms_sign(const uint8_t priv[MMS_KEY32], const struct mms_iov *v, int nv,
 	     uint8_t sig[MMS_SIG_LEN]);
 int mms_verify(const uint8_t pub[MMS_KEY32], const struct mms_iov *v, int nv,
 	       const uint8_t sig[MMS_SIG_LEN]);
+
+/* Free the cached Ed25519 key objects of this thread (private keys wiped).
+ * Not needed for correctness: for a process about to drop its identity. */
+void mms_crypto_forget(void);
 
 /* X25519 shared secret; -EKEYREJECTED when it is all zero. */
 int mms_x25519(const uint8_t priv[MMS_KEY32], const uint8_t peer[MMS_KEY32],

@@ -49,6 +49,7 @@ struct agent {
 	int epfd, sfd, lfd, mfd, dfd;
 	int fd, hfd;		/* AF_PACKET, all interfaces: hellos (hfd), the rest (pktio.h) */
 	bool hello_watched;	/* hfd wakes us (a neighbour not up), else read on timers */
+	__u64 hello_read;	/* when hfd was last read (CLOCK_MONOTONIC ns) */
 	__u64 deadline;		/* the core's next timer (CLOCK_MONOTONIC ns) */
 	struct pktio_batch *batch;
 	struct pktio_txq *txq;	/* frames of this wake-up, sent together */
@@ -58,6 +59,16 @@ struct agent {
 	__u32 mgmt_v4;		/* management address, network order */
 	bool stop;
 };
+
+/* Batches read from one socket per wake-up; hellos let queue for a hold
+ * time (run_timers) are read to the end: PKTIO_MAX_IFS ports of several
+ * hellos each fit, and the datapath's rate limit bounds a flood. */
+#define DRAIN_ROUNDS		16
+#define HELLO_DRAIN_ROUNDS	64
+#define HELLO_READ_TICKS	4	/* read hellos at least this many of our ticks apart */
+/* The hello socket's receive buffer: room for the hellos of a hold time
+ * on every port (~4 each, under 4 KiB of buffer each on veth). */
+#define HELLO_RCVBUF		(PKTIO_MAX_IFS * 16 * 4096)
 
 /* epoll tags */
 enum { TAG_SIGNAL = 1, TAG_LINK, TAG_METRICS, TAG_DNS, TAG_RING, TAG_FRAMES, TAG_HELLOS,
@@ -234,11 +245,11 @@ static int dns_lookup(const char *name, uint8_t v4[4], uint8_t v6[16], void *ctx
 	return glue_dns_lookup(((struct agent *)ctx)->glue, name, v4, v6);
 }
 
-/* Frames of one socket to the core, at most 16 batches per wake-up so that
- * a flood cannot starve the other sockets (the rest stays queued). */
-static void drain(struct agent *a, int fd)
+/* Frames of one socket to the core, at most `rounds` batches per call so
+ * that a flood cannot starve the other sockets (the rest stays queued). */
+static void drain(struct agent *a, int fd, int rounds)
 {
-	for (int round = 0; round < 16; round++) {
+	for (int round = 0; round < rounds; round++) {
 		int n = pktio_recv_batch(fd, a->batch);
 
 		if (n < 0) {
@@ -255,11 +266,15 @@ static void drain(struct agent *a, int fd)
 }
 
 /*
- * Hellos of an up neighbour do not wake us: they are read, with their
- * arrival times, whenever the core's timers are due, which is at least
- * every hello interval (our own hellos), and always before a hold time is
- * checked. A port whose neighbour is not up yet (or any more) is watched,
- * so that it comes up without waiting for a timer.
+ * Hellos of an up neighbour do not wake us, and are not read on every
+ * wake-up either: they wait in the socket, with their arrival times, until
+ * a neighbour's hold time is less than one of our hello intervals away
+ * (glue_hellos_due), and are then read, all of them, before the core's
+ * timers run. Their hold times then lie beyond our next hello wake-up, so
+ * a live neighbour costs no wake-up of its own, and the socket is read
+ * every 1-3 hello intervals instead of every one (at most 4 apart). A port whose neighbour
+ * is not up yet (or any more) is watched, so that it comes up without
+ * waiting for a timer.
  */
 static void watch_hellos(struct agent *a)
 {
@@ -382,6 +397,12 @@ static int setup(struct agent *a)
 		pr_err("control sockets: %s", strerror(-rc));
 		return rc;
 	}
+	{
+		int sz = HELLO_RCVBUF;	/* FORCE: above rmem_max, we are root */
+
+		if (setsockopt(a->hfd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)))
+			setsockopt(a->hfd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	}
 	rc = mms_dp_mm0_attach(a->dp, 7, 7, MMS_DSCP_KEEP);
 	if (rc)
 		return rc;
@@ -495,12 +516,23 @@ static void teardown(struct agent *a)
 }
 
 /* The core's timers run after every wake-up (cheap, and every deadline is
- * kept within one loop iteration); when they are due, hellos not watched
- * are read first so that their arrival times count. */
+ * kept within one loop iteration); from shortly before a hold time is due
+ * (glue_hellos_due), the hellos not watched are read first, every one
+ * queued, so that their arrival times count (a hello left behind could let
+ * a live neighbour time out). They are also read at least every
+ * HELLO_READ_TICKS of our hello intervals, at a wake-up that happens
+ * anyway: a neighbour announcing a long hold time (a restart's 2 s, or a
+ * test's) does not leave what its later hellos say unread that long. */
 static void run_timers(struct agent *a)
 {
-	if (agent_now_ns() >= a->deadline && !a->hello_watched)
-		drain(a, a->hfd);
+	__u64 now = agent_now_ns();
+
+	if (!a->hello_watched &&
+	    (now >= glue_hellos_due(a->glue) ||
+	     now >= a->hello_read + HELLO_READ_TICKS * a->o->hello_ms * 1000000ull)) {
+		drain(a, a->hfd, HELLO_DRAIN_ROUNDS);
+		a->hello_read = now;
+	}
 	a->deadline = glue_tick(a->glue, agent_now_ns());
 	watch_hellos(a);
 	pktio_flush(a->fd, a->txq);
@@ -555,7 +587,7 @@ int agent_run(const struct agent_opts *o)
 		 * are taken only from an up neighbour. */
 		for (int i = 0; i < n; i++)
 			if (ev[i].data.u64 == TAG_HELLOS)
-				drain(&a, a.hfd);
+				drain(&a, a.hfd, DRAIN_ROUNDS);
 		for (int i = 0; i < n; i++) {
 			__u64 tag = ev[i].data.u64;
 
@@ -592,7 +624,7 @@ int agent_run(const struct agent_opts *o)
 				ring_buffer__consume(a.rb);
 				break;
 			case TAG_FRAMES:
-				drain(&a, a.fd);
+				drain(&a, a.fd, DRAIN_ROUNDS);
 				break;
 			case TAG_NOTIFY:
 				notify_accept(a.notify);

@@ -261,6 +261,15 @@ bool glue_nbr_up(struct glue *g, int ifindex)
 	return port && core_nbr_up(g->core, port, NULL) == 1;
 }
 
+__u64 glue_hellos_due(struct glue *g)
+{
+	__u64 hold = core_hold_next(g->core);
+	/* hello_interval() in core_nbr.c: at most 9/8 of hello_ms */
+	__u64 ahead = (__u64)core_config(g->core)->hello_ms * 1125000ull;
+
+	return hold > ahead ? hold - ahead : 0;
+}
+
 void glue_link(struct glue *g, int ifindex, bool running, __u64 now_ns)
 {
 	__u16 port = port_of(g, ifindex);

@@ -738,6 +738,7 @@ void secglue_free(struct secglue *s)
 	mms_registry_free(&s->reg);
 	free(s->sigc);
 	mms_identity_wipe(&s->self);
+	mms_crypto_forget();	/* our signing key's cached key object */
 	OPENSSL_cleanse(s->own, sizeof(s->own));
 	free(s);
 }

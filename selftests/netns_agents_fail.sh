@@ -22,7 +22,7 @@
 #     with SIGKILL: its datapath keeps forwarding (its counters grow with
 #     no agent), and the ping r1 -> r5 running through it continues. Its
 #     neighbours stop hearing hellos and declare it down after the hold time
-#     it announced (4 x 10 ms by default; 500 ms here, so that there is time
+#     it announced (3 x 15 ms by default; ~500 ms here, so that there is time
 #     to watch the datapath alone), and the MA routes around it: traffic
 #     continues by the other side. On a line, with no other side, it would
 #     stop there (docs/control-plane.md). The agent restarted on its pinned
@@ -48,7 +48,7 @@ AGENTS_METRICS=1
 now_ns() { date +%s%N; }
 
 # ring NAME MA...: a fresh ring8 with switched r3-r4 and r6-r7, enrolled,
-# agents started (those in $SLOW with a 500 ms hold time: 50 x 10 ms) and
+# agents started (those in $SLOW with a ~500 ms hold time: 33 x 15 ms) and
 # converged.
 ring() {
 	local name=$1
@@ -65,7 +65,7 @@ ring() {
 	local n m ok=0
 	for n in $(netns_nodes); do
 		if [[ " ${SLOW:-} " == *" $n "* ]]; then
-			agent_start "$n" --dead-mult 50
+			agent_start "$n" --dead-mult 33
 		else
 			agent_start "$n"
 		fi
@@ -195,7 +195,7 @@ rest_reach_ma() { local n; for n in $alive; do agents_reach "$n" r1 || return 1;
 tap_ok "$dead dead: r1 reachable from every other CM" wait_until 10 rest_reach_ma
 
 # ---- 4. SIGKILL of a transit node's agent (a ring of its own) ----
-# r3 and r7 say a hold time of 500 ms in their hellos: their neighbours keep
+# r3 and r7 say a hold time of 495 ms in their hellos: their neighbours keep
 # sending through them that long after their agent dies, long enough to see
 # the datapath forward on its own.
 SLOW="r3 r7" ring kill r1

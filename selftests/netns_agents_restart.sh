@@ -41,7 +41,7 @@ netns_test_begin "mms-ar$$-" "$MMS_BUILD/mms-agent" "$MMS_BUILD/mms-enroll" \
 AGENTS_METRICS=1
 # Probes (5 ms apart) a restart may lose at most, generously: none are
 # expected after SIGTERM (the agent's last hello asks its neighbours to keep
-# it up for 2 s); after SIGKILL they time it out first (40 ms).
+# it up for 2 s); after SIGKILL they time it out first (45 ms).
 # (On a loaded machine neighbours also time each other out now and then:
 # hence the margins.)
 declare -A MAXLOST=([TERM]=40 [KILL]=100)

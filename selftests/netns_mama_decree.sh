@@ -36,7 +36,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 agents_test_begin "mms-md$$-" ring8 r1 r4 r6
 AGENTS_METRICS=1
-agents_start --dead-mult 10	# as in netns_mama_line5.sh
+agents_start --dead-mult 7	# as in netns_mama_line5.sh
 CMS=$(agents_cms)
 
 # ---- 1. three MAs ----

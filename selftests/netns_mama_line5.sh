@@ -29,7 +29,7 @@ AGENTS_METRICS=1
 # As in netns_sec_keyroll.sh: 100 ms of silence before a neighbour is
 # declared dead, so that a loaded machine does not take links down under
 # the rolls (checked below).
-agents_start --dead-mult 10
+agents_start --dead-mult 7	# 105 ms
 
 # ---- 1, 2. every node from both MAs ----
 both_ways() {	# every CM and the other MA from both MAs, and both MAs from every CM

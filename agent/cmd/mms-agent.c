@@ -46,8 +46,8 @@ static void usage(FILE *f)
 		"  --metrics A:P      serve Prometheus /metrics on A:P\n"
 		"  --dns-zone Z       MA: answer NAME.Z on the management address (default mms, \"\" off)\n"
 		"  --proxy IF         MA: CMs reach the Internet through IF (NAT; needs nft)\n"
-		"  --hello-ms N       hello interval (default 10)\n"
-		"  --dead-mult N      hellos missed before a neighbour is dead (default 4)\n"
+		"  --hello-ms N       hello interval (default 15)\n"
+		"  --dead-mult N      hellos missed before a neighbour is dead (default 3)\n"
 		"  --beacon-ms N      MA beacon interval (default 100)\n"
 		"  --key-roll-s N     MA: roll every node's hop key every N s (default 0: on SIGUSR1)\n"
 		"  --data-off IF      shut data service on IF: MMS frames only (repeatable; adds to\n"
@@ -79,7 +79,7 @@ static int num(const char *s, unsigned lo, unsigned hi, unsigned *out)
 int main(int argc, char **argv)
 {
 	struct agent_opts o = {
-		.dns_zone = "mms", .hello_ms = 10, .dead_mult = 4, .beacon_ms = 100,
+		.dns_zone = "mms", .hello_ms = 15, .dead_mult = 3, .beacon_ms = 100,
 	};
 	static char state[512];
 	const char *role = NULL;

@@ -108,13 +108,13 @@ sec_id() {
 # with SEC_AGENT_OPTS and the options given.
 # No security test measures failover timing, and several check that no
 # neighbour went down or that counters moved by exactly what they sent: a
-# neighbour is declared dead after 100 hellos (1 s) rather than the default
-# 4 (40 ms). On a loaded 2-core CI machine every process, agents included,
+# neighbour is declared dead after 67 hellos (~1 s) rather than the default
+# 3 (45 ms). On a loaded 2-core CI machine every process, agents included,
 # is at times not scheduled for up to half a second (measured: a process
 # sleeping 10 ms woke up to 524 ms late); a hold shorter than that takes
 # healthy links down (seen with 40 ms and with 200 ms). Failover timing is
 # measured by netns_agents_fail.sh with its own settings.
-SEC_AGENT_OPTS="--dead-mult 100"
+SEC_AGENT_OPTS="--dead-mult 67"
 sec_start() {
 	local n=$1 role=cm
 	shift

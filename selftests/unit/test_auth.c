@@ -847,6 +847,39 @@ static void test_decrees(void)
 	   "re-key of another CM: applied, nothing to do here");
 }
 
+/* The Ed25519 key cache (crypto.c) must never answer for another key: more
+ * keys than it holds, used in turns, each signs as itself and verifies only
+ * its own signatures, whether its key object was cached or evicted. */
+static void test_keycache(void)
+{
+	enum { NK = 11 };	/* more than the cache's 8 entries */
+	uint8_t priv[NK][MMS_KEY32], pub[NK][MMS_KEY32], sig[NK][MMS_SIG_LEN], sig2[MMS_SIG_LEN];
+	const char msg[] = "key cache";
+	struct mms_iov v = { msg, sizeof(msg) };
+	int bad_sig = 0, bad_ok = 0, bad_cross = 0, bad_det = 0;
+
+	for (int i = 0; i < NK; i++)
+		if (mms_ed25519_keygen(priv[i], pub[i]) || mms_sign(priv[i], &v, 1, sig[i]))
+			bad_sig++;
+	for (int round = 0; round < 3; round++)
+		for (int i = 0; i < NK; i++) {
+			/* Ed25519 is deterministic: a cached key signs as a fresh one */
+			if (mms_sign(priv[i], &v, 1, sig2) || memcmp(sig2, sig[i], MMS_SIG_LEN))
+				bad_det++;
+			if (mms_verify(pub[i], &v, 1, sig[i]))
+				bad_ok++;
+			if (!mms_verify(pub[(i + 1 + round) % NK], &v, 1, sig[i]))
+				bad_cross++;
+		}
+	ok(!bad_sig, "key cache: %d keys made and used to sign", NK);
+	ok(!bad_det, "key cache: every key signs the same signature again, cached or evicted");
+	ok(!bad_ok, "key cache: every signature verifies under its own key");
+	ok(!bad_cross, "key cache: no signature verifies under another key");
+	mms_crypto_forget();
+	ok(!mms_verify(pub[0], &v, 1, sig[0]) && mms_verify(pub[1], &v, 1, sig[0]),
+	   "key cache: after mms_crypto_forget, keys are made afresh and still tell apart");
+}
+
 int main(void)
 {
 	lim = mms_auth_default_limits;
@@ -875,6 +908,7 @@ int main(void)
 	test_replay_model();
 	test_masig();
 	test_decrees();
+	test_keycache();
 
 	mms_registry_free(&reg);
 	return tap_done();

@@ -21,6 +21,7 @@
  *    lost us, or says nothing for a hold time, or no carrier: afresh;
  *    core_pause announces a long hold time.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "codec.h"
@@ -66,8 +67,9 @@ static void id_of(struct mms_id *id, __u8 v)
 	id->b[15] = 1;
 }
 
-/* N's hello on its port 7, naming us on our port 1 (two-way) or nobody. */
-static void hello_from_n(struct mms_core *c, bool twoway, __u64 now)
+/* N's hello on its port 7, naming us on our port 1 (two-way) or nobody,
+ * arrived at `at` and handed to the core at `now` (core_rx_at). */
+static void hello_from_n_at(struct mms_core *c, bool twoway, __u64 now, __u64 at)
 {
 	__u8 body[256], frame[512];
 	struct msg_hello m;
@@ -95,7 +97,12 @@ static void hello_from_n(struct mms_core *c, bool twoway, __u64 now)
 	fs.body_len = (__u16)blen;
 	len = mms_frame_build(frame, sizeof(frame), &fs);
 	if (blen > 0 && len > 0)
-		core_rx(c, 1, frame, (size_t)len, now);
+		core_rx_at(c, 1, frame, (size_t)len, now, at);
+}
+
+static void hello_from_n(struct mms_core *c, bool twoway, __u64 now)
+{
+	hello_from_n_at(c, twoway, now, now);
 }
 
 /* Core and map agree on port 1; `up` is what both should say. */
@@ -237,9 +244,151 @@ static void test_resume(void)
 	core_free(c);
 }
 
+/*
+ * The agent leaves an up neighbour's hellos queued and reads them in a batch
+ * shortly before its hold time (core_hold_next): hellos taken late count
+ * from their arrival, and a hello that changes nothing writes nothing to
+ * mms_nbrs (a map write per hello would be a system call per hello).
+ */
+static void test_late_hellos(void)
+{
+	struct rec r;
+	__u64 t = 1000 * MS, t0;
+	unsigned writes;
+	struct mms_core *c = mk(&r, true, t);
+
+	if (!ok(c != NULL, "core with port 1 with carrier"))
+		return;
+	ok(core_hold_next(c) == UINT64_MAX, "no neighbour heard: no hold time");
+	hello_from_n(c, true, t += MS);
+	agree(c, &r, 1, "two-way hello");
+	ok(core_hold_next(c) == t + 40 * MS, "hold time: its arrival + the 40 ms it announced");
+	writes = r.nbr_writes;
+	t0 = t;
+	/* three hellos 10 ms apart, read together 5 ms after the last */
+	for (int i = 1; i <= 3; i++)
+		hello_from_n_at(c, true, t0 + 35 * MS, t0 + (__u64)i * 10 * MS);
+	t = t0 + 35 * MS;
+	core_tick(c, t);
+	agree(c, &r, 1, "three hellos read late, in one batch");
+	ok(core_hold_next(c) == t0 + 70 * MS,
+	   "hold time counts from the last one's arrival (+30 ms), not from the read");
+	ok(r.nbr_writes == writes, "unchanged hellos: no mms_nbrs write (%u)",
+	   r.nbr_writes - writes);
+	/* read after the first hold time would have passed: still counted from arrival */
+	hello_from_n_at(c, true, t0 + 75 * MS, t0 + 60 * MS);
+	core_tick(c, t0 + 75 * MS);
+	agree(c, &r, 1, "a hello that arrived in time but was read after the old hold time");
+	core_tick(c, t0 + 100 * MS - 1);
+	agree(c, &r, 1, "just before its own hold time");
+	core_tick(c, t0 + 100 * MS);
+	agree(c, &r, 0, "its hold time passed in silence");
+	ok(core_hold_next(c) == UINT64_MAX, "down: no hold time");
+	core_free(c);
+}
+
+/* An MA's sends on port 1, by time: hello ticks and beacons. */
+static struct {
+	__u64 now;			/* of the tick being served */
+	__u64 hello_at[256], beacon_at[64];
+	unsigned hellos, beacons;
+} ma_rec;
+
+static void ma_send(void *ctx, __u16 port, const __u8 *f, size_t len)
+{
+	size_t nh = len > MMS_ETH_LEN + MMS_HDR_LEN ?
+		    f[MMS_ETH_LEN + offsetof(struct mms_hdr, nhops)] : 0;
+	size_t off = MMS_ETH_LEN + MMS_HDR_LEN + nh * MMS_HOP_LEN;
+
+	(void)ctx;
+	if (port != 1 || len <= off)
+		return;
+	if (f[off] == MMS_T_HELLO && ma_rec.hellos < 256)
+		ma_rec.hello_at[ma_rec.hellos++] = ma_rec.now;
+	if (f[off] == MMS_T_BEACON && ma_rec.beacons < 64)
+		ma_rec.beacon_at[ma_rec.beacons++] = ma_rec.now;
+}
+
+static int ma_key(void *ctx, const struct mms_id *node, __u8 epoch, __u8 key[MMS_KEY_LEN])
+{
+	(void)ctx; (void)node; (void)epoch;
+	memset(key, 0x5a, MMS_KEY_LEN);
+	return 0;
+}
+
+/*
+ * A periodic beacon waits for the MA's next hello tick (ma_beacon_at), so
+ * that the MA wakes up once for both: driven like the agent drives it (a
+ * core_tick at every core_next_event, nothing else), every beacon goes out
+ * at a tick that also sends hellos, beacons stay 100..117 ms apart, and the
+ * MA wakes up no more often than it says hello.
+ */
+static void test_beacon_on_hello_tick(void)
+{
+	struct core_ops ops = { .send = ma_send, .hop_key = ma_key };
+	struct core_cfg cfg;
+	struct mms_core *c;
+	__u64 t = 1000 * MS, end, settled, next, gap_lo = UINT64_MAX, gap_hi = 0;
+	unsigned wakes = 0, lone = 0, hello_ticks = 0;
+
+	memset(&ma_rec, 0, sizeof(ma_rec));
+	core_cfg_defaults(&cfg);
+	id_of(&cfg.id, 0xaa);
+	cfg.role = MMS_ROLE_MA;
+	c = core_new(&cfg, &ops);
+	if (!ok(c && !core_port_add(c, 1, 3, our_mac, 0, true), "MA core, port 1 with carrier"))
+		goto out;
+	ma_rec.now = t;
+	core_start(c, t);
+	hello_from_n(c, true, t += MS);
+	if (!ok(core_nbr_up(c, 1, NULL) == 1, "neighbour up"))
+		goto out;
+	end = t + 1000 * MS;
+	/* a deadline already passed is served at once, as the agent does */
+	settled = t + 300 * MS;	/* start-up beacons and computations done */
+	/* a deadline already passed is served at once, as the agent does */
+	while ((next = core_next_event(c)) < end && wakes < 1000) {
+		unsigned h0 = ma_rec.hellos;
+
+		t = next > t ? next : t;
+		/* N keeps saying hello (as a read before the hold time would) */
+		hello_from_n_at(c, true, t, t);
+		ma_rec.now = t;
+		core_tick(c, t);
+		if (t >= settled) {
+			wakes++;
+			hello_ticks += ma_rec.hellos != h0;
+		}
+	}
+	for (unsigned b = 0; b < ma_rec.beacons; b++) {
+		bool with_hello = false;
+
+		for (unsigned i = 0; i < ma_rec.hellos; i++)
+			with_hello |= ma_rec.hello_at[i] == ma_rec.beacon_at[b];
+		/* the first ones may be brought forward (start, the neighbour up) */
+		if (b >= 2) {
+			__u64 gap = ma_rec.beacon_at[b] - ma_rec.beacon_at[b - 1];
+
+			lone += !with_hello;
+			gap_lo = gap < gap_lo ? gap : gap_lo;
+			gap_hi = gap > gap_hi ? gap : gap_hi;
+		}
+	}
+	ok(ma_rec.beacons >= 9 && ma_rec.beacons <= 11, "1 s: %u beacons", ma_rec.beacons);
+	ok(!lone, "every periodic beacon went with a hello tick (%u did not)", lone);
+	ok(gap_lo >= 100 * MS && gap_hi <= 117 * MS, "periodic beacons %llu..%llu ms apart",
+	   (unsigned long long)(gap_lo / MS), (unsigned long long)(gap_hi / MS));
+	ok(wakes > 40 && wakes == hello_ticks,
+	   "settled: the MA woke %u times, each a hello tick (%u)", wakes, hello_ticks);
+out:
+	core_free(c);
+}
+
 int main(void)
 {
 	test_no_carrier_at_start();
+	test_beacon_on_hello_tick();
+	test_late_hellos();
 	test_carrier_flap();
 	test_resume();
 	return tap_done();
