@@ -189,6 +189,7 @@ struct sim_node {
 struct sim {
 	struct sim_cfg cfg;
 	uint64_t now, seq, latency;
+	uint64_t data_seq;	/* sequence counter of the DATA the simulation sends */
 	struct sim_node *nodes;
 	struct sim_link *links;
 	struct heap frames, timers;
@@ -699,7 +700,8 @@ enum sim_probe sim_probe(struct sim *s, uint32_t from, uint32_t to, unsigned *ho
 		if (!r)
 			return SIM_NO_ROUTE;
 		nb = &s->nodes[cur].nbr[r->port];
-		len = mms_frame_data(buf, sizeof(raw) - 2, r, nb->mac, nb->smac, ip, sizeof(ip));
+		len = mms_frame_data(buf, sizeof(raw) - 2, r, nb->mac, nb->smac,
+				     mms_seq_word(0, ++s->data_seq), ip, sizeof(ip));
 		if (len < 0)
 			return SIM_NO_ROUTE;
 		port = r->port;
