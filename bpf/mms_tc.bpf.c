@@ -175,8 +175,9 @@ static __always_inline int mms_set_dscp(struct __sk_buff *skb, __u8 dscp)
  * loses the race three times falls back to a plain fetch-and-add, which is
  * unique too (each atomic operation hands out its own values). 0 when the
  * map cannot be read (it always can: index 0 of a one-entry array).
+ * Global: verified once, not once for each way the loop can go.
  */
-static __always_inline __u64 mms_seq_next(__u64 now_ns)
+__noinline __u64 mms_seq_next(__u64 now_ns)
 {
 	__u64 clk = mms_seq_clock(now_ns), old, want;
 	__u32 k = 0;
