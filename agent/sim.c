@@ -182,6 +182,7 @@ struct sim_node {
 	struct mms_key keys[MMS_EPOCH_SLOTS];
 	struct mms_cfg dcfg;
 	struct rtab routes;
+	struct mms_rp_table rp;		/* the datapath's DATA replay windows */
 	uint32_t link[MMS_MAX_PORTS];	/* port -> link index, NONE */
 	uint64_t sched;			/* deadline queued in the timer heap */
 };
@@ -386,6 +387,7 @@ struct sim *sim_new(const struct sim_cfg *cfg)
 			n->link[p] = NONE;
 		memset(n->dcfg.mm0_mac, 0xee, 6);
 		n->dcfg.dscp = MMS_DSCP_KEEP;
+		mms_rp_table_init(&n->rp, MMS_RP_SOURCES);
 	}
 	for (uint32_t l = 0; l < cfg->ne; l++) {
 		const struct graph_edge *e = &cfg->e[l];
@@ -417,6 +419,7 @@ void sim_free(struct sim *s)
 	for (uint32_t i = 0; s->nodes && i < s->cfg.n; i++) {
 		core_free(s->nodes[i].core);
 		free(s->nodes[i].routes.e);
+		mms_rp_table_free(&s->nodes[i].rp);
 	}
 	while (s->frames.n)
 		free(heap_pop(&s->frames).mem);
@@ -436,9 +439,10 @@ static const struct mms_route_set *view_route(const void *ctx, const struct mms_
 	return sim_route(n->s, n->idx, a);
 }
 
-static void view_of(const struct sim *s, const struct sim_node *n, uint16_t port,
+static void view_of(const struct sim *s, struct sim_node *n, uint16_t port,
 		    struct mms_node_view *v)
 {
+	v->rp = &n->rp;
 	v->route = view_route;
 	v->route_ctx = n;
 	v->keys = n->keys;
@@ -569,6 +573,8 @@ int sim_node_restart(struct sim *s, uint32_t node, bool cold)
 		memset(n->keys, 0, sizeof(n->keys));
 		free(n->routes.e);
 		memset(&n->routes, 0, sizeof(n->routes));
+		mms_rp_table_free(&n->rp);
+		mms_rp_table_init(&n->rp, MMS_RP_SOURCES);
 	}
 	rc = node_core(s, n);
 	if (rc) {
