@@ -27,17 +27,17 @@ struct {
  * or MMS_S_DROP_REPLAY_FULL when k has no window and the table has no room
  * for one. The window moves under its spin lock, so CPUs delivering frames
  * of one producer at once each see the other's value (a value is taken
- * once). Global: verified once, like the tag.
+ * once). Inline: it has one caller, and as a global function (verified on
+ * its own, its key an unknown pointer) it cost the verifier more (mms_xdp
+ * 5,876 instructions against 5,783) and a call at run time.
  */
-__noinline int mms_replay_take(const struct mms_rp_key *k, __u32 epoch, __u64 ctr)
+static __always_inline int mms_replay_take(const struct mms_rp_key *k, __u32 epoch, __u64 ctr)
 {
 	struct mms_rp_val *v;
 	const void *zero;
 	__u32 z = 0;
 	int r;
 
-	if (!k)		/* a global function's pointer may be NULL */
-		return MMS_S_DROP_REPLAY;
 	v = bpf_map_lookup_elem(&mms_replay, k);
 	if (!v) {
 		zero = bpf_map_lookup_elem(&mms_rp_zero, &z);
