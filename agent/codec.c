@@ -15,6 +15,7 @@
 #include <openssl/hmac.h>
 
 #include "codec.h"
+#include "crypto.h"
 #include "mms_aes.h"
 
 int mms_hop_seal(const __u8 key[MMS_KEY_LEN], const struct mms_hop_plain *p,
@@ -113,18 +114,30 @@ __u64 mms_siphash24(const struct mms_e2e_key *k, const void *msg, size_t len)
 }
 
 __u64 mms_e2e_mac(const struct mms_e2e_key *k, __u8 epoch, const __u8 tag[4], __u8 type,
-		  const __u8 *ip, size_t ip_len)
+		  __u64 seq, const __u8 *ip, size_t ip_len)
 {
-	__u8 msg[8 + MMS_DATA_MAX];
+	__u8 msg[16 + MMS_DATA_MAX];
 	__u64 w0;
 
 	if (ip_len > MMS_DATA_MAX)
 		ip_len = MMS_DATA_MAX;	/* callers refuse longer packets first */
 	w0 = mms_e2e_w0(epoch, tag, type, (__u16)ip_len);
-	for (int i = 0; i < 8; i++)
+	for (int i = 0; i < 8; i++) {
 		msg[i] = (__u8)(w0 >> (8 * i));
-	memcpy(msg + 8, ip, ip_len);
-	return mms_siphash24(k, msg, 8 + ip_len);
+		msg[8 + i] = (__u8)(seq >> (56 - 8 * i));	/* as on the wire */
+	}
+	memcpy(msg + 16, ip, ip_len);
+	return mms_siphash24(k, msg, 16 + ip_len);
+}
+
+__u16 mms_seq_producer(const struct mms_id *id)
+{
+	struct mms_iov v = { .p = id->b, .n = sizeof(id->b) };
+	__u8 md[MMS_SHA256_LEN];
+
+	if (mms_sha256(&v, 1, md))
+		return (__u16)(id->b[0] << 8 | id->b[1]);	/* cannot happen */
+	return (__u16)(md[0] << 8 | md[1]);
 }
 
 int mms_key_recover(const struct mms_key *k, __u8 key[MMS_KEY_LEN])
@@ -277,16 +290,19 @@ int mms_frame_route(__u8 *buf, size_t cap, const struct mms_route *rt,
 }
 
 int mms_frame_data(__u8 *buf, size_t cap, const struct mms_route *rt,
-		   const __u8 dst_mac[6], const __u8 src_mac[6], const void *ip, __u16 ip_len)
+		   const __u8 dst_mac[6], const __u8 src_mac[6], __u64 seq,
+		   const void *ip, __u16 ip_len)
 {
 	__u8 body[MMS_E2E_LEN + MMS_DATA_MAX];
 	__u64 t;
 
 	if (!ip_len || ip_len > MMS_DATA_MAX)
 		return -EINVAL;
-	t = mms_e2e_mac(&rt->e2e, rt->epoch, rt->tag, MMS_T_DATA, ip, ip_len);
-	for (int i = 0; i < MMS_E2E_LEN; i++)
+	t = mms_e2e_mac(&rt->e2e, rt->epoch, rt->tag, MMS_T_DATA, seq, ip, ip_len);
+	for (int i = 0; i < MMS_E2E_TAG_LEN; i++) {
 		body[i] = (__u8)(t >> (8 * i));
+		body[MMS_E2E_TAG_LEN + i] = (__u8)(seq >> (56 - 8 * i));
+	}
 	memcpy(body + MMS_E2E_LEN, ip, ip_len);
 	return mms_frame_route(buf, cap, rt, dst_mac, src_mac, MMS_T_DATA, body,
 			       (__u16)(MMS_E2E_LEN + ip_len));
@@ -304,19 +320,33 @@ static int is_agent_type(__u8 t)
 	       t == MMS_T_CONTROL || t == MMS_T_NOTIFY;
 }
 
+static __u64 rd64be(const __u8 *p)
+{
+	__u64 v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
 /*
- * The end-to-end tag of a DATA body (tag, then an IP packet of ip_len >= 20
- * bytes). The key: the one the source's set holds for the epoch (at an MA,
- * looked up by the packet's source address), else this node's own (at a
- * CM, for everything; at an MA a key no other node holds).
+ * The end-to-end tag of a DATA body (tag, sequence word, then an IP packet
+ * of ip_len >= 20 bytes). The key: the one the source's set holds for the
+ * epoch (at an MA, looked up by the packet's source address), else this
+ * node's own (at a CM, for everything; at an MA a key no other node holds).
+ * On success *rk names the replay window: the source's when its key was
+ * used (it alone tags with it), else the producer's under the node's key.
  */
 static bool e2e_ok(const struct mms_node_view *nv, const struct mms_key *key,
-		   const struct mms_hdr *h, __u8 type, const __u8 *body, size_t ip_len)
+		   const struct mms_hdr *h, __u8 type, const __u8 *body, size_t ip_len,
+		   struct mms_rp_key *rk)
 {
 	const __u8 *ip = body + MMS_E2E_LEN;
 	const struct mms_route_set *set = NULL;
 	const struct mms_e2e_rx *rx;
+	__u64 seq = rd64be(body + MMS_E2E_TAG_LEN);
 	struct mms_addr src;
+	bool own;
 
 	memset(&src, 0, sizeof(src));
 	if (ip[0] >> 4 == 4) {
@@ -329,8 +359,14 @@ static bool e2e_ok(const struct mms_node_view *nv, const struct mms_key *key,
 	if (nv->route)
 		set = nv->route(nv->route_ctx, &src);
 	rx = set ? &set->rx[h->epoch % MMS_EPOCH_SLOTS] : NULL;
-	return mms_e2e_mac(rx && rx->valid && rx->epoch == h->epoch ? &rx->key : &key->e2e,
-			   h->epoch, h->tag, type, ip, ip_len) == rd64le(body);
+	own = !(rx && rx->valid && rx->epoch == h->epoch);
+	memset(rk, 0, sizeof(*rk));
+	if (own)
+		rk->producer = (__u16)(seq >> MMS_SEQ_CTR_BITS);
+	else
+		rk->src = src;
+	return mms_e2e_mac(own ? &key->e2e : &rx->key, h->epoch, h->tag, type, seq, ip,
+			   ip_len) == rd64le(body);
 }
 
 /* Not MMS: to the stack, unless data service is off on the ingress
@@ -415,7 +451,9 @@ void mms_process(const struct mms_node_view *nv, __u8 *buf, size_t len,
 		return verdict(res, MMS_V_DROP, MMS_S_DROP_INGRESS);
 
 	if (h->nhops == 1) {
+		struct mms_rp_key rk;
 		size_t ip_off;
+		int rp;
 		__u8 v;
 
 		if (pl->rsvd)
@@ -434,8 +472,14 @@ void mms_process(const struct mms_node_view *nv, __u8 *buf, size_t len,
 		if ((v != 4 && v != 6) || end - ip_off < (v == 4 ? 20u : 40u) ||
 		    end - ip_off > MMS_DATA_MAX)
 			return verdict(res, MMS_V_DROP, MMS_S_DROP_PAYLOAD);
-		if (!e2e_ok(nv, key, h, pl->type, buf + body_off, end - ip_off))
+		if (!e2e_ok(nv, key, h, pl->type, buf + body_off, end - ip_off, &rk))
 			return verdict(res, MMS_V_DROP, MMS_S_DROP_E2E_TAG);
+		/* Each sequence number once, per producer and epoch; only
+		 * frames whose tag verified move the window. */
+		rp = nv->rp ? mms_rp_table_take(nv->rp, &rk, h->epoch,
+						rd64be(buf + body_off + MMS_E2E_TAG_LEN)) : 0;
+		if (rp)
+			return verdict(res, MMS_V_DROP, (enum mms_stat)rp);
 		/* The IP packet gets a fresh Ethernet header for mm0 in front of it. */
 		res->off = ip_off - MMS_ETH_LEN;
 		res->len = end - res->off;

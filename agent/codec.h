@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "mms_kern_user.h"
+#include "dreplay.h"
 
 #define MMS_KEY_LEN 16
 
@@ -49,9 +50,15 @@ int mms_e2e_derive(const __u8 hop_key[MMS_KEY_LEN], enum mms_e2e_dir dir,
 		   struct mms_e2e_key *out);
 /* SipHash-2-4 of msg[0..len) (the reference function, for tests). */
 __u64 mms_siphash24(const struct mms_e2e_key *k, const void *msg, size_t len);
-/* The end-to-end tag of an IP packet sent on a route (include/mms_e2e.h). */
+/* The end-to-end tag of an IP packet sent on a route with sequence word seq
+ * (include/mms_e2e.h, include/mms_seq.h). */
 __u64 mms_e2e_mac(const struct mms_e2e_key *k, __u8 epoch, const __u8 tag[4], __u8 type,
-		  const __u8 *ip, size_t ip_len);
+		  __u64 seq, const __u8 *ip, size_t ip_len);
+
+/* The producer number a node puts in the sequence words of the DATA it tags
+ * (include/mms_seq.h): 16 bits of SHA-256 of its id, so that the MAs of one
+ * CM, which all tag under its key, have separate windows there. */
+__u16 mms_seq_producer(const struct mms_id *id);
 
 /* One node on a route being built, in travel order after the sender. */
 struct mms_hop_spec {
@@ -101,10 +108,12 @@ int mms_frame_build(__u8 *buf, size_t cap, const struct mms_frame_spec *fs);
 int mms_frame_route(__u8 *buf, size_t cap, const struct mms_route *rt,
 		    const __u8 dst_mac[6], const __u8 src_mac[6],
 		    __u8 type, const void *body, __u16 body_len);
-/* A DATA frame along rt carrying an IP packet, tagged with rt->e2e. Length,
- * -ENOSPC, -EINVAL (ip_len 0 or over MMS_DATA_MAX). */
+/* A DATA frame along rt carrying an IP packet with sequence word seq
+ * (mms_seq_word()), tagged with rt->e2e. Length, -ENOSPC, -EINVAL (ip_len 0
+ * or over MMS_DATA_MAX). */
 int mms_frame_data(__u8 *buf, size_t cap, const struct mms_route *rt,
-		   const __u8 dst_mac[6], const __u8 src_mac[6], const void *ip, __u16 ip_len);
+		   const __u8 dst_mac[6], const __u8 src_mac[6], __u64 seq,
+		   const void *ip, __u16 ip_len);
 
 /* ---- The reference model of one node's XDP program ---- */
 
@@ -120,6 +129,9 @@ struct mms_node_view {
 	/* mms_routes[a], or NULL (also when route is NULL: no sets) */
 	const struct mms_route_set *(*route)(const void *ctx, const struct mms_addr *a);
 	const void *route_ctx;
+	/* DATA replay windows (mms_replay), moved by the frames delivered;
+	 * NULL: none kept, every sequence number taken */
+	struct mms_rp_table *rp;
 };
 
 enum mms_verdict {

@@ -179,6 +179,8 @@ struct glue *glue_new(void *agent, const struct agent_opts *o, __u32 mgmt_v4)
 	}
 	core_cfg_defaults(&cfg);
 	cfg.id = *secglue_id(g->sec);
+	if (agent_dp(agent))
+		mms_dp_set_producer(agent_dp(agent), mms_seq_producer(&cfg.id));
 	cfg.role = o->ma ? MMS_ROLE_MA : MMS_ROLE_CM;
 	mms_addr_v4(&cfg.addr, mgmt_v4);
 	snprintf(cfg.name, sizeof(cfg.name), "%s", o->name);

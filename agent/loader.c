@@ -61,6 +61,7 @@ static const char *const map_names[MMS_MAP_MAX] = {
 	[MMS_MAP_EVENTS] = "mms_events", [MMS_MAP_RL_NBR] = "mms_rl_nbr",
 	[MMS_MAP_RL_LINK] = "mms_rl_link", [MMS_MAP_RL_NODE] = "mms_rl_node",
 	[MMS_MAP_DATA_OFF] = "mms_data_off",
+	[MMS_MAP_SEQ] = "mms_seq",	 [MMS_MAP_REPLAY] = "mms_replay",
 };
 
 static const char *const prog_pins[MMS_PROG_MAX] = {
@@ -294,6 +295,17 @@ static __u64 ts_ns(clockid_t id)
 
 	clock_gettime(id, &ts);
 	return (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
+}
+
+int mms_dp_set_producer(struct mms_dp *dp, __u16 producer)
+{
+	struct mms_cfg c;
+	int err = cfg_read(dp, &c);
+
+	if (err)
+		return err;
+	c.producer = producer;
+	return cfg_write(dp, &c);
 }
 
 int mms_dp_sync_clock(struct mms_dp *dp)

@@ -44,6 +44,8 @@ enum mms_map {
 	MMS_MAP_RL_LINK,	/* mms_rl_link: hash, struct mms_rl_link_key -> struct mms_rl_bucket */
 	MMS_MAP_RL_NODE,	/* mms_rl_node: array, class -> struct mms_rl_bucket */
 	MMS_MAP_DATA_OFF,	/* mms_data_off: hash, ifindex -> 1 (data service off) */
+	MMS_MAP_SEQ,		/* mms_seq:    array[1] -> the DATA sequence counter */
+	MMS_MAP_REPLAY,		/* mms_replay: hash, struct mms_rp_key -> struct mms_rp_val */
 	MMS_MAP_MAX
 };
 
@@ -56,7 +58,7 @@ enum mms_prog {
 };
 
 /* mm0's MTU: any IP packet it sends fits a 1500-byte link with 16 hops. */
-#define MMS_MM0_MTU	MMS_DATA_MAX	/* 1500 - 16 - 256 - 4 - 8 */
+#define MMS_MM0_MTU	MMS_DATA_MAX	/* 1500 - 16 - 256 - 4 - 16 */
 
 /* Load (or re-adopt) the datapath; returns 0 or -errno with a log line. */
 int mms_dp_open(struct mms_dp **dp, const struct mms_dp_opts *o);
@@ -90,6 +92,8 @@ int mms_dp_set_port(struct mms_dp *dp, __u16 port, const struct mms_nbr *n);
 int mms_dp_map_fd(struct mms_dp *dp, enum mms_map m);
 const char *mms_dp_map_name(enum mms_map m);
 int mms_dp_prog_fd(struct mms_dp *dp, enum mms_prog p);
+/* Name this node in the DATA it tags (mms_cfg.producer, include/mms_seq.h). */
+int mms_dp_set_producer(struct mms_dp *dp, __u16 producer);
 /* Write the wall-clock offset the datapath uses for route expiry. */
 int mms_dp_sync_clock(struct mms_dp *dp);
 /*

@@ -182,6 +182,7 @@ struct sim_node {
 	struct mms_key keys[MMS_EPOCH_SLOTS];
 	struct mms_cfg dcfg;
 	struct rtab routes;
+	struct mms_rp_table rp;		/* the datapath's DATA replay windows */
 	uint32_t link[MMS_MAX_PORTS];	/* port -> link index, NONE */
 	uint64_t sched;			/* deadline queued in the timer heap */
 };
@@ -189,6 +190,7 @@ struct sim_node {
 struct sim {
 	struct sim_cfg cfg;
 	uint64_t now, seq, latency;
+	uint64_t data_seq;	/* sequence counter of the DATA the simulation sends */
 	struct sim_node *nodes;
 	struct sim_link *links;
 	struct heap frames, timers;
@@ -393,6 +395,7 @@ struct sim *sim_new(const struct sim_cfg *cfg)
 			n->link[p] = NONE;
 		memset(n->dcfg.mm0_mac, 0xee, 6);
 		n->dcfg.dscp = MMS_DSCP_KEEP;
+		mms_rp_table_init(&n->rp, MMS_RP_SOURCES);
 	}
 	for (uint32_t l = 0; l < cfg->ne; l++) {
 		const struct graph_edge *e = &cfg->e[l];
@@ -424,6 +427,7 @@ void sim_free(struct sim *s)
 	for (uint32_t i = 0; s->nodes && i < s->cfg.n; i++) {
 		core_free(s->nodes[i].core);
 		free(s->nodes[i].routes.e);
+		mms_rp_table_free(&s->nodes[i].rp);
 	}
 	while (s->frames.n)
 		free(heap_pop(&s->frames).mem);
@@ -443,9 +447,10 @@ static const struct mms_route_set *view_route(const void *ctx, const struct mms_
 	return sim_route(n->s, n->idx, a);
 }
 
-static void view_of(const struct sim *s, const struct sim_node *n, uint16_t port,
+static void view_of(const struct sim *s, struct sim_node *n, uint16_t port,
 		    struct mms_node_view *v)
 {
+	v->rp = &n->rp;
 	v->route = view_route;
 	v->route_ctx = n;
 	v->keys = n->keys;
@@ -577,6 +582,8 @@ int sim_node_restart(struct sim *s, uint32_t node, bool cold)
 		memset(n->keys, 0, sizeof(n->keys));
 		free(n->routes.e);
 		memset(&n->routes, 0, sizeof(n->routes));
+		mms_rp_table_free(&n->rp);
+		mms_rp_table_init(&n->rp, MMS_RP_SOURCES);
 	}
 	rc = node_core(s, n);
 	if (rc) {
@@ -708,7 +715,8 @@ enum sim_probe sim_probe(struct sim *s, uint32_t from, uint32_t to, unsigned *ho
 		if (!r)
 			return SIM_NO_ROUTE;
 		nb = &s->nodes[cur].nbr[r->port];
-		len = mms_frame_data(buf, sizeof(raw) - 2, r, nb->mac, nb->smac, ip, sizeof(ip));
+		len = mms_frame_data(buf, sizeof(raw) - 2, r, nb->mac, nb->smac,
+				     mms_seq_word(0, ++s->data_seq), ip, sizeof(ip));
 		if (len < 0)
 			return SIM_NO_ROUTE;
 		port = r->port;

@@ -13,13 +13,33 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "mms_aes.h"
+#include "mms_kern_user.h"
 
 #define BENCH_FRAME_MAX	1536	/* a last-hop frame with a 1000-byte packet fits */
-#define BENCH_RESTORE	64	/* bytes a forward can rewrite: eth + hdr + delta */
+#define BENCH_RESTORE	72	/* bytes a forward or a delivery rewrites: eth + hdr +
+				 * delta, or up to the 66th (the IP packet of a
+				 * one-field DATA frame) */
 
 __u8 bench_frame[BENCH_FRAME_MAX];	/* the frame as the test run began */
 __u32 bench_len;
 __u32 bench_out[4];
+
+/* The datapath's replay windows (bpf/mms_maps.h's definition, unpinned: the
+ * loader's map is reused by fd), and the
+ * one the delivery frames go to: with bench_rp_fresh set, bench_hop hands
+ * their counter back before each iteration, as if it were the producer's
+ * next (the top just below it, its bit clear). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MMS_RP_SOURCES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct mms_rp_key);
+	__type(value, struct mms_rp_val);
+} mms_replay SEC(".maps");
+
+__u32 bench_rp_fresh, bench_rp_slot;
+struct mms_rp_key bench_rp_key;
+__u64 bench_rp_ctr;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
@@ -57,6 +77,16 @@ int bench_hop(struct xdp_md *ctx)
 #pragma unroll
 	for (int i = 0; i < BENCH_RESTORE; i += 8)
 		*(__u64 *)(data + i) = *(__u64 *)(bench_frame + i);
+	if (bench_rp_fresh) {
+		struct mms_rp_val *v = bpf_map_lookup_elem(&mms_replay, &bench_rp_key);
+
+		if (v) {
+			struct mms_rp_win *w = &v->w[bench_rp_slot & (MMS_EPOCH_SLOTS - 1)];
+
+			w->top = bench_rp_ctr - 1;
+			w->bits[(bench_rp_ctr >> 6) & (MMS_RP_WORDS - 1)] = 0;
+		}
+	}
 	bpf_tail_call(ctx, &bench_target, 0);
 	return XDP_ABORTED;
 }

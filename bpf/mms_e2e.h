@@ -18,13 +18,16 @@
 #endif
 
 /* Where the tagged IP packet may start: after at most an 802.1Q link
- * header, a route header, one hop field, the payload header and the tag. */
+ * header, a route header, one hop field, the payload header, the tag and
+ * the sequence word. */
 #define MMS_E2E_OFF_MAX	(MMS_ETH_LEN + 4 + MMS_HDR_LEN + MMS_HOP_LEN + MMS_PL_LEN + MMS_E2E_LEN)
+_Static_assert(MMS_E2E_OFF_MAX < 128, "mms_e2e_sum masks the offset to 127");
 
 /* Global subprograms take at most five arguments, of sized types. */
 struct mms_e2e_io {
 	struct mms_e2e_key key;	/* in */
 	__u64 w0;		/* in: the route word (mms_e2e_w0) */
+	__u64 w1;		/* in: the sequence word (mms_e2e_w1) */
 	__u64 tag;		/* out */
 };
 
@@ -52,7 +55,7 @@ struct mms_e2e_io {
 	})
 
 /*
- * io->tag = SipHash-2-4 under io->key of w0 followed by the n (8 or more)
+ * io->tag = SipHash-2-4 under io->key of w0, w1, then the n (8 or more)
  * packet bytes from off. 0, or -1 when the bytes are not all in the
  * packet's linear part (the callers' length checks make that impossible).
  * Global: the verifier checks it once, not once for every caller state.
@@ -70,7 +73,7 @@ __noinline int mms_e2e_sum(struct mms_ctx_t *ctx, __u64 off, __u64 n, struct mms
 	 * registers the compiler goes on to use (a 32-bit argument is
 	 * zero-extended afresh from the unchecked register at each use). */
 	asm volatile("" : "+r"(off), "+r"(n));
-	off &= 63;
+	off &= 127;
 	n &= 2047;
 	base = data + off;
 	nw = n / 8;
@@ -83,9 +86,10 @@ __noinline int mms_e2e_sum(struct mms_ctx_t *ctx, __u64 off, __u64 n, struct mms
 	if (p + 8 > end)
 		return -1;
 	last = r ? mms_le64(ld64(p)) >> (64 - 8 * r) : 0;
-	last |= (__u64)((n + 8) & 0xff) << 56;
+	last |= (__u64)((n + 16) & 0xff) << 56;
 	mms_sip_init(&s, &io->key);
 	mms_sip_word(&s, io->w0);
+	mms_sip_word(&s, io->w1);
 	/* i = 0, which the verifier must not know: it walks a loop once per
 	 * iteration while the index is a precise scalar, and adding a known
 	 * constant to a packet pointer makes it precise. Starting unknown

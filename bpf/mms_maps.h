@@ -78,6 +78,38 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } mms_data_off SEC(".maps");
 
+/*
+ * The counter behind the sequence numbers of the DATA this node tags
+ * (include/mms_seq.h): one word that every CPU's mms_tc advances with an
+ * atomic operation. Pinned, so an agent restart goes on from it; after a
+ * reboot it starts again from the wall clock.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} mms_seq SEC(".maps");
+
+/*
+ * Replay windows of the DATA delivered here, per key source and producer
+ * (struct mms_rp_key). Not LRU: evicting a window would let the frames it
+ * refused in again, so a full table refuses new producers instead
+ * (DROP_REPLAY_FULL). Entries come only from frames whose tag verified, so
+ * only holders of this node's keys make them. Not preallocated (a node
+ * hears from a few producers, an MA from its CMs); pinned, so that an
+ * agent restart keeps them.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MMS_RP_SOURCES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct mms_rp_key);
+	__type(value, struct mms_rp_val);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} mms_replay SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 64 * 1024);

@@ -10,8 +10,8 @@
  *   destination -> mms_routes[dst] (IPv4 v4-mapped), else the default route
  *   (all-zero key) -> the first alternate whose first-hop port is up and
  *   which has not expired -> Ethernet [802.1Q] | mms_hdr | hop fields |
- *   mms_pl(DATA) | end-to-end tag under the route's key | the IP packet ->
- *   redirect to the egress device.                                   ENCAP
+ *   mms_pl(DATA) | end-to-end tag under the route's key | this node's next
+ *   sequence word | the IP packet -> redirect to the egress device.  ENCAP
  *
  * mm0 is NOARP, so the Ethernet header the stack wrote carries no
  * information beyond its EtherType; it is replaced. Multicast and link-local
@@ -165,6 +165,36 @@ static __always_inline int mms_set_dscp(struct __sk_buff *skb, __u8 dscp)
 	return 0;
 }
 
+/*
+ * The next counter value of this node (include/mms_seq.h): at least the
+ * clock, above every value handed out before. A compare-and-swap moves the
+ * word from what was read to max(it, clock) + 1, so values stay unique and
+ * increasing whichever CPUs send at once, and the counter follows the
+ * clock while the node sends less than one frame per unit (so that frames
+ * of CPUs racing around a jump forward stay close in value). A CPU that
+ * loses the race three times falls back to a plain fetch-and-add, which is
+ * unique too (each atomic operation hands out its own values). 0 when the
+ * map cannot be read (it always can: index 0 of a one-entry array).
+ * Global: verified once, not once for each way the loop can go.
+ */
+__noinline __u64 mms_seq_next(__u64 now_ns)
+{
+	__u64 clk = mms_seq_clock(now_ns), old, want;
+	__u32 k = 0;
+	__u64 *c = bpf_map_lookup_elem(&mms_seq, &k);
+
+	if (!c)
+		return 0;
+#pragma unroll
+	for (int i = 0; i < 3; i++) {
+		old = *(volatile __u64 *)c;
+		want = old > clk ? old : clk;
+		if (__sync_val_compare_and_swap(c, old, want + 1) == old)
+			return want;
+	}
+	return __sync_fetch_and_add(c, 1);
+}
+
 SEC("tc")
 int mms_tc(struct __sk_buff *skb)
 {
@@ -179,7 +209,7 @@ int mms_tc(struct __sk_buff *skb)
 	struct mms_e2e_io io;
 	__u32 mtu_len = 0;
 	void *pl;
-	__u64 now;
+	__u64 now, seq;
 	int rc;
 
 	if (data + MMS_ETH_LEN > end)
@@ -234,8 +264,13 @@ int mms_tc(struct __sk_buff *skb)
 	 * in the linear part where the program can read it. */
 	if (bpf_skb_pull_data(skb, len))
 		return mms_drop(len, MMS_S_DROP_REDIRECT);
+	seq = mms_seq_next(now);
+	if (!seq)
+		return mms_drop(len, MMS_S_DROP_REDIRECT);
+	seq = mms_seq_word(cfg->producer, seq);
 	io.key = r->e2e;
 	io.w0 = mms_e2e_w0(r->epoch, r->tag, MMS_T_DATA, (__u16)(len - MMS_ETH_LEN));
+	io.w1 = mms_e2e_w1(seq);
 	if (mms_e2e_sum(skb, MMS_ETH_LEN, len - MMS_ETH_LEN, &io))
 		return mms_drop(len, MMS_S_DROP_REDIRECT);
 
@@ -262,6 +297,7 @@ int mms_tc(struct __sk_buff *skb)
 	((struct mms_pl *)pl)->rsvd = 0;
 	((struct mms_pl *)pl)->len = bpf_htons((__u16)(len - MMS_ETH_LEN + MMS_E2E_LEN));
 	st64(pl + MMS_PL_LEN, mms_le64(io.tag));
+	st64(pl + MMS_PL_LEN + MMS_E2E_TAG_LEN, bpf_cpu_to_be64(seq));
 	ctx_field(skb, priority) = cfg->prio;
 	return mms_exit(len, MMS_S_ENCAP, bpf_redirect(nbr->ifindex, 0));
 }

@@ -9,8 +9,9 @@
  *     on a data-off link  XDP_DROP                               DROP_DATA_OFF
  *   link scope            XDP_PASS to the agent                  LINK_AGENT
  *   routed, last, control VERIFIED flag set, XDP_PASS            DELIVER_AGENT
- *   routed, last, data    tag checked, the bare IP packet
- *                         redirected into mm0                    DELIVER_MM0
+ *   routed, last, data    tag checked, sequence number taken
+ *                         once, the bare IP packet redirected
+ *                         into mm0                               DELIVER_MM0
  *   routed, transit       field popped, redirected to next hop   FORWARD
  *   anything wrong        XDP_DROP                               DROP_<reason>
  *
@@ -26,6 +27,7 @@
 #define MMS_CTX_XDP
 #include "mms_hop.h"
 #include "mms_e2e.h"
+#include "mms_replay.h"
 #include "mms_rl.h"
 
 static __always_inline bool mms_agent_type(__u8 t)
@@ -35,14 +37,16 @@ static __always_inline bool mms_agent_type(__u8 t)
 }
 
 /*
- * The end-to-end tag of a DATA body at body_off (tag, then an IP packet of
- * ip_len bytes, at least its fixed header): under the key the source's set
- * holds for the epoch, looked up by the packet's source address (at an MA),
- * else this node's own for the epoch (mms_process(): e2e_ok()).
+ * The end-to-end tag of a DATA body at body_off (tag, sequence word, then an
+ * IP packet of ip_len bytes, at least its fixed header): under the key the
+ * source's set holds for the epoch, looked up by the packet's source address
+ * (at an MA), else this node's own for the epoch (mms_process(): e2e_ok()).
+ * On success *rk names the window the frame's counter (*ctr) goes to: that
+ * source's, or the producer's under this node's own key.
  */
 static __always_inline bool mms_e2e_check(struct xdp_md *ctx, const struct mms_hdr *h, __u8 type,
 					  const struct mms_key *own, __u32 body_off,
-					  __u32 ip_len)
+					  __u32 ip_len, struct mms_rp_key *rk, __u64 *ctr)
 {
 	const void *data = ctx_data(ctx), *end = ctx_data_end(ctx);
 	const __u8 *tag = data + body_off, *ip = (const __u8 *)tag + MMS_E2E_LEN;
@@ -51,7 +55,7 @@ static __always_inline bool mms_e2e_check(struct xdp_md *ctx, const struct mms_h
 	struct mms_addr src = {};
 	struct mms_e2e_io io;
 	__u32 slot = h->epoch % MMS_EPOCH_SLOTS;
-	__u64 want;
+	__u64 want, seq;
 
 	if ((const void *)ip + 20 > end)
 		return false;
@@ -66,16 +70,22 @@ static __always_inline bool mms_e2e_check(struct xdp_md *ctx, const struct mms_h
 		st64(&src.a[8], ld64(ip + 16));
 	}
 	want = ld64(tag);
+	seq = bpf_be64_to_cpu(ld64(tag + MMS_E2E_TAG_LEN));
 	set = bpf_map_lookup_elem(&mms_routes, &src);
 	if (set)
 		rx = &set->rx[slot];
-	if (rx && rx->valid && rx->epoch == h->epoch)
+	if (rx && rx->valid && rx->epoch == h->epoch) {
 		io.key = rx->key;
-	else
+		rk->src = src;		/* the source's own key: it alone produces */
+	} else {
 		io.key = own->e2e;
+		rk->producer = (__u16)(seq >> MMS_SEQ_CTR_BITS);
+	}
 	io.w0 = mms_e2e_w0(h->epoch, h->tag, type, (__u16)ip_len);
+	io.w1 = mms_e2e_w1(seq);
 	if (mms_e2e_sum(ctx, body_off + MMS_E2E_LEN, ip_len, &io))
 		return false;
+	*ctr = seq & MMS_SEQ_CTR_MASK;
 	return mms_le64(io.tag) == want;
 }
 
@@ -88,6 +98,9 @@ static __always_inline int mms_deliver(struct xdp_md *ctx, struct mms_hdr *h,
 	const __u8 *ip = (const void *)(pl + 1) + MMS_E2E_LEN;
 	void *data, *end = ctx_data_end(ctx);
 	__u32 ip_off = body_off + MMS_E2E_LEN, ip_len;
+	struct mms_rp_key rk = {};
+	__u64 ctr = 0;
+	int rc;
 	__u8 v;
 
 	if (pl->rsvd)
@@ -115,8 +128,11 @@ static __always_inline int mms_deliver(struct xdp_md *ctx, struct mms_hdr *h,
 	ip_len = frame_end - ip_off;
 	if ((v != 4 && v != 6) || ip_len < (v == 4 ? 20u : 40u) || ip_len > MMS_DATA_MAX)
 		return mms_drop(len, MMS_S_DROP_PAYLOAD);
-	if (!mms_e2e_check(ctx, h, pl->type, key, body_off, ip_len))
+	if (!mms_e2e_check(ctx, h, pl->type, key, body_off, ip_len, &rk, &ctr))
 		return mms_drop(len, MMS_S_DROP_E2E_TAG);
+	rc = mms_replay_take(&rk, h->epoch, ctr);
+	if (rc)
+		return mms_drop(len, (enum mms_stat)rc);
 
 	/* Keep exactly the IP packet and put a fresh Ethernet header for mm0
 	 * in front of it. Neither adjustment can fail on a frame that passed

@@ -7,14 +7,16 @@
  * and XORs of 64-bit words only: no tables, no secret-dependent branches or
  * memory indices, and about 60 BPF instructions per 8 bytes of message.
  *
- * The tagged message of a DATA frame is one 8-byte route word followed by
- * the IP packet:
+ * The tagged message of a DATA frame is one 8-byte route word, the 8-byte
+ * sequence word as on the wire, then the IP packet:
  *
- *   epoch | route tag[4] | payload type | IP length (big-endian, 2 bytes) | IP packet
+ *   epoch | route tag[4] | payload type | IP length (big-endian, 2 bytes) |
+ *   producer (2) | counter (6) | IP packet
  *
  * so the tag binds the payload to the route it was sent on (epoch and tag
- * name the route) and to its type; the key binds the direction and the
- * pair of ends (see mms_e2e_derive() in agent/codec.h).
+ * name the route), to its type and to its place in its producer's sequence
+ * (include/mms_seq.h); the key binds the direction and the pair of ends
+ * (see mms_e2e_derive() in agent/codec.h).
  */
 #ifndef MMS_E2E_H
 #define MMS_E2E_H
@@ -93,6 +95,13 @@ static inline __u64 mms_e2e_w0(__u8 epoch, const __u8 tag[4], __u8 type, __u16 i
 	return (__u64)epoch | (__u64)tag[0] << 8 | (__u64)tag[1] << 16 |
 	       (__u64)tag[2] << 24 | (__u64)tag[3] << 32 | (__u64)type << 40 |
 	       (__u64)(ip_len >> 8) << 48 | (__u64)(ip_len & 0xff) << 56;
+}
+
+/* The sequence word, the second block, as SipHash reads it: the 8 bytes
+ * of the big-endian wire field read little-endian, its byte reversal. */
+static inline __u64 mms_e2e_w1(__u64 seq)
+{
+	return __builtin_bswap64(seq);
 }
 
 #endif /* MMS_E2E_H */

@@ -176,7 +176,8 @@ struct mms_cfg {
 	__u8	prio;			/* skb->priority of management frames */
 	__u8	pcp;			/* 802.1p PCP on tagged links */
 	__u8	dscp;			/* DSCP forced on inner IP packets, or MMS_DSCP_KEEP */
-	__u8	pad[3];
+	__u8	pad;
+	__u16	producer;		/* names this node in the DATA it tags (include/mms_seq.h) */
 	__u32	data_off;		/* entries in mms_data_off: 0 spares the lookup */
 	struct mms_rl_limit rl[MMS_RL_CLASSES][MMS_RL_LEVELS];	/* control-frame budgets */
 };
@@ -215,6 +216,8 @@ struct mms_counter {
 	X(DROP_E2E_TAG,	"DATA whose end-to-end tag does not verify at its destination") \
 	X(DROP_DATA_OFF, "non-MMS frame dropped: data service off on this interface") \
 	X(DROP_DATA_OFF_TX, "non-MMS frame not sent: data service off on that interface") \
+	X(DROP_REPLAY,	"DATA whose sequence number its destination has taken or left behind") \
+	X(DROP_REPLAY_FULL, "DATA from a producer the replay table has no room for") \
 	X(EVENT_LOST,	"ring buffer full, event not sent")
 
 enum mms_stat {
@@ -236,5 +239,11 @@ struct mms_event {
 	__u64	ts_ns;
 	struct mms_addr addr;
 };
+
+/* Sources (key source, producer) the destination keeps replay windows for
+ * (mms_replay): an MA's CMs, a CM's MAs. */
+#define MMS_RP_SOURCES		MMS_MAX_ROUTES
+
+#include "mms_seq.h"
 
 #endif /* MMS_KERN_USER_H */

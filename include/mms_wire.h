@@ -41,7 +41,8 @@
 #define MMS_HOP_LEN		16	/* one AES block */
 #define MMS_HDR_LEN		16
 #define MMS_PL_LEN		4
-#define MMS_E2E_LEN		8	/* end-to-end tag at the head of a DATA body */
+#define MMS_E2E_TAG_LEN		8	/* end-to-end tag at the head of a DATA body */
+#define MMS_E2E_LEN		16	/* the tag and the sequence word after it */
 #define MMS_ETH_LEN		14
 /* Largest header overhead a frame can carry beyond its body. */
 #define MMS_MAX_OVERHEAD	(MMS_ETH_LEN + MMS_HDR_LEN + \
@@ -116,19 +117,23 @@ struct mms_pl {
 };
 
 /*
- * A DATA body: the end-to-end tag, then the IP packet (pl.len = MMS_E2E_LEN
- * + its length, at most MMS_DATA_MAX). tag = SipHash-2-4 under the key the
- * route's source shares with its destination, over the route word (epoch,
- * route tag, type, IP length) and the IP packet, as 8 little-endian bytes
- * (include/mms_e2e.h). Transit hops never look at it; the destination's
- * datapath refuses a frame whose tag does not verify (DROP_E2E_TAG).
+ * A DATA body: the end-to-end tag, the sequence word, then the IP packet
+ * (pl.len = MMS_E2E_LEN + its length, at most MMS_DATA_MAX). tag =
+ * SipHash-2-4 under the key the route's source shares with its destination,
+ * over the route word (epoch, route tag, type, IP length), the sequence word
+ * and the IP packet, as 8 little-endian bytes (include/mms_e2e.h). seq names
+ * the node that tagged the frame and counts its frames (include/mms_seq.h).
+ * Transit hops never look at either; the destination's datapath refuses a
+ * frame whose tag does not verify (DROP_E2E_TAG) and then one whose sequence
+ * number it has taken or left behind (DROP_REPLAY).
  */
 struct mms_e2e {
-	__u8	tag[MMS_E2E_LEN];
+	__u8	tag[MMS_E2E_TAG_LEN];
+	__be64	seq;		/* producer (16 bits) | counter (48 bits) */
 };
 
 /* Largest IP packet a DATA frame carries: what a 16-hop frame leaves on a
- * 1500-byte link. mm0's MTU. */
+ * 1500-byte link, 1208. mm0's MTU. */
 #define MMS_DATA_MAX		(1500 - MMS_HDR_LEN - MMS_MAX_HOPS * MMS_HOP_LEN - \
 				 MMS_PL_LEN - MMS_E2E_LEN)
 

@@ -67,6 +67,7 @@ for i in $(seq 17); do hops17+=(--hop "k,1,$i"); done
 tap_ok "more than 16 hops" misuse route add 10.77.0.2 --port 1 --epoch 1 --expiry 60 "${hops17[@]}"
 tap_ok "mm0 without a prefix" misuse mm0 10.77.0.1
 tap_ok "mm0 with a bad DSCP" misuse mm0 10.77.0.1/16 --dscp 64
+tap_ok "mm0 with a producer beyond 16 bits" misuse mm0 10.77.0.1/16 --producer 65536
 tap_ok "attach without a device" misuse attach
 tap_ok "stats --prom and --json together" misuse stats --prom --json
 tap_ok "events with a zero count" misuse events --count 0

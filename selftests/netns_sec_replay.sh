@@ -25,8 +25,13 @@
 #   auth         challenges, confirms, relays, responses, hop keys: each
 #                refused once (stale handshake, or the envelope's window)
 #   control      refused by b, c and d (replay window), one per frame
+#   data         a's pings and replies to b, c and d, c's to a (the IP
+#                bearer traffic of the convergence checks): each dropped by
+#                its destination's datapath as a replay (DROP_REPLAY, the
+#                sequence number under the end-to-end tag), none reaching
+#                any mm0
 # and after all of it: no session made or lost, the same routes at every
-# node, every node reachable.
+# node, every node reachable, ssh from a to d.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=scripts/netns.sh
@@ -144,10 +149,45 @@ control_refusals() { sum b c d -- refused replay; }
 tap_ok "... each refused by its receiver (session window)" wait_until 5 at_least control_refusals
 tap_cmp "... exactly once each" $(($(control_refusals) - r0)) -eq "$sent"
 
+# ---- DATA: IP bearer frames, to the nodes still up ----
+# the IP destination of a DATA body: bytes 32..35 (tag, sequence word, then
+# the IPv4 header's destination at 16)
+hexip() { local IFS=.; set -- $1; printf '%02x%02x%02x%02x' "$1" "$2" "$3" "$4"; }
+data_nths() {	# FILE ADDR...: the DATA frames to those addresses
+	local f=$1 want="" n
+	shift
+	for n in "$@"; do want="$want $(hexip "$(netns_mgmt "$n")")"; done
+	"$MMS_BUILD/mms-inject" --pcap "$f" --list --type data -v |
+		awk -v w="$want" 'index(w, substr($NF, 65, 8)) { print $1 }'
+}
+sum_stat() { local s=0 n; for n in a b c d; do s=$((s + $(mms_stat "$n" "$1"))); done; echo "$s"; }
+rp0=$(sum_stat drop_replay) mm00=$(sum_stat deliver_mm0)
+sent=0
+for k in $(data_nths "$A2B" b c d); do
+	sent=$((sent + $(sec_replay a b --pcap "$A2B" --type data --nth "$k")))
+done
+na=$sent
+for k in $(data_nths "$C2B" a); do
+	sent=$((sent + $(sec_replay c b --pcap "$C2B" --type data --nth "$k")))
+done
+tap_cmp "a's DATA to b, c, d and c's to a replayed: $sent sent ($na from a)" "$na" -ge 3
+tap_cmp "... and from c" $((sent - na)) -ge 1
+WANT=$((rp0 + sent))
+tap_ok "... each dropped by its destination as a replay (DROP_REPLAY)" \
+	wait_until 5 at_least sum_stat drop_replay
+tap_cmp "... exactly once each" $(($(sum_stat drop_replay) - rp0)) -eq "$sent"
+tap_cmp "... none reached an mm0" $(($(sum_stat deliver_mm0) - mm00)) -eq 0
+
 # ---- nothing changed ----
 same_state() { [ "$(state)" = "$state0" ]; }
 if ! tap_ok "no session made or lost, no neighbour change, the same routes everywhere" same_state; then
 	tap_diag "before:" "$state0" "after:" "$(state)"
 fi
 tap_ok "every node still reaches a and is reached" sec_converged
+D=$(netns_mgmt d)
+ssh_d() {
+	netns_sshd d "$D" "$NETNS_TMP" || return 1
+	[ "$(netns_ssh a "$D" "$NETNS_TMP" echo mms-replay 2>/dev/null)" = mms-replay ]
+}
+tap_ok "ssh from a to d" ssh_d
 tap_done

@@ -126,6 +126,20 @@ static __u16 csum(const __u8 *p, size_t n)
 }
 
 /* IPv4 | ICMP echo reply with a recognisable pattern. */
+/* The sequence word of DATA made here, as a node's datapath makes it
+ * (include/mms_seq.h): the wall clock's count, one more per frame. */
+static __u64 data_seq(void)
+{
+	static __u64 last;
+	struct timespec ts;
+	__u64 c;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	c = mms_seq_clock((__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec);
+	last = c > last ? c : last + 1;
+	return mms_seq_word(0, last);
+}
+
 static void build_body(__u8 *b, struct in_addr src, struct in_addr dst, __u16 seq)
 {
 	__u16 c;
@@ -481,8 +495,8 @@ static int build(const struct opts *o, __u8 *frame, size_t cap, int *len, struct
 		}
 		/* DATA as the node sends it: tagged under its route's key */
 		*len = o->type == MMS_T_DATA ?
-		       mms_frame_data(frame, cap, &set.r[o->alt], nbr->mac, nbr->smac, body,
-				      BODY_LEN) :
+		       mms_frame_data(frame, cap, &set.r[o->alt], nbr->mac, nbr->smac,
+				      data_seq(), body, BODY_LEN) :
 		       mms_frame_route(frame, cap, &set.r[o->alt], nbr->mac, nbr->smac,
 				       (__u8)o->type, body, BODY_LEN);
 	}
@@ -545,17 +559,20 @@ static int edit(const struct opts *o, __u8 *f, int len, const __u8 own[6])
 	body = pl_off(f, len) + MMS_PL_LEN;
 	if (o->src.s_addr) {	/* our own packet on the captured route */
 		const struct mms_hdr *h = (const struct mms_hdr *)(f + MMS_ETH_LEN);
-		__u64 t;
+		__u64 t, seq;
 
 		f[body - MMS_PL_LEN] = MMS_T_DATA;
 		f[body - 2] = 0;
 		f[body - 1] = MMS_E2E_LEN + BODY_LEN;
 		build_body(f + body + MMS_E2E_LEN, o->src, o->dst, 1);
 		/* tagged under the best key we hold for it (--tag-key), else 0 */
-		t = mms_e2e_mac(&o->tag_key, h->epoch, h->tag, MMS_T_DATA, f + body + MMS_E2E_LEN,
-				BODY_LEN);
-		for (int i = 0; i < MMS_E2E_LEN; i++)
+		seq = data_seq();
+		t = mms_e2e_mac(&o->tag_key, h->epoch, h->tag, MMS_T_DATA, seq,
+				f + body + MMS_E2E_LEN, BODY_LEN);
+		for (int i = 0; i < MMS_E2E_TAG_LEN; i++) {
 			f[body + i] = (__u8)(t >> (8 * i));
+			f[body + MMS_E2E_TAG_LEN + i] = (__u8)(seq >> (56 - 8 * i));
+		}
 		len = (int)body + MMS_E2E_LEN + BODY_LEN;
 	}
 	blen = body_len(f, body - MMS_PL_LEN);

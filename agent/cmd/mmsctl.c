@@ -265,10 +265,14 @@ static int cmd_mm0(struct ctx *c, int argc, char **argv)
 		{ "prio", required_argument, NULL, 'P' },
 		{ "pcp", required_argument, NULL, 'p' },
 		{ "dscp", required_argument, NULL, 'd' },
+		{ "producer", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 } };
 	/* Defaults: the highest local priority (TC_PRIO_CONTROL), PCP 6
-	 * (internetwork control), inner DSCP left as the application set it. */
+	 * (internetwork control), inner DSCP left as the application set it,
+	 * the address's last 16 bits as the producer of its DATA (distinct
+	 * within a /16, include/mms_seq.h). */
 	__u8 prio = 7, pcp = 6, dscp = MMS_DSCP_KEEP;
+	unsigned long long producer = ~0ull;
 	struct mms_dp *dp;
 	const char *slash;
 	char host[INET6_ADDRSTRLEN];
@@ -287,6 +291,7 @@ static int cmd_mm0(struct ctx *c, int argc, char **argv)
 			else
 				NUM_OPT("--dscp", optarg, 0, 63, dscp);
 			break;
+		case 'r': NUM_OPT("--producer", optarg, 0, 65535, producer); break;
 		default: return bad_option(ch, argv);
 		}
 	}
@@ -299,8 +304,12 @@ static int cmd_mm0(struct ctx *c, int argc, char **argv)
 	host[slash - argv[optind]] = '\0';
 	if (inet_pton(AF_INET, host, any) == 1) {
 		NUM_OPT("prefix", slash + 1, 1, 32, plen);
+		if (producer == ~0ull)
+			producer = (unsigned)any[2] << 8 | any[3];
 	} else if (inet_pton(AF_INET6, host, any) == 1) {
 		NUM_OPT("prefix", slash + 1, 1, 128, plen);
+		if (producer == ~0ull)
+			producer = (unsigned)any[14] << 8 | any[15];
 	} else {
 		return misuse("'%s' is not an IPv4 or IPv6 address", host);
 	}
@@ -311,6 +320,8 @@ static int cmd_mm0(struct ctx *c, int argc, char **argv)
 	rc = mms_dp_setup_mm0(dp, argv[optind], prio, pcp, dscp);
 	if (!rc)
 		rc = mms_dp_sync_clock(dp);
+	if (!rc)
+		rc = mms_dp_set_producer(dp, (__u16)producer);
 	mms_dp_close(dp);
 	return rc ? fail("mm0 %s: %s", argv[optind], strerror(-rc)) : 0;
 }
@@ -1544,7 +1555,7 @@ static const struct cmd cmds[] = {
 	{ "attach", NULL, cmd_attach, "[--generic] IFNAME...",
 	  "load the datapath if needed; attach its XDP program to NICs" },
 	{ "detach", NULL, cmd_detach, "IFNAME...", "detach the XDP program from NICs" },
-	{ "mm0", NULL, cmd_mm0, "ADDR/PREFIX [--prio N] [--pcp N] [--dscp N|keep]",
+	{ "mm0", NULL, cmd_mm0, "ADDR/PREFIX [--prio N] [--pcp N] [--dscp N|keep] [--producer N]",
 	  "create the management interface mm0 with this address" },
 	{ "teardown", NULL, cmd_teardown, "",
 	  "detach everything, delete mm0, unpin the node's maps" },

@@ -15,7 +15,9 @@
  *   link_rl_drop_ns        the same from a sender over budget (DROP_RATELIMIT):
  *                          what each frame of a flood costs
  *   deliver_ns             a last-hop DATA frame, 1000-byte IPv4 packet, into
- *                          mm0: hop, end-to-end tag, head moved, redirect
+ *                          mm0: hop, end-to-end tag, replay window, head
+ *                          moved, redirect (the harness makes the frame's
+ *                          number new again each time, at a cost it takes off)
  *   e2e_tag_ns             what the end-to-end tag check costs the destination
  *                          for that packet: the same frame with a wrong tag
  *                          (DROP_E2E_TAG) minus with a bad IP version, dropped
@@ -27,6 +29,9 @@
  *                          interface (mms_cfg.data_off != 0: one hash lookup)
  *   data_off_drop_ns       the same frame on an interface with data service
  *                          off (DROP_DATA_OFF)
+ *   replay_ns              what the replay window costs: that frame replayed
+ *                          (DROP_REPLAY, after the tag verified) minus with a
+ *                          wrong tag (DROP_E2E_TAG)
  * Transit hops (hop_ns) never compute the tag.
  *
  * Each figure is the median over several runs of the kernel's mean time per
@@ -51,6 +56,10 @@
 #include "mms_kfunc.skel.h"
 
 #define HOPS 8
+
+/* The sequence word of the last-hop frames, and the window it goes to. */
+#define BENCH_PRODUCER	1
+#define BENCH_CTR	(1ull << 20)
 
 static __u32 repeat = 1000000;
 static int runs = 5;
@@ -130,9 +139,15 @@ static int bench_load(void)
 	__u32 k = 0;
 	struct mms_key sched;
 
-	B = mms_dpbench__open_and_load();
+	B = mms_dpbench__open();
 	if (!B)
 		return -1;
+	/* the harness resets the delivery frames' window in the datapath's map */
+	if (bpf_map__reuse_fd(B->maps.mms_replay, F.map[MMS_MAP_REPLAY]) || mms_dpbench__load(B))
+		return -1;
+	B->bss->bench_rp_key.producer = BENCH_PRODUCER;
+	B->bss->bench_rp_ctr = BENCH_CTR;
+	B->bss->bench_rp_slot = 3 % MMS_EPOCH_SLOTS;	/* the frames' epoch */
 	memcpy(B->bss->bench_frame, frame, frame_len);
 	B->bss->bench_len = frame_len;
 	mms_key_schedule(key_us, &sched, 0);
@@ -179,7 +194,8 @@ static int last_hop_frame(__u32 ip_len, int broken)
 	if (ip_len > sizeof(ip) || mms_route_build(&rt, 1, &spec, 1, 3, FIX_NOW + 3600, tag) ||
 	    mms_e2e_derive(key_us, MMS_E2E_DOWN, &rt.e2e))
 		return -1;
-	n = mms_frame_data(frame, sizeof(frame), &rt, dst, src, ip, (__u16)ip_len);
+	n = mms_frame_data(frame, sizeof(frame), &rt, dst, src, mms_seq_word(BENCH_PRODUCER, BENCH_CTR),
+			   ip, (__u16)ip_len);
 	if (n <= 0)
 		return -1;
 	if (broken == 1)
@@ -202,6 +218,41 @@ static void ip_frame(void)
 	frame_len = 64;
 	memcpy(B->bss->bench_frame, frame, frame_len);
 	B->bss->bench_len = frame_len;
+}
+
+/* The same frame delivered on every iteration: the harness hands its
+ * counter back to the window first (bench_rp_fresh), as if it were the
+ * producer's next. What that costs the harness is timed around bench_empty
+ * and taken off. */
+static double deliver(void)
+{
+	int xdp = mms_dp_prog_fd(F.dp, MMS_PROG_XDP), empty = bpf_program__fd(B->progs.bench_empty);
+	double d, e0, e1;
+
+	B->bss->bench_rp_fresh = 1;
+	d = hop_as(xdp, XDP_REDIRECT, MMS_S_DELIVER_MM0);
+	e1 = hop_as(empty, XDP_PASS, -1);
+	B->bss->bench_rp_fresh = 0;
+	e0 = hop_as(empty, XDP_PASS, -1);
+	return d < 0 || e0 < 0 || e1 < 0 ? -1 : d - (e1 - e0);
+}
+
+/* What the window costs a frame it refuses: the replayed frame (DROP_REPLAY,
+ * after its tag verified) minus the same with a wrong tag. */
+static double replay_cost(void)
+{
+	int xdp = mms_dp_prog_fd(F.dp, MMS_PROG_XDP);
+	double again, bad_tag;
+	struct fix_run r;
+
+	/* taken once first (whatever the harness left the window at) */
+	if (last_hop_frame(1000, 0) || fix_run(&F, MMS_PROG_XDP, frame, frame_len, FIX_LO, &r))
+		return -1;
+	again = hop_as(xdp, XDP_DROP, MMS_S_DROP_REPLAY);
+	if (last_hop_frame(1000, 1))
+		return -1;
+	bad_tag = hop_as(xdp, XDP_DROP, MMS_S_DROP_E2E_TAG);
+	return again < 0 || bad_tag < 0 ? -1 : again - bad_tag;
 }
 
 /* e2e_tag cost for an ip_len-byte packet: wrong tag minus bad version. */
@@ -382,7 +433,7 @@ static int line(const char *name, double v)
 int main(int argc, char **argv)
 {
 	const char *why = fix_skip_reason();
-	double hop_c, hop_u, empty, noaes, aes, kf, lk, lk_pass, lk_drop, dlv, tag1000, tag64;
+	double hop_c, hop_u, empty, noaes, aes, kf, lk, lk_pass, lk_drop, dlv, rp, tag1000, tag64;
 	double pass, pass_other, off_drop;
 	__u32 k0 = 0, lo = FIX_LO;
 	int c, bad = 0;
@@ -421,7 +472,8 @@ int main(int argc, char **argv)
 	    bpf_map_update_elem(F.map[MMS_MAP_TX], &k0, &lo, BPF_ANY) ||
 	    last_hop_frame(1000, 0))
 		return fail("cannot load the datapath for the delivery figures");
-	dlv = hop_as(mms_dp_prog_fd(F.dp, MMS_PROG_XDP), XDP_REDIRECT, MMS_S_DELIVER_MM0);
+	dlv = deliver();
+	rp = replay_cost();
 	tag1000 = tag_cost(1000);
 	tag64 = tag_cost(64);
 	mms_dpbench__destroy(B);
@@ -467,6 +519,7 @@ int main(int argc, char **argv)
 	bad |= line("link_rl_pass_ns", lk_pass);
 	bad |= line("link_rl_drop_ns", lk_drop);
 	bad |= line("deliver_ns", dlv);
+	bad |= line("replay_ns", rp);
 	bad |= line("e2e_tag_ns", tag1000);
 	bad |= line("e2e_tag_64_ns", tag64);
 	bad |= line("pass_ns", pass);

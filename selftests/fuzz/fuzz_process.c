@@ -14,6 +14,7 @@
 static struct mms_key keys[MMS_EPOCH_SLOTS];
 static struct mms_nbr nbrs[MMS_MAX_PORTS];
 static struct mms_cfg cfg = { .mm0_mac = { 2, 0, 0, 0, 0, 1 } };
+static struct mms_rp_table windows;	/* kept across inputs, as the datapath's */
 static int ready;
 
 static void setup(void)
@@ -30,13 +31,14 @@ static void setup(void)
 		memset(nbrs[p].mac, p, 6);
 		nbrs[p].vlan = p == 2 ? 100 : 0;
 	}
+	mms_rp_table_init(&windows, 64);
 	ready = 1;
 }
 
 int LLVMFuzzerTestOneInput(const __u8 *data, size_t size)
 {
 	struct mms_node_view nv = { .keys = keys, .nbrs = nbrs, .cfg = &cfg,
-				    .now_s = 1900000000u, .ingress_ifindex = 11 };
+				    .now_s = 1900000000u, .ingress_ifindex = 11, .rp = &windows };
 	struct mms_result r;
 	__u8 *buf;
 

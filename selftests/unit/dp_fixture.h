@@ -62,6 +62,8 @@ struct fix {
 	/* mirror of mms_data_off: interfaces with data service off */
 	unsigned ndata_off;
 	__u32 data_off[4];
+	/* the model's replay windows (mms_replay for the program) */
+	struct mms_rp_table rp;
 };
 
 /* Why the datapath tests cannot run here, or NULL. */
@@ -132,6 +134,7 @@ static inline int fix_open(struct fix *f, bool hop_cache)
 		f->prog[p] = mms_dp_prog_fd(f->dp, (enum mms_prog)p);
 	for (int m = 0; m < MMS_MAP_MAX; m++)
 		f->map[m] = mms_dp_map_fd(f->dp, (enum mms_map)m);
+	mms_rp_table_init(&f->rp, MMS_RP_SOURCES);
 	f->now_s = FIX_NOW;
 	f->now_ns = 500000000;
 	f->cfg.dscp = MMS_DSCP_KEEP;
@@ -142,6 +145,7 @@ static inline void fix_close(struct fix *f)
 {
 	mms_dp_close(f->dp);
 	f->dp = NULL;
+	mms_rp_table_free(&f->rp);
 }
 
 static inline int fix_key(struct fix *f, const __u8 key[16], __u8 epoch)
@@ -253,8 +257,9 @@ static inline const struct mms_route_set *fix_route_of(const void *ctx, const st
 	return NULL;
 }
 
-static inline void fix_view(const struct fix *f, struct mms_node_view *nv, __u32 ingress)
+static inline void fix_view(struct fix *f, struct mms_node_view *nv, __u32 ingress)
 {
+	nv->rp = &f->rp;
 	nv->route = fix_route_of;
 	nv->route_ctx = f;
 	nv->keys = f->keys;

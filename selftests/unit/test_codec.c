@@ -247,6 +247,14 @@ static void test_route_vectors(void)
 	}
 }
 
+/* A fresh sequence word for each DATA frame built here. */
+static __u64 next_seq(void)
+{
+	static __u64 n = 1000;
+
+	return mms_seq_word(1, ++n);
+}
+
 static void test_walk(void)
 {
 	struct mms_route rt;
@@ -258,8 +266,8 @@ static void test_walk(void)
 	mms_e2e_derive(keys[4], MMS_E2E_DOWN, &rt.e2e);
 	mac_of(1, 1, mac_b);
 	mac_of(0, 2, mac_a);
-	len = mms_frame_data(buf, sizeof(buf), &rt, mac_b, mac_a, ip, sizeof(ip));
-	ok(len == 14 + 16 + 4 * 16 + 4 + 8 + 40, "frame length %d", len);
+	len = mms_frame_data(buf, sizeof(buf), &rt, mac_b, mac_a, next_seq(), ip, sizeof(ip));
+	ok(len == 14 + 16 + 4 * 16 + 4 + 8 + 8 + 40, "frame length %d (tag and sequence word: 16)", len);
 	r = walk(buf, (size_t)len, 0, 2, &at, &hops);
 	ok(r.verdict == MMS_V_DELIVER_MM0 && at == 4 && hops == 3,
 	   "IP bearer frame reaches e's mm0 after 3 forwards (verdict %d at %d, %d hops)",
@@ -271,7 +279,7 @@ static void test_walk(void)
 	ok(r.verdict == MMS_V_DELIVER_AGENT && at == 4, "control frame reaches e's agent");
 
 	/* expired and unknown epoch */
-	len = mms_frame_data(buf, sizeof(buf), &rt, mac_b, mac_a, ip, sizeof(ip));
+	len = mms_frame_data(buf, sizeof(buf), &rt, mac_b, mac_a, next_seq(), ip, sizeof(ip));
 	{
 		struct mms_node_view nv;
 
@@ -352,7 +360,7 @@ static void test_beacon_reverse(void)
 	   "reverse beacon route from e reaches the MA's agent (verdict %d at %d)", r.verdict, at);
 	/* ... but IP bearer data over it dies at the MA: the MA's own field is
 	 * sealed control-only, since anyone who hears a beacon holds its route */
-	len = mms_frame_data(buf, sizeof(buf), &rt, mac[0], mac[1], ip, sizeof(ip));
+	len = mms_frame_data(buf, sizeof(buf), &rt, mac[0], mac[1], next_seq(), ip, sizeof(ip));
 	r = walk(buf, (size_t)len, 4, 1, &at, &hp);
 	ok(r.verdict == MMS_V_DROP && r.stat == MMS_S_DROP_CTRL_ONLY && at == 0,
 	   "IP bearer data over a beacon's reverse route dropped at the MA (%s)",
@@ -372,7 +380,7 @@ static void test_truncation(void)
 	build_a_to_e(&rt);
 	mac_of(1, 1, mac_b);
 	mac_of(0, 2, mac_a);
-	len = mms_frame_data(orig, sizeof(orig), &rt, mac_b, mac_a, ip, sizeof(ip));
+	len = mms_frame_data(orig, sizeof(orig), &rt, mac_b, mac_a, next_seq(), ip, sizeof(ip));
 	for (int l = 0; l < len; l++) {
 		struct mms_node_view nv;
 		struct mms_result r;

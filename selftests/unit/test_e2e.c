@@ -4,7 +4,7 @@
  *  - SipHash-2-4 against the published reference vectors (key 00..0f,
  *    message 00..len-1, from the reference implementation's vectors.h) and
  *    against OpenSSL's SIPHASH MAC on random keys and messages of every
- *    length up to MMS_DATA_MAX + 8;
+ *    length up to MMS_DATA_MAX + 16 (route word, sequence word, packet);
  *  - key derivation: per direction, per hop key, deterministic;
  *  - at the destination (mms_process(), the normative model): a tagged
  *    packet is delivered; every single-bit flip of its payload is refused;
@@ -63,7 +63,7 @@ static int ossl_siphash(const __u8 key[16], const __u8 *msg, size_t len, __u8 ou
 
 static void test_openssl(void)
 {
-	static __u8 msg[MMS_DATA_MAX + 8];
+	static __u8 msg[MMS_DATA_MAX + 16];
 	int bad = 0, failed = 0;
 
 	for (size_t len = 0; len <= sizeof(msg); len++) {
@@ -129,10 +129,21 @@ static const struct mms_route_set *route_of(const void *ctx, const struct mms_ad
 }
 
 /* Run a frame at node `node` (arriving on port 1) through the model. */
+/* A fresh sequence word for each DATA frame built here. */
+static __u64 next_seq(void)
+{
+	static __u64 n = 1000;
+
+	return mms_seq_word(1, ++n);
+}
+
+static struct mms_rp_table windows[5];	/* each node's replay windows */
+
 static struct mms_result at(int node, __u8 *buf, int len)
 {
 	struct mms_node_view nv = { .keys = sched[node], .nbrs = nbrs, .cfg = &cfg,
-				    .now_s = NOW, .ingress_ifindex = 7, .route = route_of };
+				    .now_s = NOW, .ingress_ifindex = 7, .route = route_of,
+				    .rp = &windows[node] };
 	struct mms_result r;
 
 	mms_process(&nv, buf, (size_t)len, &r);
@@ -172,7 +183,7 @@ static void test_destination(void)
 	last_hop(&rt, 3);
 	mms_e2e_derive(hk[3], MMS_E2E_DOWN, &rt.e2e);	/* the MA's route to d */
 	ip4(ip, "10.0.0.1");
-	len = mms_frame_data(orig, sizeof(orig), &rt, mac_us, mac_in, ip, sizeof(ip));
+	len = mms_frame_data(orig, sizeof(orig), &rt, mac_us, mac_in, next_seq(), ip, sizeof(ip));
 	memcpy(buf, orig, (size_t)len);
 	r = at(3, buf, len);
 	ok(r.verdict == MMS_V_DELIVER_MM0 && r.len == 14 + sizeof(ip) &&
@@ -180,8 +191,8 @@ static void test_destination(void)
 	   mms_stat_name(r.stat));
 	memcpy(buf, orig, (size_t)len);
 	r = at(3, buf, len);
-	ok(r.verdict == MMS_V_DELIVER_MM0,
-	   "the same frame again is delivered again: IP replays are the inner protocol's");
+	ok(r.verdict == MMS_V_DROP && r.stat == MMS_S_DROP_REPLAY,
+	   "the same frame again is refused: DROP_REPLAY (%s)", mms_stat_name(r.stat));
 
 	/* Every single-bit flip of the payload: header, tag, IP packet. */
 	body = MMS_ETH_LEN + MMS_HDR_LEN + MMS_HOP_LEN;
@@ -228,7 +239,7 @@ static void test_relay(void)
 
 		last_hop(&rt, 3);
 		rt.e2e = keys[k];
-		len = mms_frame_data(buf, sizeof(buf), &rt, mac_us, mac_in, ip, sizeof(ip));
+		len = mms_frame_data(buf, sizeof(buf), &rt, mac_us, mac_in, next_seq(), ip, sizeof(ip));
 		r = at(3, buf, len);
 		took += r.verdict != MMS_V_DROP || r.stat != MMS_S_DROP_E2E_TAG;
 	}
@@ -256,17 +267,17 @@ static void test_ma(void)
 	ip4(ip, "10.0.0.5");
 	last_hop(&rt, 0);
 	rt.e2e = up_e;
-	len = mms_frame_data(buf, sizeof(buf), &rt, mac_us, mac_in, ip, sizeof(ip));
+	len = mms_frame_data(buf, sizeof(buf), &rt, mac_us, mac_in, next_seq(), ip, sizeof(ip));
 	r = at(0, buf, len);
 	ok(r.verdict == MMS_V_DELIVER_MM0, "MA: e's packet under e's key delivered (%s)",
 	   mms_stat_name(r.stat));
 	rt.e2e = up_c;
-	len = mms_frame_data(buf, sizeof(buf), &rt, mac_us, mac_in, ip, sizeof(ip));
+	len = mms_frame_data(buf, sizeof(buf), &rt, mac_us, mac_in, next_seq(), ip, sizeof(ip));
 	r = at(0, buf, len);
 	ok(r.stat == MMS_S_DROP_E2E_TAG, "MA: c's packet claiming e's address refused (%s)",
 	   mms_stat_name(r.stat));
 	mms_e2e_derive(hk[0], MMS_E2E_DOWN, &rt.e2e);
-	len = mms_frame_data(buf, sizeof(buf), &rt, mac_us, mac_in, ip, sizeof(ip));
+	len = mms_frame_data(buf, sizeof(buf), &rt, mac_us, mac_in, next_seq(), ip, sizeof(ip));
 	r = at(0, buf, len);
 	ok(r.stat == MMS_S_DROP_E2E_TAG, "MA: e's address under the MA's own key refused (%s)",
 	   mms_stat_name(r.stat));
@@ -275,6 +286,8 @@ static void test_ma(void)
 
 int main(void)
 {
+	for (int i = 0; i < 5; i++)
+		mms_rp_table_init(&windows[i], MMS_RP_SOURCES);
 	test_vectors();
 	test_openssl();
 	test_derive();

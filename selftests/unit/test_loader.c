@@ -162,8 +162,9 @@ static void check_mm0(struct mms_dp *dp)
 	ok(ifreq_get("mm0", SIOCGIFFLAGS, &ifr) == 0 &&
 	   (ifr.ifr_flags & (IFF_NOARP | IFF_UP)) == (IFF_NOARP | IFF_UP),
 	   "mm0 is up and NOARP");
-	ok(ifreq_get("mm0", SIOCGIFMTU, &ifr) == 0 && ifr.ifr_mtu == MMS_MM0_MTU,
-	   "mm0's MTU is %d (1500 - 16 - 256 - 4 - 8)", MMS_MM0_MTU);
+	ok(ifreq_get("mm0", SIOCGIFMTU, &ifr) == 0 && ifr.ifr_mtu == 1208 && MMS_MM0_MTU == 1208,
+	   "mm0's MTU is 1208 (1500 - 16 - 256 - 4 - 16: header, 16 fields, payload header, "
+	   "tag and sequence word)");
 	ok(ifreq_get("mm0", SIOCGIFADDR, &ifr) == 0 &&
 	   ((struct sockaddr_in *)&ifr.ifr_addr)->sin_addr.s_addr == htonl(0x0a630001),
 	   "mm0 has 10.99.0.1");
@@ -249,13 +250,18 @@ int main(void)
 {
 	static const char *const pins[] = { "mms_keys", "mms_nbrs", "mms_tx", "mms_routes",
 					    "mms_cfg", "mms_stats", "mms_events", "mms_rl_nbr",
-					    "mms_rl_link", "mms_rl_node", "mms_data_off" };
+					    "mms_rl_link", "mms_rl_node", "mms_data_off",
+					    "mms_seq", "mms_replay" };
 	enum { NPINS = sizeof(pins) / sizeof(pins[0]) };
 	struct mms_nbr n = { .state = MMS_NBR_UP, .mac = { 2, 0, 0, 0, 0, 1 } };
 	const char *why = fix_skip_reason();
 	struct mms_dp_opts o = { 0 };
 	struct mms_key key, back;
-	__u32 ids[NPINS], prog0, k1 = 1, slot = 1, tx = 0;
+	__u32 ids[NPINS], prog0, k0 = 0, k1 = 1, slot = 1, tx = 0;
+	static struct mms_rp_val rpv;
+	struct mms_rp_key rpk;
+	struct mms_cfg cfg;
+	__u64 ctr = 555555;
 	struct mms_dp *dp;
 	__u8 kb[16] = { 1, 2, 3 };
 	int nl, all, rc;
@@ -308,6 +314,12 @@ int main(void)
 	n.ifindex = if_nametoindex("t0");
 	ok(bpf_map_update_elem(mms_dp_map_fd(dp, MMS_MAP_KEYS), &slot, &key, BPF_ANY) == 0 &&
 	   mms_dp_set_port(dp, 1, &n) == 0, "a key and a neighbour installed");
+	memset(&rpk, 0, sizeof(rpk));
+	rpk.producer = 0x1234;
+	rpv.w[1].top = 777;
+	ok(bpf_map_update_elem(mms_dp_map_fd(dp, MMS_MAP_SEQ), &k0, &ctr, BPF_ANY) == 0 &&
+	   bpf_map_update_elem(mms_dp_map_fd(dp, MMS_MAP_REPLAY), &rpk, &rpv, BPF_ANY) == 0 &&
+	   mms_dp_set_producer(dp, 0x4321) == 0, "a DATA counter, a replay window, a producer set");
 	mms_dp_close(dp);
 	ok(xdp_prog("t0") == prog0 && ethtool_flag("mm0", ETHTOOL_GGRO) == 1 &&
 	   tc_ingress_prog("mm0p") != 0, "attachments outlive the handle");
@@ -323,6 +335,13 @@ int main(void)
 	   !memcmp(&back, &key, sizeof(key)) &&
 	   bpf_map_lookup_elem(mms_dp_map_fd(dp, MMS_MAP_TX), &k1, &tx) == 0 && tx == n.ifindex,
 	   "the key and the devmap slot survived the restart");
+	ctr = 0;
+	memset(&rpv, 0, sizeof(rpv));
+	ok(bpf_map_lookup_elem(mms_dp_map_fd(dp, MMS_MAP_SEQ), &k0, &ctr) == 0 && ctr == 555555 &&
+	   bpf_map_lookup_elem(mms_dp_map_fd(dp, MMS_MAP_REPLAY), &rpk, &rpv) == 0 &&
+	   rpv.w[1].top == 777 && bpf_map_lookup_elem(mms_dp_map_fd(dp, MMS_MAP_CFG), &k0, &cfg) == 0 &&
+	   cfg.producer == 0x4321,
+	   "the DATA counter, the replay windows and the producer survived the restart");
 	ok(mms_dp_setup_mm0(dp, "10.99.0.1/24", 3, 5, MMS_DSCP_KEEP) == 0,
 	   "mm0 adopted on restart");
 	check_mm0(dp);

@@ -45,6 +45,7 @@ static __u8 mac_n[8][6], mac_s[8][6], mac_us[6], mm0_mac[6];
 
 static struct {
 	long frames, agree, by_verdict[MMS_V_DROP + 1];
+	long replay;		/* agreed DROP_REPLAY: windows compared */
 	int shown;
 	const char *phase;
 } st;
@@ -108,6 +109,7 @@ static void compare(const char *kind, const __u8 *frame, __u32 len)
 	if (same) {
 		st.agree++;
 		st.by_verdict[res.verdict]++;
+		st.replay += res.stat == MMS_S_DROP_REPLAY;
 		return;
 	}
 	if (st.shown++ < 5) {
@@ -168,6 +170,32 @@ static void fp_default(struct fp *p, int n)
 	p->src_port = 1;
 }
 
+/*
+ * The sequence word of a DATA frame: mostly the next value of one of three
+ * producers, else one that producer sent already, one just inside or just
+ * outside its window, or anything at all, so that both sides' windows are
+ * moved, refuse and reorder alike.
+ */
+static __u64 pick_seq(void)
+{
+	static const __u16 prod[3] = { 1, 2, 0xbeef };
+	static __u64 ctr[3] = { 1000, 50000, 1ull << 40 };
+	__u32 i = rn(3), k = rn(20);
+	__u64 c = ctr[i];
+
+	if (k < 11)
+		c = ctr[i] += 1 + rn(rn(4) ? 3 : 2 * MMS_RP_BITS);
+	else if (k < 14)
+		c = ctr[i] - rn(4);
+	else if (k < 17)
+		c = ctr[i] - rn(MMS_RP_SPAN + 64);
+	else if (k < 18)
+		c = ctr[i] - MMS_RP_SPAN + rn(2);
+	else
+		c = (__u64)rn(0xffffffff) << 16 | rn(0x10000);
+	return mms_seq_word(rn(16) ? prod[i] : (__u16)rn(0x10000), c);
+}
+
 static __u32 build(const struct fp *p, __u8 *f)
 {
 	struct mms_hop hops[MMS_MAX_HOPS];
@@ -199,7 +227,7 @@ static __u32 build(const struct fp *p, __u8 *f)
 		__u8 *ip = body + MMS_E2E_LEN;
 		struct mms_e2e_key own;
 		__u32 ilen = (p->body == 4 ? 20 : 40) + rn(60);
-		__u64 t;
+		__u64 t, seq = pick_seq();
 
 		rbytes(ip, ilen);
 		ip[0] = p->body == 4 ? 0x45 : 0x60;
@@ -209,12 +237,14 @@ static __u32 build(const struct fp *p, __u8 *f)
 			memcpy(ip + 12, a.a + 12, 4);
 		}
 		mms_e2e_derive(p->epoch == EPOCH_B ? key_b : key_a, MMS_E2E_DOWN, &own);
-		t = mms_e2e_mac(p->e2e == E2E_SRC ? &key_src : &own, p->epoch, tag0, p->type, ip,
-				ilen);
-		for (int i = 0; i < MMS_E2E_LEN; i++)
+		t = mms_e2e_mac(p->e2e == E2E_SRC ? &key_src : &own, p->epoch, tag0, p->type, seq,
+				ip, ilen);
+		for (int i = 0; i < MMS_E2E_TAG_LEN; i++) {
 			body[i] = (__u8)(t >> (8 * i));
+			body[MMS_E2E_TAG_LEN + i] = (__u8)(seq >> (56 - 8 * i));
+		}
 		if (p->e2e == E2E_RANDOM)
-			rbytes(body, MMS_E2E_LEN);
+			rbytes(body, MMS_E2E_TAG_LEN);
 		blen = MMS_E2E_LEN + ilen;
 	} else if (p->body == 4 || p->body == 6) {
 		blen = 20 + rn(60);
@@ -622,5 +652,8 @@ int main(void)
 	     st.by_verdict[MMS_V_DELIVER_MM0], st.by_verdict[MMS_V_DELIVER_AGENT],
 	     st.by_verdict[MMS_V_LINK_AGENT], st.by_verdict[MMS_V_DROP]);
 	ok(st.frames >= 10000, "at least 10000 frames compared (%ld)", st.frames);
+	ok(st.by_verdict[MMS_V_DELIVER_MM0] >= 20 && st.replay >= 20,
+	   "both sides' replay windows took (%ld into mm0) and refused (%ld DROP_REPLAY) alike",
+	   st.by_verdict[MMS_V_DELIVER_MM0], st.replay);
 	return tap_done();
 }

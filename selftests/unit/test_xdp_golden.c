@@ -138,18 +138,32 @@ static void route(struct mms_hop *hops, int n, const struct seal *s)
 static const struct seal transit = { .egress = 2, .ingress = 1 };
 static const struct seal last = { .egress = 0, .ingress = 1 };
 
-/* A DATA body: the end-to-end tag of ip under key for a route of epoch and
- * route tag rtag (the reference SipHash of agent/codec.c, itself checked
- * against OpenSSL's in test_e2e), then ip. */
+/* A DATA body with sequence word seq: the end-to-end tag of ip under key
+ * for a route of epoch and route tag rtag (the reference SipHash of
+ * agent/codec.c, itself checked against OpenSSL's in test_e2e), the
+ * sequence word (big-endian), then ip. */
+static void data_body_seq(struct frame *body, const struct mms_e2e_key *key, __u8 epoch,
+			  const __u8 rtag[4], __u64 seq, const void *ip, __u16 len)
+{
+	__u64 t = mms_e2e_mac(key, epoch, rtag, MMS_T_DATA, seq, ip, len);
+
+	body->len = 0;
+	for (int i = 0; i < MMS_E2E_TAG_LEN; i++)
+		body->b[body->len++] = (__u8)(t >> (8 * i));
+	for (int i = 0; i < MMS_SEQ_LEN; i++)
+		body->b[body->len++] = (__u8)(seq >> (56 - 8 * i));
+	put(body, ip, len);
+}
+
+/* The producer the DATA built here names, and its counter: every frame
+ * built gets the next value, so no case replays another by accident. */
+#define PRODUCER	0x0a0a
+static __u64 ctr_next = 5000;
+
 static void data_body(struct frame *body, const struct mms_e2e_key *key, __u8 epoch,
 		      const __u8 rtag[4], const void *ip, __u16 len)
 {
-	__u64 t = mms_e2e_mac(key, epoch, rtag, MMS_T_DATA, ip, len);
-
-	body->len = 0;
-	for (int i = 0; i < MMS_E2E_LEN; i++)
-		body->b[body->len++] = (__u8)(t >> (8 * i));
-	put(body, ip, len);
+	data_body_seq(body, key, epoch, rtag, mms_seq_word(PRODUCER, ++ctr_next), ip, len);
 }
 
 /* b's own end-to-end key: what an MA tags data to b with. */
@@ -473,6 +487,18 @@ static void xdp_forward_vlan(void)
 		MMS_S_FORWARD, &exp);
 }
 
+/* b as an MA: a's set holds the key a tags its data with (a's UP key, for
+ * EPOCH), found by the packet's source address 10.77.0.1. */
+static void a_as_source(struct mms_route_set *set, struct mms_e2e_key *up_a, struct mms_addr *src)
+{
+	memset(set, 0, sizeof(*set));
+	mms_e2e_derive(key_of[0], MMS_E2E_UP, up_a);
+	set->rx[EPOCH % MMS_EPOCH_SLOTS] = (struct mms_e2e_rx){ .valid = 1, .epoch = EPOCH,
+								.key = *up_a };
+	mms_addr_parse("10.77.0.1", src);
+	fix_route(&F, src, set);
+}
+
 static void xdp_deliver(void)
 {
 	struct frame in = { .len = 0 }, exp = { .len = 0 }, ip = { .len = 0 }, body;
@@ -534,12 +560,7 @@ static void xdp_deliver(void)
 		struct mms_e2e_key up_a;
 		struct mms_addr src;
 
-		memset(&set, 0, sizeof(set));
-		mms_e2e_derive(key_of[0], MMS_E2E_UP, &up_a);
-		set.rx[EPOCH % MMS_EPOCH_SLOTS] = (struct mms_e2e_rx){ .valid = 1, .epoch = EPOCH,
-								       .key = up_a };
-		mms_addr_parse("10.77.0.1", &src);
-		fix_route(&F, &src, &set);
+		a_as_source(&set, &up_a, &src);
 		data_body(&body, &up_a, EPOCH, tag0, ip.b, (__u16)ip.len);
 		mms(&in, mac_b1, mac_a, MMS_SCOPE_ROUTE, 1, &hop, MMS_T_DATA, body.b,
 		    (__u16)body.len);
@@ -561,6 +582,146 @@ static void xdp_deliver(void)
 			MMS_S_DELIVER_MM0, &exp);
 		fix_route(&F, &src, NULL);
 	}
+}
+
+/* A DATA frame to b from producer prod with counter ctr, tagged under
+ * key for epoch; *exp gets what b delivers to mm0. */
+static void data_seq(struct frame *f, struct frame *exp, const struct mms_e2e_key *key,
+		     __u8 epoch, __u16 prod, __u64 ctr)
+{
+	struct frame ip = { .len = 0 }, body;
+	struct mms_hop hop;
+
+	hex(ip4_hex, &ip);
+	data_body_seq(&body, key, epoch, tag0, mms_seq_word(prod, ctr), ip.b, (__u16)ip.len);
+	route(&hop, 1, &last);
+	mms(f, mac_b1, mac_a, MMS_SCOPE_ROUTE, 1, &hop, MMS_T_DATA, body.b, (__u16)body.len);
+	f->b[HDR + 4] = epoch;
+	exp->len = 0;
+	put(exp, mm0_mac, 6);
+	put(exp, mm0_mac, 6);
+	hex("0800", exp);
+	put(exp, ip.b, ip.len);
+}
+
+/* Send producer prod's frame with counter ctr (epoch e): delivered or
+ * dropped with stat, unchanged then. */
+static void seq_case(const char *desc, const struct mms_e2e_key *key, __u8 e, __u16 prod,
+		     __u64 ctr, int stat)
+{
+	struct frame in = { .len = 0 }, exp = { .len = 0 };
+
+	data_seq(&in, &exp, key, e, prod, ctr);
+	if (stat == MMS_S_DELIVER_MM0)
+		run_xdp(desc, &in, XDP_REDIRECT, stat, &exp);
+	else
+		run_xdp(desc, &in, XDP_DROP, stat, &in);
+}
+
+/* Replays: each sequence number once per producer and epoch. */
+static void xdp_replay(void)
+{
+	const __u64 B = 1ull << 30, T = B + 100, J = T + 5000;
+	const int D = MMS_S_DELIVER_MM0, R = MMS_S_DROP_REPLAY;
+	struct frame in = { .len = 0 }, exp = { .len = 0 };
+
+	seq_case("replay: P's frame delivered", &key_b_down, EPOCH, 0x5151, B, D);
+	seq_case("replay: the same frame again: DROP_REPLAY", &key_b_down, EPOCH, 0x5151, B, R);
+	seq_case("replay: P jumps ahead 100", &key_b_down, EPOCH, 0x5151, T, D);
+	seq_case("replay: in-window reordering: 50 behind delivered", &key_b_down, EPOCH, 0x5151,
+		 B + 50, D);
+	seq_case("replay: ... and once only", &key_b_down, EPOCH, 0x5151, B + 50, R);
+	seq_case("replay: the oldest the window holds (top - span + 1) delivered", &key_b_down,
+		 EPOCH, 0x5151, T - MMS_RP_SPAN + 1, D);
+	seq_case("replay: one older (top - span): left behind, DROP_REPLAY", &key_b_down, EPOCH,
+		 0x5151, T - MMS_RP_SPAN, R);
+	seq_case("replay: P far ahead (5000)", &key_b_down, EPOCH, 0x5151, J, D);
+	seq_case("replay: P's frame from before the jump, never seen: now too old", &key_b_down,
+		 EPOCH, 0x5151, T + 1, R);
+	seq_case("replay: producer Q, P's counter: a window of its own", &key_b_down, EPOCH,
+		 0x2525, J, D);
+	seq_case("replay: producer R, a counter far below P's: a window of its own", &key_b_down,
+		 EPOCH, 0x3737, 7, D);
+
+	/* a frame whose tag fails takes no number */
+	data_seq(&in, &exp, &key_b_down, EPOCH, 0x5151, J + 1);
+	in.b[HDR + MMS_HDR_LEN + MMS_HOP_LEN + MMS_PL_LEN] ^= 1;
+	run_xdp("replay: P's next with a broken tag: DROP_E2E_TAG", &in, XDP_DROP,
+		MMS_S_DROP_E2E_TAG, &in);
+	seq_case("replay: ... took no number: the real frame delivered", &key_b_down, EPOCH,
+		 0x5151, J + 1, D);
+	/* the sequence word under the tag */
+	data_seq(&in, &exp, &key_b_down, EPOCH, 0x5151, J + 2);
+	in.b[HDR + MMS_HDR_LEN + MMS_HOP_LEN + MMS_PL_LEN + MMS_E2E_LEN - 1] ^= 1;
+	run_xdp("replay: counter changed on the way: DROP_E2E_TAG", &in, XDP_DROP,
+		MMS_S_DROP_E2E_TAG, &in);
+	data_seq(&in, &exp, &key_b_down, EPOCH, 0x5151, J + 2);
+	in.b[HDR + MMS_HDR_LEN + MMS_HOP_LEN + MMS_PL_LEN + MMS_E2E_TAG_LEN] ^= 1;
+	run_xdp("replay: producer changed on the way: DROP_E2E_TAG", &in, XDP_DROP,
+		MMS_S_DROP_E2E_TAG, &in);
+
+	/* a new epoch in the slot: a window of its own, from nothing */
+	fix_key(&F, key_of[1], EPOCH + MMS_EPOCH_SLOTS);
+	seq_case("replay: key for epoch +4 in the slot: P's old counter delivered", &key_b_down,
+		 EPOCH + MMS_EPOCH_SLOTS, 0x5151, B, D);
+	seq_case("replay: ... once", &key_b_down, EPOCH + MMS_EPOCH_SLOTS, 0x5151, B, R);
+	seq_case("replay: the old epoch's frames: DROP_EPOCH", &key_b_down, EPOCH, 0x5151, J + 9,
+		 MMS_S_DROP_EPOCH);
+	fix_key(&F, key_of[1], EPOCH);
+	/* the next epoch in the next slot meanwhile: its own window */
+	fix_key(&F, key_of[1], EPOCH + 1);
+	seq_case("replay: epoch +1 (next slot): P's counter taken in epoch 7 taken again",
+		 &key_b_down, EPOCH + 1, 0x5151, J + 1, D);
+	fix_key_clear(&F, (EPOCH + 1) % MMS_EPOCH_SLOTS);
+
+	/* b as an MA: a's own key; one window for a whatever producer it names */
+	{
+		struct mms_route_set set;
+		struct mms_e2e_key up_a;
+		struct mms_addr src;
+
+		a_as_source(&set, &up_a, &src);
+		seq_case("replay, source's key: a's frame delivered", &up_a, EPOCH, 1, B, D);
+		seq_case("replay, source's key: the same counter naming another producer: "
+			 "DROP_REPLAY", &up_a, EPOCH, 2, B, R);
+		seq_case("replay, source's key: the next counter delivered", &up_a, EPOCH, 2, B + 1,
+			 D);
+		fix_route(&F, &src, NULL);
+	}
+}
+
+/* A full table takes no new producer (and evicts none); the known go on. */
+static void xdp_replay_full(void)
+{
+	struct mms_rp_key k;
+	static struct mms_rp_val v;
+	__u32 n = 0;
+
+	memset(&k, 0, sizeof(k));
+	k.src.a[0] = 0xfe;
+	for (__u32 i = 0; i < MMS_RP_SOURCES + 1; i++) {
+		k.src.a[1] = (__u8)(i >> 16);
+		k.src.a[2] = (__u8)(i >> 8);
+		k.src.a[3] = (__u8)i;
+		if (bpf_map_update_elem(F.map[MMS_MAP_REPLAY], &k, &v, BPF_NOEXIST))
+			break;
+		n++;
+	}
+	ok(errno == E2BIG && n < MMS_RP_SOURCES, "replay table filled (%u windows added, then %s)",
+	   n, strerror(errno));
+	seq_case("replay table full: a new producer's frame DROP_REPLAY_FULL", &key_b_down, EPOCH,
+		 0x6666, 1ull << 31, MMS_S_DROP_REPLAY_FULL);
+	seq_case("replay table full: ... again (nothing was evicted for it)", &key_b_down, EPOCH,
+		 0x6666, (1ull << 31) + 1, MMS_S_DROP_REPLAY_FULL);
+	seq_case("replay table full: a known producer's next frame delivered", &key_b_down, EPOCH,
+		 0x5151, (1ull << 30) + 6000, MMS_S_DELIVER_MM0);
+	seq_case("replay table full: ... and its replay still refused", &key_b_down, EPOCH,
+		 0x5151, (1ull << 30) + 6000, MMS_S_DROP_REPLAY);
+	k.src.a[1] = k.src.a[2] = 0;
+	k.src.a[3] = 0;
+	bpf_map_delete_elem(F.map[MMS_MAP_REPLAY], &k);
+	seq_case("replay table with room again: the new producer delivered", &key_b_down, EPOCH,
+		 0x6666, (1ull << 31) + 2, MMS_S_DELIVER_MM0);
 }
 
 /* A field verified (and cached) under one key must fail once another key
@@ -760,19 +921,32 @@ static void ip6_packet(struct frame *f, const char *dst)
 	hex("1234567800080000", f);
 }
 
-/* The frame TC must produce for packet `pkt` over route r to neighbour n. */
-static void encap(struct frame *exp, const struct frame *pkt, const struct mms_route *r,
-		  const __u8 *dst, const __u8 *src, int tci)
+/* What node b's mms_tc names itself, and where its counter stands: far
+ * ahead of the clock, so that every frame takes the next value. */
+#define TC_PRODUCER	0x7c7c
+static __u64 tc_ctr = 1ull << 47;
+
+/* The frame TC must produce for packet `pkt` over route r to neighbour n,
+ * with the sequence word seq. */
+static void encap_seq(struct frame *exp, const struct frame *pkt, const struct mms_route *r,
+		      const __u8 *dst, const __u8 *src, int tci, __u64 seq)
 {
 	struct frame body;
 
-	data_body(&body, &r->e2e, r->epoch, r->tag, pkt->b + 14, (__u16)(pkt->len - 14));
+	data_body_seq(&body, &r->e2e, r->epoch, r->tag, seq, pkt->b + 14, (__u16)(pkt->len - 14));
 	mms(exp, dst, src, MMS_SCOPE_ROUTE, r->nhops, r->hops, MMS_T_DATA, body.b,
 	    (__u16)body.len);
 	exp->b[HDR + 4] = r->epoch;
 	memcpy(exp->b + HDR + 8, &r->expiry, 4);
 	if (tci >= 0)
 		vlan_tag(exp, (__u16)tci);
+}
+
+/* ... with the next value of b's counter. */
+static void encap(struct frame *exp, const struct frame *pkt, const struct mms_route *r,
+		  const __u8 *dst, const __u8 *src, int tci)
+{
+	encap_seq(exp, pkt, r, dst, src, tci, mms_seq_word(TC_PRODUCER, tc_ctr++));
 }
 
 static void run_tc(const char *desc, const struct frame *in, __u32 act, int stat,
@@ -796,6 +970,57 @@ static void run_tc(const char *desc, const struct frame *in, __u32 act, int stat
 	ok(ev_ok, "%s: %d event(s)%s", desc, nev, ev_type ? ", of the expected type and port" : "");
 }
 
+static __u64 seq_counter(void)
+{
+	__u64 c = 0;
+	__u32 k = 0;
+
+	bpf_map_lookup_elem(F.map[MMS_MAP_SEQ], &k, &c);
+	return c;
+}
+
+/* A counter that starts afresh (0: a reboot) starts from the wall clock,
+ * and goes on from there one by one. */
+static void tc_seq_clock(void)
+{
+	struct frame in = { .len = 0 }, exp = { .len = 0 };
+	struct mms_route_set set;
+	struct rt_spec one[] = { { 2, 3, 0 } };
+	__u64 lo = mms_seq_clock((__u64)FIX_NOW * 1000000000ull);
+	__u64 hi = mms_seq_clock((__u64)(FIX_NOW + 1) * 1000000000ull), seq = 0;
+	const __u32 at = MMS_ETH_LEN + MMS_HDR_LEN + 3 * MMS_HOP_LEN + MMS_PL_LEN +
+			 MMS_E2E_TAG_LEN;
+	struct fix_run r;
+	__u32 k = 0;
+	__u64 zero = 0;
+
+	routes("10.77.0.5", one, 1, &set);
+	ip_packet(&in, "10.77.0.5", 40);
+	bpf_map_update_elem(F.map[MMS_MAP_SEQ], &k, &zero, BPF_ANY);
+	for (int i = 0; i < 2; i++) {
+		__u64 got = 0;
+
+		if (fix_run(&F, MMS_PROG_TC, in.b, in.len, FIX_LO, &r) || r.out_len < at + 8) {
+			ok(0, "fresh counter: test run failed");
+			return;
+		}
+		for (int j = 0; j < 8; j++)
+			got = got << 8 | r.out[at + j];
+		encap_seq(&exp, &in, &set.r[0], mac_c, mac_b2, -1, got);
+		ok(r.retval == TC_ACT_REDIRECT && r.out_len == exp.len &&
+		   !memcmp(r.out, exp.b, exp.len), "fresh counter, frame %d: tagged with its "
+		   "sequence word", i + 1);
+		ok(got >> MMS_SEQ_CTR_BITS == TC_PRODUCER &&
+		   (i ? (got & MMS_SEQ_CTR_MASK) == seq + 1 :
+			(got & MMS_SEQ_CTR_MASK) >= lo && (got & MMS_SEQ_CTR_MASK) < hi) &&
+		   seq_counter() == (got & MMS_SEQ_CTR_MASK) + 1,
+		   "fresh counter, frame %d: counter %#llx (%s), the map one past it", i + 1,
+		   (unsigned long long)(got & MMS_SEQ_CTR_MASK),
+		   i ? "the next" : "the wall clock's, units of 2^15 ns");
+		seq = got & MMS_SEQ_CTR_MASK;
+	}
+}
+
 static void tc_cases(void)
 {
 	struct frame in = { .len = 0 }, exp = { .len = 0 };
@@ -806,11 +1031,15 @@ static void tc_cases(void)
 	struct rt_spec vlan16[] = { { 3, 16, 0 } };
 	struct rt_spec direct16[] = { { 2, 16, 0 } };
 	struct mms_addr zero;
+	__u32 k0 = 0;
 
 	rb = ring_buffer__new(F.map[MMS_MAP_EVENTS], on_event, NULL, NULL);
 	ok(rb != NULL, "event ring buffer opens");
 	if (!rb)
 		return;
+	F.cfg.producer = TC_PRODUCER;
+	ok(fix_sync(&F) == 0 && bpf_map_update_elem(F.map[MMS_MAP_SEQ], &k0, &tc_ctr, BPF_ANY) == 0,
+	   "b names itself %#x, its counter at %#llx", TC_PRODUCER, (unsigned long long)tc_ctr);
 
 	routes("10.77.0.5", one, 1, &set);
 	ip_packet(&in, "10.77.0.5", 40);
@@ -915,6 +1144,7 @@ static void tc_cases(void)
 	 * IP frames shorter than their header, as the stack never sends one. */
 
 	ring_buffer__free(rb);
+	tc_seq_clock();
 }
 
 /* ---- setup ---- */
@@ -989,6 +1219,9 @@ int main(void)
 		xdp_forward_vector();
 		xdp_forward_vlan();
 		xdp_deliver();
+		xdp_replay();
+		if (hop_cache)
+			xdp_replay_full();
 		xdp_key_change();
 		xdp_gone_link();
 		if (hop_cache) {

@@ -68,6 +68,14 @@ static void link_frame(struct frame *f, const __u8 *src, __u32 ingress, __u8 typ
 	f->ingress = ingress;
 }
 
+/* A fresh sequence word for each DATA frame built here. */
+static __u64 next_seq(void)
+{
+	static __u64 n = 1000;
+
+	return mms_seq_word(1, ++n);
+}
+
 /* A routed frame from the neighbour on port `in`: 1 field (delivered here)
  * or 2 (forwarded to c). */
 static void routed_frame(struct frame *f, const __u8 *src, __u16 in, int nhops, __u8 type)
@@ -83,7 +91,7 @@ static void routed_frame(struct frame *f, const __u8 *src, __u16 in, int nhops, 
 	if (!mms_route_build(&rt, 9, spec, nhops, EPOCH, EXPIRY, tag) &&
 	    !mms_e2e_derive(spec[nhops - 1].key, MMS_E2E_DOWN, &rt.e2e))	/* data: tagged */
 		n = type == MMS_T_DATA ?
-		    mms_frame_data(f->b, sizeof(f->b), &rt, mac_b, src, ip, sizeof(ip)) :
+		    mms_frame_data(f->b, sizeof(f->b), &rt, mac_b, src, next_seq(), ip, sizeof(ip)) :
 		    mms_frame_route(f->b, sizeof(f->b), &rt, mac_b, src, type, ip, sizeof(ip));
 	f->len = n > 0 ? (__u32)n : 0;
 	f->ingress = FIX_LO;
