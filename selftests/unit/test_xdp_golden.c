@@ -768,6 +768,21 @@ static void xdp_gone_link(void)
  * that goes somewhere still goes there, byte for byte; an entry without its
  * count in mms_cfg is not looked at (the count is read first).
  */
+
+/* Empty every replay window, in the program's map and in the model. */
+static void replay_forget(void)
+{
+	struct mms_rp_key k, next;
+
+	while (!bpf_map_get_next_key(F.map[MMS_MAP_REPLAY], NULL, &next)) {
+		k = next;
+		if (bpf_map_delete_elem(F.map[MMS_MAP_REPLAY], &k))
+			break;
+	}
+	mms_rp_table_free(&F.rp);
+	mms_rp_table_init(&F.rp, MMS_RP_SOURCES);
+}
+
 static void xdp_data_off(void)
 {
 	struct frame in = { .len = 0 };
@@ -784,6 +799,9 @@ static void xdp_data_off(void)
 	if (!ok(fix_data_off(&F, FIX_NO_DEV, false) == 0 && fix_data_off(&F, FIX_LO, true) == 0,
 		"data off on lo instead"))
 		return;
+	/* The table again: the replay cases before moved the windows of the
+	 * keys it tags with far ahead, so they start over (program and model). */
+	replay_forget();
 	data_off_lo = true;
 	xdp_table();
 	xdp_forward_vector();
