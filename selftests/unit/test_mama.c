@@ -55,7 +55,7 @@ static uint32_t revoked_cm = N;	/* test_revoke's CM, out of every check after */
 
 static const uint32_t links[][2] = {
 	{ 0, 3 }, { 0, 4 }, { 3, 4 }, { 0, 5 }, { 5, 1 }, { 1, 6 }, { 1, 7 }, { 5, 2 }, { 2, 7 },
-	{ 7, 8 },
+	{ 7, 8 },	/* last: test_revoke pulls it */
 };
 #define NL	(sizeof(links) / sizeof(links[0]))
 
@@ -364,6 +364,10 @@ static void test_revoke(struct sim *s, const struct mms_identity *id)
 	static const uint32_t s0[1] = { 0 }, s01[2] = { 0, 1 }, s12[2] = { 1, 2 };
 	const uint32_t c = 8;
 	uint8_t d[MMS_DECREE_MAX];
+	struct mms_registry r = { 0 };
+	struct mms_identity x = { 0 };
+	struct mms_err e;
+	char xdir[sizeof(dir[0]) + 2];
 	__u64 nq = sum(SG_S_DECREE_NO_QUORUM, N), bad = sum(SG_S_DECREE_MALFORMED, N);
 	__u64 acc = gst(2, SG_S_DECREE_ACCUSED), refused;
 	__u8 e0 = secglue_epoch(sg[0]);
@@ -392,6 +396,14 @@ static void test_revoke(struct sim *s, const struct mms_identity *id)
 	ok(up == NMA && !revoked_at(s, c) && !sum(SG_S_DECREE_APPLIED, N),
 	   "nothing applied: every MA still serves CM %u", c);
 
+	/* An enrollment written to MA1's registry file, not reloaded yet:
+	 * the decree's revocation must not lose it. */
+	snprintf(xdir, sizeof(xdir), "%sx", dir[0]);
+	wrong = mms_identity_create(xdir, "pending", MMS_ROLE_CM, &x, &e) ||
+		mms_registry_load(dir[1], &r, &e) || mms_registry_add(&r, &x.pub, &e) ||
+		mms_registry_save(dir[1], &r, &e);
+	mms_registry_free(&r);
+	ok(!wrong, "a CM enrolled in MA1's registry file, MA1 not reloaded");
 	len = make_decree(id, MMS_DECREE_REVOKE, c, 3, s12, 2, d);
 	ok(len > 0 && !secglue_decree(sg[2], d, (size_t)len),
 	   "MA2 takes a decree signed by MA1 and MA2: revoke CM %u", c);
@@ -413,6 +425,11 @@ static void test_revoke(struct sim *s, const struct mms_identity *id)
 	ok(revoked_at(s, c) == NMA,
 	   "every MA: CM %u revoked in its registry file, no session, hop key, route or topology entry",
 	   c);
+	ok(!mms_registry_load(dir[1], &r, &e) &&
+	   mms_registry_lookup(&r, x.pub.id, NULL) == MMS_REG_VALID && r.n == N - NMA,
+	   "MA1's file still lists the CM enrolled meanwhile (and the %u others)", N - NMA - 1);
+	mms_registry_free(&r);
+	mms_identity_wipe(&x);
 	ok(secglue_decree(sg[1], d, (size_t)len) == -ESTALE &&
 	   secglue_decree(sg[5], d, (size_t)len) == -ESTALE && sum(SG_S_DECREE_OLD, N) >= 2,
 	   "the same decree again: refused as old");
@@ -428,21 +445,25 @@ static void test_revoke(struct sim *s, const struct mms_identity *id)
 	ok(secglue_epoch(sg[0]) != e0 && !wrong,
 	   "after the key roll (epoch %u to %u) no MA reaches CM %u and it reaches none",
 	   e0, secglue_epoch(sg[0]), c);
-	/* Its agent restarts, keys and state lost. */
+	/* It reboots (agent state and keys lost) with its cable out meanwhile,
+	 * so that CM 7's LSA drops it and then lists it anew. */
+	wrong = sim_link_set(s, NL - 1, false, true) != 0;
+	sim_run(s, sim_now(s) + 500 * MS);
 	old = sg[c];
 	sg[c] = secglue_new(dir[c], false, 1000 + c);
 	if (sg[c]) {
-		wrong = sim_node_restart(s, c, true) != 0;
+		wrong |= sim_node_restart(s, c, true) != 0;
 		secglue_free(old);
 	} else {
 		sg[c] = old;
 		wrong = 1;
 	}
+	wrong |= sim_link_set(s, NL - 1, true, true) != 0;
 	sim_run(s, sim_now(s) + 2000 * MS);
 	ok(!wrong && revoked_at(s, c) == NMA &&
 	   refused_at_mas(SG_S_NOT_ENROLLED, SG_S_JOIN_REVOKED) > refused &&
 	   converge(s, N, 1000) >= 0,
-	   "CM %u restarted: still out at every MA, listed but refused (%llu NOT_ENROLLED/JOIN_REVOKED); every other CM served",
+	   "CM %u rebooted and back on its link: still out at every MA, listed but refused (%llu NOT_ENROLLED/JOIN_REVOKED); every other CM served",
 	   c, (unsigned long long)(refused_at_mas(SG_S_NOT_ENROLLED, SG_S_JOIN_REVOKED) - refused));
 }
 
