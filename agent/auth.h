@@ -267,6 +267,7 @@ int mms_ma_verify(struct mms_sigcache *c, const struct mms_trust *t, uint8_t kin
 enum mms_decree_action {
 	MMS_DECREE_DISTRUST = 1,	/* target: the MA to ignore from now on */
 	MMS_DECREE_REKEY = 2,		/* target: a CM, or zero for every CM */
+	MMS_DECREE_REVOKE = 3,		/* target: a CM, revoked at every MA for good */
 };
 
 struct mms_decree {
@@ -284,7 +285,10 @@ struct mms_decree {
 #define MMS_DECREE_SIG		(MMS_ID_LEN + MMS_SIG_LEN)
 #define MMS_DECREE_MAX		(MMS_DECREE_HDR + MMS_TRUST_MAX * MMS_DECREE_SIG)
 
-/* Add ma's signature (-ENOSPC when full, -EEXIST when it signed already). */
+/* "distrust", "rekey", "revoke" (mms-enroll's words), or NULL. */
+const char *mms_decree_action_name(uint8_t action);
+/* Add ma's signature (-ENOSPC when full, -EEXIST when it signed already;
+ * -EINVAL for a REVOKE without a target). */
 int mms_decree_sign(const struct mms_identity *ma, struct mms_decree *d);
 /* Wire form: ver | action | nsig | rsvd | target (16) | be64 seq, then
  * nsig x (signer id, signature). Returns the length / 0, or -EBADMSG. */
@@ -294,7 +298,10 @@ int mms_decree_decode(const uint8_t *in, size_t len, struct mms_decree *d);
  * Count the distinct trusted MAs whose signature verifies (for DISTRUST, not
  * the target's own) into *valid; with at least mms_trust_quorum(t) of them,
  * apply the decree to t (the caller saves it) and return 1 when this node
- * (self) must re-key, else 0. -ESTALE for an old seq, -EPERM without quorum.
+ * (self) must re-key, else 0. -ESTALE for an old seq, -EPERM without quorum,
+ * -EINVAL for a REVOKE naming no one or an MA of t (MAs are distrusted, not
+ * revoked). A REVOKE changes nothing in t but its number: the MAs apply it
+ * to their registries (secglue_decree.c).
  */
 int mms_decree_apply(struct mms_trust *t, const uint8_t self[MMS_ID_LEN],
 		     const struct mms_decree *d, unsigned *valid);

@@ -167,9 +167,33 @@ static int decree_iov(const struct mms_decree *d, uint8_t hdr[1 + MMS_ID_LEN + 8
 	return 2;
 }
 
+/* Decoders accept only these: a node that does not know an action refuses
+ * it as malformed rather than guessing what it means. */
+const char *mms_decree_action_name(uint8_t action)
+{
+	switch (action) {
+	case MMS_DECREE_DISTRUST: return "distrust";
+	case MMS_DECREE_REKEY: return "rekey";
+	case MMS_DECREE_REVOKE: return "revoke";
+	}
+	return NULL;
+}
+
 static int action_ok(uint8_t a)
 {
-	return a == MMS_DECREE_DISTRUST || a == MMS_DECREE_REKEY;
+	return mms_decree_action_name(a) != NULL;
+}
+
+/* A REVOKE names one CM: never every node, never an MA the store holds
+ * (trusted or distrusted). */
+static int revoke_ok(const struct mms_trust *t, const struct mms_decree *d)
+{
+	if (mms_is_zero(d->target, MMS_ID_LEN))
+		return 0;
+	for (unsigned i = 0; t && i < t->n; i++)
+		if (!memcmp(t->e[i].ma.id, d->target, MMS_ID_LEN))
+			return 0;
+	return 1;
 }
 
 int mms_decree_sign(const struct mms_identity *ma, struct mms_decree *d)
@@ -178,7 +202,8 @@ int mms_decree_sign(const struct mms_identity *ma, struct mms_decree *d)
 	struct mms_iov v[2];
 	int rc;
 
-	if (!action_ok(d->action) || ma->pub.role != MMS_ROLE_MA)
+	if (!action_ok(d->action) || ma->pub.role != MMS_ROLE_MA ||
+	    (d->action == MMS_DECREE_REVOKE && !revoke_ok(NULL, d)))
 		return -EINVAL;
 	for (unsigned i = 0; i < d->nsig; i++)
 		if (!memcmp(d->sig[i].signer, ma->pub.id, MMS_ID_LEN))
@@ -269,6 +294,8 @@ int mms_decree_apply(struct mms_trust *t, const uint8_t self[MMS_ID_LEN],
 		*valid = 0;
 	if (!action_ok(d->action) || d->nsig > MMS_TRUST_MAX)
 		return -EBADMSG;
+	if (d->action == MMS_DECREE_REVOKE && !revoke_ok(t, d))
+		return -EINVAL;
 	if (d->seq <= t->decree_seq)
 		return -ESTALE;
 	n = count_valid(t, d);
@@ -284,5 +311,7 @@ int mms_decree_apply(struct mms_trust *t, const uint8_t self[MMS_ID_LEN],
 		/* Keys from the distrusted MA's sessions must go: re-key. */
 		return 1;
 	}
+	if (d->action == MMS_DECREE_REVOKE)
+		return 0;
 	return mms_is_zero(d->target, MMS_ID_LEN) || !memcmp(d->target, self, MMS_ID_LEN);
 }

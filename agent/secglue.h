@@ -77,7 +77,7 @@
 	X(DECREE_MALFORMED, R, "decree malformed")				\
 	X(DECREE_OLD,	   R, "decree number not above the last applied (replay)") \
 	X(DECREE_NO_QUORUM, R, "decree without a quorum of valid signatures")	\
-	X(DECREE_ACCUSED,  R, "MA: decree distrusting this MA itself, not applied")
+	X(DECREE_ACCUSED,  R, "decree distrusting or revoking this node itself, not applied")
 
 enum secglue_stat {
 #define SECGLUE_STAT_ENUM(n, k, d) SG_S_##n,
@@ -135,7 +135,7 @@ int secglue_reload(struct secglue *s);
  */
 int secglue_key_roll(struct secglue *s);
 /*
- * A quorum decree (mms_decree_encode: distrust an MA, or re-key) from the
+ * A quorum decree (mms_decree_encode: distrust an MA, re-key, revoke a CM) from the
  * operator: checked, applied to the trust store (saved) and acted on; an
  * MA passes it to every peer with a session, which does the same
  * (secglue_decree.c). secglue_reload() also takes one from the file

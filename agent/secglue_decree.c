@@ -18,6 +18,13 @@
  *             longer trusted); an MA also forgets X in its topology.
  *             REKEY: a CM named (or every CM) drops its sessions, and the
  *             MAs authenticate it again.
+ *             REVOKE C: an MA revokes CM C in its registry for good (in
+ *             memory and in its file, as `mms-enroll revoke`), drops C's
+ *             session and hop keys, forgets it in its topology (its routes
+ *             go); C is refused from then on (JOIN_REVOKED, NOT_ENROLLED).
+ *             A CM only records the number: CMs do not judge CMs, and C's
+ *             hop key is useless once no MA seals routes with it. A REVOKE
+ *             naming an MA or the node itself is refused.
  *             Every MA that applies a decree starts a key roll
  *             SG_DECREE_ROLL_MS later (once the peers have had the decree),
  *             unless another MA's roll began meanwhile, so each node's hop
@@ -39,11 +46,6 @@
 
 #define DECREE_FILE	"decree"
 
-static const char *action_name(__u8 a)
-{
-	return a == MMS_DECREE_DISTRUST ? "distrust" : "re-key";
-}
-
 /* Apply d to our trust store; an MA's own signature counts for it as the
  * CMs count it. 0, or a counted refusal. */
 static int check_apply(struct secglue *s, const struct mms_decree *d, const struct mms_id *from)
@@ -52,12 +54,16 @@ static int check_apply(struct secglue *s, const struct mms_decree *d, const stru
 	unsigned valid = 0;
 	int rc;
 
-	if (d->action == MMS_DECREE_DISTRUST && !memcmp(d->target, s->id.b, MMS_ID_LEN))
-		return sg_refuse(s, SG_S_DECREE_ACCUSED, -EPERM, from,
-				 "decree %llu against this MA", (unsigned long long)d->seq);
+	if (d->action != MMS_DECREE_REKEY && !memcmp(d->target, s->id.b, MMS_ID_LEN))
+		return sg_refuse(s, SG_S_DECREE_ACCUSED, -EPERM, from, "decree %llu: %s this node",
+				 (unsigned long long)d->seq, mms_decree_action_name(d->action));
 	if (s->ma && mms_trust_add(&t, &s->self.pub, NULL) < 0)
 		return sg_refuse(s, SG_S_DECREE_MALFORMED, -ENOSPC, from, "trust store full");
 	rc = mms_decree_apply(&t, s->id.b, d, &valid);
+	if (rc == -EINVAL && d->action == MMS_DECREE_REVOKE)
+		return sg_refuse(s, SG_S_DECREE_MALFORMED, rc, from,
+				 "decree %llu: revoke names no CM (an MA, or no one)",
+				 (unsigned long long)d->seq);
 	if (rc == -ESTALE)
 		return sg_refuse(s, SG_S_DECREE_OLD, rc, from, "decree %llu, applied up to %llu",
 				 (unsigned long long)d->seq,
@@ -86,6 +92,43 @@ static void drop_peer(struct secglue *s, struct sg_peer *p)
 	p->have_resp = false;
 }
 
+/* A node evicted (MA distrusted, CM revoked): its session and keys go; an
+ * MA forgets it in its topology, so no route uses or reaches it. */
+static void evict(struct secglue *s, const struct mms_id *who, __u64 now)
+{
+	struct sg_peer *p = sg_peer_find(s, who);
+
+	if (p)
+		drop_peer(s, p);
+	if (s->ma && s->core) {
+		core_forget(s->core, who, now);
+		core_hop_keys_changed(s->core, true, now);
+	}
+}
+
+/* MA: revoke cm in the registry in use and in the file as it is now (an
+ * enrollment or revocation the operator wrote there but has not reloaded
+ * yet stays), as `mms-enroll revoke` does. */
+static void revoke_cm(struct secglue *s, const struct mms_id *cm)
+{
+	struct mms_registry r = { 0 };
+	struct mms_err e = { "" };
+	int rc = mms_registry_revoke(&s->reg, cm->b, &e);
+
+	if (rc < 0) {
+		pr_err("%s: revocation decreed but not applied: %s", s->self.pub.name, e.msg);
+		return;
+	}
+	rc = mms_registry_load(s->dir, &r, &e);
+	if (!rc)
+		rc = mms_registry_revoke(&r, cm->b, &e);
+	if (!rc)
+		rc = mms_registry_save(s->dir, &r, &e);
+	mms_registry_free(&r);
+	if (rc < 0)
+		pr_err("%s: revocation decreed, applied, not saved: %s", s->self.pub.name, e.msg);
+}
+
 static void act(struct secglue *s, const struct mms_decree *d, int rekey_self)
 {
 	struct mms_id target;
@@ -95,12 +138,12 @@ static void act(struct secglue *s, const struct mms_decree *d, int rekey_self)
 
 	memcpy(target.b, d->target, MMS_ID_LEN);
 	if (d->action == MMS_DECREE_DISTRUST) {
-		p = sg_peer_find(s, &target);
-		if (p)
-			drop_peer(s, p);
-		if (s->ma && s->core) {
-			core_forget(s->core, &target, now);
-			core_hop_keys_changed(s->core, true, now);
+		evict(s, &target, now);
+	} else if (d->action == MMS_DECREE_REVOKE) {
+		/* A CM records the number only (see the top of this file). */
+		if (s->ma) {
+			revoke_cm(s, &target);
+			evict(s, &target, now);
 		}
 	} else if (!s->ma && rekey_self) {
 		/* Every MA authenticates us again (they find us silent). */
@@ -186,7 +229,7 @@ static int take(struct secglue *s, const __u8 *in, size_t len, const struct mms_
 	s->decree_len = (__u16)len;
 	sg_count(s, SG_S_DECREE_APPLIED);
 	pr_info("%s: decree %llu applied: %s %s", s->self.pub.name, (unsigned long long)d.seq,
-		action_name(d.action),
+		mms_decree_action_name(d.action),
 		mms_is_zero(d.target, MMS_ID_LEN) ? "all" : mms_id_str(&tid, idb));
 	act(s, &d, rc);
 	if (s->core)

@@ -8,7 +8,8 @@
 #   ma/ (MA state) <--- cm.bundle --- cm/ (CM state)
 #       ma.pub     ------------------>    (trust anchor)
 #
-# Checks: init / pubkey / export / import / trust / revoke / show, the
+# Checks: init / pubkey / export / import / trust / revoke / show,
+# decree revoke / cosign, the
 # permissions of what is created, refusal of loose permissions, corrupted
 # files, tampered or misaddressed bundles and revoked components, that no
 # secret reaches stdout, and one-line errors with exit 1 (failure) or 2
@@ -144,6 +145,20 @@ ok $? "show lists it as revoked, no longer enrolled"
 run reimport "$E" import --state "$MA" "$T/cm.bundle"
 [ $rc -eq 1 ] && grep -q "revoked" "$T/reimport.err"; ok $? "a revoked CM cannot be imported again"
 
+# --- a quorum decree revoking the CM at every MA (signed here, co-signed at MA2)
+run decree_rv "$E" decree --state "$MA" --id "$cm_id" --out "$T/revoke.decree" revoke
+[ $rc -eq 0 ] && grep -q "^decree [0-9]*: revoke $cm_id, 1 signature$" "$T/decree_rv.out"
+ok $? "decree revoke: made and signed by the MA"
+run cosign_rv "$E" cosign --state "$MA2" "$T/revoke.decree"
+[ $rc -eq 0 ] && grep -q ": revoke $cm_id, 2 signatures$" "$T/cosign_rv.out"
+ok $? "cosign at another MA: two signatures"
+run trust_ma "$E" trust --state "$MA2" --ma-pub "$T/ma.pub"
+ma_id=$(field "$MA/identity" id)
+run decree_ma "$E" decree --state "$MA2" --id "$ma_id" --out "$T/bad.decree" revoke
+[ $rc -eq 1 ] && one_line_err decree_ma && grep -q "trusted MA" "$T/decree_ma.err" &&
+	[ ! -e "$T/bad.decree" ]
+ok $? "decree revoke naming a trusted MA refused, nothing written"
+
 # --- misuse: exit 2, one line
 misuse() { # NAME ARGS...: expect exit 2 and a one-line message
 	local name=$1; shift
@@ -158,8 +173,10 @@ misuse extra show --state "$MA" extra; ok $? "unexpected argument"
 misuse notaken show --state "$MA" --name x; ok $? "option not taken by the command"
 misuse twice show --state "$MA" --state "$MA"; ok $? "option given twice"
 misuse badid revoke --state "$MA" --id zz; ok $? "bad --id value"
+misuse noid decree --state "$MA" --out "$T/x.decree" revoke; ok $? "decree revoke without --id"
+misuse badaction decree --state "$MA" --out "$T/x.decree" banish; ok $? "unknown decree action"
 misuse badrole init --state "$T/y" --name y --role boss; ok $? "bad --role value"
-[ ! -e "$T/y" ] && [ ! -e "$T/x" ]; ok $? "misuse creates nothing"
+[ ! -e "$T/y" ] && [ ! -e "$T/x" ] && [ ! -e "$T/x.decree" ]; ok $? "misuse creates nothing"
 
 echo "1..$n"
 exit $failed

@@ -316,7 +316,7 @@ static void decree_print(const struct mms_decree *d)
 
 	mms_id_hex(d->target, id);
 	printf("decree %llu: %s %s, %u signature%s\n", (unsigned long long)d->seq,
-	       d->action == MMS_DECREE_DISTRUST ? "distrust" : "rekey",
+	       mms_decree_action_name(d->action),
 	       d->action == MMS_DECREE_REKEY && !strcmp(id, "00000000000000000000000000000000") ?
 	       "all" : id, d->nsig, d->nsig == 1 ? "" : "s");
 }
@@ -343,18 +343,21 @@ static int cmd_decree(const struct opts *o)
 	uint64_t now = (uint64_t)time(NULL);
 	int rc;
 
-	if (!strcmp(o->args[0], "distrust"))
-		d.action = MMS_DECREE_DISTRUST;
-	else if (!strcmp(o->args[0], "rekey"))
-		d.action = MMS_DECREE_REKEY;
-	else
-		return bad_value("ACTION", "distrust or rekey", o->args[0]);
+	for (uint8_t a = MMS_DECREE_DISTRUST; a <= MMS_DECREE_REVOKE; a++)
+		if (!strcmp(o->args[0], mms_decree_action_name(a)))
+			d.action = a;
+	if (!d.action)
+		return bad_value("ACTION", "distrust, rekey or revoke", o->args[0]);
 	if (o->id && mms_id_parse(o->id, d.target))
 		return bad_value("--id", "32 hex digits", o->id);
-	if (d.action == MMS_DECREE_DISTRUST && !o->id)
-		return bad_value("--id", "the MA to distrust", "(none)");
+	if (d.action != MMS_DECREE_REKEY && !o->id)
+		return bad_value("--id", d.action == MMS_DECREE_DISTRUST ? "the MA to distrust" :
+				 "the CM to revoke", "(none)");
 	if (mms_trust_load(o->state, &t, &e))
 		return fail("%s", e.msg);
+	/* Every MA would refuse it: say so now. */
+	if (d.action == MMS_DECREE_REVOKE && mms_trust_find(&t, d.target))
+		return fail("%s is a trusted MA: distrust it, MAs are not revoked", o->id);
 	/* Above every decree applied so far; time keeps MAs that make one
 	 * each from reusing a number. */
 	d.seq = t.decree_seq + 1 > now ? t.decree_seq + 1 : now;
@@ -396,8 +399,9 @@ static const struct subcmd cmds[] = {
 	{ "pubkey", cmd_pubkey, O_STATE, O_OUT, 0,
 	  "--state DIR [--out FILE]", "this node's public key file (stdout by default)" },
 	{ "decree", cmd_decree, O_STATE | O_OUT, O_ID, 1,
-	  "--state DIR [--id HEX] --out FILE distrust|rekey",
-	  "MA: a quorum decree signed by this MA (rekey without --id: every CM)" },
+	  "--state DIR [--id HEX] --out FILE distrust|rekey|revoke",
+	  "MA: a quorum decree signed by this MA (distrust an MA; rekey a CM, "
+	  "without --id every CM; revoke a CM at every MA)" },
 	{ "cosign", cmd_cosign, O_STATE, 0, 1,
 	  "--state DIR FILE", "MA: add this MA's signature to a decree" },
 };

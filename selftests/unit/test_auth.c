@@ -845,6 +845,31 @@ static void test_decrees(void)
 	mms_decree_sign(&ma_b, &d2);
 	ok(mms_decree_apply(&t2, cm.pub.id, &d2, &valid) == 0 && t2.decree_seq == 4,
 	   "re-key of another CM: applied, nothing to do here");
+
+	/* Revoke: one CM, never every node, never an MA. */
+	memset(&d2, 0, sizeof(d2));
+	d2.action = MMS_DECREE_REVOKE;
+	d2.seq = 5;
+	ok(mms_decree_sign(&ma, &d2) == -EINVAL, "revoke without a target: not signed");
+	memcpy(d2.target, ma_c.pub.id, MMS_ID_LEN);
+	mms_decree_sign(&ma, &d2);
+	mms_decree_sign(&ma_b, &d2);
+	ok(mms_decree_apply(&t2, cm.pub.id, &d2, &valid) == -EINVAL && t2.decree_seq == 4,
+	   "revoke naming an MA (distrusted C): refused");
+	memcpy(d2.target, relay.pub.id, MMS_ID_LEN);
+	d2.nsig = 0;
+	mms_decree_sign(&ma, &d2);
+	mms_decree_sign(&ma_b, &d2);
+	n = mms_decree_encode(&d2, wire, sizeof(wire));
+	wire[1] = 4;	/* an action this build does not know */
+	ok(n > 0 && mms_decree_decode(wire, (size_t)n, &d) == -EBADMSG, "unknown action: malformed");
+	wire[1] = MMS_DECREE_REVOKE;
+	ok(mms_decree_decode(wire, (size_t)n, &d) == 0 && d.action == MMS_DECREE_REVOKE &&
+	   !strcmp(mms_decree_action_name(d.action), "revoke"), "revoke wire round trip");
+	t = t2;
+	ok(mms_decree_apply(&t2, cm.pub.id, &d, &valid) == 0 && valid == 2 && t2.decree_seq == 5 &&
+	   !memcmp(&t.e, &t2.e, sizeof(t.e)) && t.n == t2.n,
+	   "revoke of a CM: applied (number only: no MA's trust changes, no re-key here)");
 }
 
 /* The Ed25519 key cache (crypto.c) must never answer for another key: more

@@ -24,6 +24,13 @@
  *     and MA1 evict MA2: every node distrusts it (persisted), drops its
  *     session, refuses its beacons; the key roll leaves MA2 with no current
  *     hop key of anyone; every CM is still reached by MA0 and MA1.
+ *  4. (before 3) a quorum decree revokes CM 8 at every MA: too few
+ *     signatures, or naming an MA, change nothing; MA0 and MA1's decree,
+ *     handed to MA0 alone, reaches MA1 and MA2: each revokes CM 8 in its
+ *     registry (persisted), drops its session, hop keys and routes, and
+ *     refuses it from then on, also after its agent restarts; after the
+ *     key roll no MA reaches it or is reached by it, every other CM is
+ *     served by every MA; the decree replayed is refused as old.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -42,12 +49,13 @@
 static struct secglue *sg[N];
 static char dir[N][600];
 static uint8_t role[N];
+static uint32_t revoked_cm = N;	/* test_revoke's CM, out of every check after */
 
 #include "sg_sim.h"
 
 static const uint32_t links[][2] = {
 	{ 0, 3 }, { 0, 4 }, { 3, 4 }, { 0, 5 }, { 5, 1 }, { 1, 6 }, { 1, 7 }, { 5, 2 }, { 2, 7 },
-	{ 7, 8 },
+	{ 7, 8 },	/* last: test_revoke pulls it */
 };
 #define NL	(sizeof(links) / sizeof(links[0]))
 
@@ -137,8 +145,8 @@ static unsigned served(struct sim *s, uint32_t evicted, uint32_t *bad_cm, uint32
 
 	for (uint32_t m = 0; m < NMA; m++)
 		for (uint32_t c = NMA; c < N && alive_ma(s, m, evicted); c++)
-			if (sim_probe(s, c, m, NULL, NULL) != SIM_OK ||
-			    sim_probe(s, m, c, NULL, NULL) != SIM_OK) {
+			if (c != revoked_cm && (sim_probe(s, c, m, NULL, NULL) != SIM_OK ||
+			    sim_probe(s, m, c, NULL, NULL) != SIM_OK)) {
 				if (!bad++) {
 					*bad_cm = c;
 					*bad_ma = m;
@@ -272,6 +280,7 @@ static void bad_decrees(const struct mms_identity *id)
 	uint8_t d[MMS_DECREE_MAX];
 	unsigned wrong = 0;
 	__u64 nq = sum(SG_S_DECREE_NO_QUORUM, 2), bad = sum(SG_S_DECREE_MALFORMED, 2);
+	__u64 applied = sum(SG_S_DECREE_APPLIED, N);
 	int len;
 
 	struct {
@@ -302,11 +311,160 @@ static void bad_decrees(const struct mms_identity *id)
 			wrong += secglue_decree(sg[i], d, (size_t)len - 1) != -EBADMSG;
 	ok(!wrong, "a truncated decree: refused as malformed");
 	ok(sum(SG_S_DECREE_NO_QUORUM, 2) == nq + 3 * (N - 1) &&
-	   sum(SG_S_DECREE_MALFORMED, 2) == bad + N - 1 && !sum(SG_S_DECREE_APPLIED, N),
+	   sum(SG_S_DECREE_MALFORMED, 2) == bad + N - 1 && sum(SG_S_DECREE_APPLIED, N) == applied,
 	   "each refusal counted by reason; nothing applied");
 	for (uint32_t i = 0; i < N; i++)
-		wrong += i != 2 && secglue_has_session(sg[i], secglue_id(sg[2])) != 1;
+		wrong += i != 2 && i != revoked_cm &&
+			 secglue_has_session(sg[i], secglue_id(sg[2])) != 1;
 	ok(!wrong, "MA2 keeps its sessions");
+}
+
+/* ---- a CM revoked at every MA by a quorum decree ---- */
+
+static const struct mms_route_set *route_to(struct sim *s, uint32_t from, uint32_t to)
+{
+	struct mms_addr a;
+
+	sim_addr(to, &a);
+	return sim_route(s, from, &a);
+}
+
+/* At how many MAs CM c is revoked: its registry file says so, and the MA
+ * has no session, no hop key, no route to it and no topology entry. */
+static unsigned revoked_at(struct sim *s, uint32_t c)
+{
+	unsigned n = 0;
+
+	for (uint32_t m = 0; m < NMA; m++) {
+		struct mms_registry r = { 0 };
+		struct mms_err e;
+		uint8_t k[16];
+
+		n += !mms_registry_load(dir[m], &r, &e) &&
+		     mms_registry_lookup(&r, secglue_id(sg[c])->b, NULL) == MMS_REG_REVOKED &&
+		     !secglue_has_session(sg[m], secglue_id(sg[c])) &&
+		     secglue_hop_key(sg[m], secglue_id(sg[c]), secglue_epoch(sg[m]), k) &&
+		     !route_to(s, m, c) && core_topo_nodes(sim_core(s, m)) == N - 1;
+		mms_registry_free(&r);
+	}
+	return n;
+}
+
+static __u64 refused_at_mas(enum secglue_stat a, enum secglue_stat b)
+{
+	__u64 n = 0;
+
+	for (uint32_t m = 0; m < NMA; m++)
+		n += gst(m, a) + gst(m, b);
+	return n;
+}
+
+static void test_revoke(struct sim *s, const struct mms_identity *id)
+{
+	static const uint32_t s0[1] = { 0 }, s01[2] = { 0, 1 }, s12[2] = { 1, 2 };
+	const uint32_t c = 8;
+	uint8_t d[MMS_DECREE_MAX];
+	struct mms_registry r = { 0 };
+	struct mms_identity x = { 0 };
+	struct mms_err e;
+	char xdir[sizeof(dir[0]) + 2];
+	__u64 nq = sum(SG_S_DECREE_NO_QUORUM, N), bad = sum(SG_S_DECREE_MALFORMED, N);
+	__u64 acc = gst(2, SG_S_DECREE_ACCUSED), refused;
+	__u8 e0 = secglue_epoch(sg[0]);
+	unsigned wrong = 0, up = 0;
+	struct secglue *old;
+	int len;
+	long ms;
+
+	len = make_decree(id, MMS_DECREE_REVOKE, c, 3, s0, 1, d);
+	for (uint32_t i = 0; i < N; i++)
+		wrong += secglue_decree(sg[i], d, (size_t)len) != -EPERM;
+	ok(len > 0 && !wrong && sum(SG_S_DECREE_NO_QUORUM, N) == nq + N - 1 &&
+	   gst(c, SG_S_DECREE_ACCUSED) == 1,
+	   "revoke CM %u signed by MA0 only: refused by every node (no quorum; CM %u: not against itself)",
+	   c, c);
+	len = make_decree(id, MMS_DECREE_REVOKE, 2, 3, s01, 2, d);
+	wrong = 0;
+	for (uint32_t i = 0; i < N; i++)
+		wrong += secglue_decree(sg[i], d, (size_t)len) != (i == 2 ? -EPERM : -EINVAL);
+	ok(len > 0 && !wrong && sum(SG_S_DECREE_MALFORMED, N) == bad + N - 1 &&
+	   gst(2, SG_S_DECREE_ACCUSED) == acc + 1,
+	   "revoke MA2 by MA0 and MA1: refused by every node (an MA is not revoked: malformed; MA2: against itself)");
+	for (uint32_t m = 0; m < NMA; m++)
+		up += secglue_has_session(sg[m], secglue_id(sg[c])) &&
+		      sim_probe(s, m, c, NULL, NULL) == SIM_OK;
+	ok(up == NMA && !revoked_at(s, c) && !sum(SG_S_DECREE_APPLIED, N),
+	   "nothing applied: every MA still serves CM %u", c);
+
+	/* An enrollment written to MA1's registry file, not reloaded yet:
+	 * the decree's revocation must not lose it. */
+	snprintf(xdir, sizeof(xdir), "%sx", dir[0]);
+	wrong = mms_identity_create(xdir, "pending", MMS_ROLE_CM, &x, &e) ||
+		mms_registry_load(dir[1], &r, &e) || mms_registry_add(&r, &x.pub, &e) ||
+		mms_registry_save(dir[1], &r, &e);
+	mms_registry_free(&r);
+	ok(!wrong, "a CM enrolled in MA1's registry file, MA1 not reloaded");
+	len = make_decree(id, MMS_DECREE_REVOKE, c, 3, s12, 2, d);
+	ok(len > 0 && !secglue_decree(sg[2], d, (size_t)len),
+	   "MA2 takes a decree signed by MA1 and MA2: revoke CM %u", c);
+	revoked_cm = c;
+	ok(!secglue_has_session(sg[2], secglue_id(sg[c])) && !route_to(s, 2, c),
+	   "at once: MA2 has no session with it and no route to it");
+	sim_run(s, sim_now(s) + 200 * MS);
+	wrong = 0;
+	for (uint32_t i = 0; i < N; i++) {
+		struct mms_trust t;
+		struct mms_err e;
+
+		if (i == c)
+			continue;
+		wrong += gst(i, SG_S_DECREE_APPLIED) != 1 || mms_trust_load(dir[i], &t, &e) ||
+			 t.decree_seq != 3 || t.n != NMA - (i < NMA);
+	}
+	ok(!wrong, "200 ms later every other node applied it once (passed on over the MAs' sessions) and saved its number; no trust store changed");
+	ok(revoked_at(s, c) == NMA,
+	   "every MA: CM %u revoked in its registry file, no session, hop key, route or topology entry",
+	   c);
+	ok(!mms_registry_load(dir[1], &r, &e) &&
+	   mms_registry_lookup(&r, x.pub.id, NULL) == MMS_REG_VALID && r.n == N - NMA,
+	   "MA1's file still lists the CM enrolled meanwhile (and the %u others)", N - NMA - 1);
+	mms_registry_free(&r);
+	mms_identity_wipe(&x);
+	ok(secglue_decree(sg[1], d, (size_t)len) == -ESTALE &&
+	   secglue_decree(sg[5], d, (size_t)len) == -ESTALE && sum(SG_S_DECREE_OLD, N) >= 2,
+	   "the same decree again: refused as old");
+	refused = refused_at_mas(SG_S_NOT_ENROLLED, SG_S_JOIN_REVOKED);
+	/* The decree's roll (300 ms after) and its switch, the old keys gone. */
+	sim_run(s, sim_now(s) + 4000 * MS);
+	ms = converge(s, N, 1000);
+	ok(ms >= 0, "every other CM reaches every MA and is reached by it");
+	wrong = 0;
+	for (uint32_t m = 0; m < NMA; m++)
+		wrong += sim_probe(s, c, m, NULL, NULL) == SIM_OK ||
+			 sim_probe(s, m, c, NULL, NULL) == SIM_OK || sim_key(s, m, e0) != NULL;
+	ok(secglue_epoch(sg[0]) != e0 && !wrong,
+	   "after the key roll (epoch %u to %u) no MA reaches CM %u and it reaches none",
+	   e0, secglue_epoch(sg[0]), c);
+	/* It reboots (agent state and keys lost) with its cable out meanwhile,
+	 * so that CM 7's LSA drops it and then lists it anew. */
+	wrong = sim_link_set(s, NL - 1, false, true) != 0;
+	sim_run(s, sim_now(s) + 500 * MS);
+	old = sg[c];
+	sg[c] = secglue_new(dir[c], false, 1000 + c);
+	if (sg[c]) {
+		wrong |= sim_node_restart(s, c, true) != 0;
+		secglue_free(old);
+	} else {
+		sg[c] = old;
+		wrong = 1;
+	}
+	wrong |= sim_link_set(s, NL - 1, true, true) != 0;
+	sim_run(s, sim_now(s) + 2000 * MS);
+	ok(!wrong && revoked_at(s, c) == NMA &&
+	   refused_at_mas(SG_S_NOT_ENROLLED, SG_S_JOIN_REVOKED) > refused &&
+	   converge(s, N, 1000) >= 0,
+	   "CM %u rebooted and back on its link: still out at every MA, listed but refused (%llu NOT_ENROLLED/JOIN_REVOKED); every other CM served",
+	   c, (unsigned long long)(refused_at_mas(SG_S_NOT_ENROLLED, SG_S_JOIN_REVOKED) - refused));
 }
 
 /* At MA2's neighbours: its hellos (an MA no longer trusted: no neighbour)
@@ -331,7 +489,11 @@ static void test_evict(struct sim *s, const struct mms_identity *id)
 	int len;
 	long ms;
 
+	__u64 applied[N];
+
 	bad_decrees(id);
+	for (uint32_t i = 0; i < N; i++)
+		applied[i] = gst(i, SG_S_DECREE_APPLIED);
 	len = make_decree(id, MMS_DECREE_DISTRUST, 2, 7, s01, 2, d);
 	ok(len > 0 && !secglue_decree(sg[0], d, (size_t)len),
 	   "MA0 takes a decree signed by MA0 and MA1: distrust MA2");
@@ -340,9 +502,9 @@ static void test_evict(struct sim *s, const struct mms_identity *id)
 		struct mms_trust t;
 		struct mms_err e;
 
-		if (i == 2)
+		if (i == 2 || i == revoked_cm)
 			continue;
-		wrong += gst(i, SG_S_DECREE_APPLIED) != 1 ||
+		wrong += gst(i, SG_S_DECREE_APPLIED) != applied[i] + 1 ||
 			 secglue_has_session(sg[i], secglue_id(sg[2])) ||
 			 mms_trust_load(dir[i], &t, &e) ||
 			 mms_trust_find(&t, secglue_id(sg[2])->b) || t.decree_seq != 7;
@@ -363,6 +525,8 @@ static void test_evict(struct sim *s, const struct mms_identity *id)
 	for (uint32_t c = NMA; c < N; c++) {
 		uint8_t k[16];
 
+		if (c == revoked_cm)
+			continue;
 		wrong += !secglue_hop_key(sg[2], secglue_id(sg[c]), e1, k) ||
 			 sim_key(s, c, e0) != NULL || secglue_epoch(sg[c]) != e1;
 	}
@@ -374,8 +538,8 @@ static void test_evict(struct sim *s, const struct mms_identity *id)
 	ok(untrusted >= 2 * 40,
 	   "MA2's hellos and beacons refused by its neighbours 5 and 7 all along: %llu in 5 s",
 	   (unsigned long long)untrusted);
-	ok(core_topo_nodes(sim_core(s, 0)) == N - 1 && core_topo_nodes(sim_core(s, 1)) == N - 1,
-	   "MA2 is in neither MA's topology");
+	ok(core_topo_nodes(sim_core(s, 0)) == N - 2 && core_topo_nodes(sim_core(s, 1)) == N - 2,
+	   "MA2 (and the revoked CM) in neither MA's topology");
 }
 
 int main(void)
@@ -419,6 +583,7 @@ int main(void)
 		return tap_done();
 	test_mama(s);
 	test_roll(s);
+	test_revoke(s, id);
 	test_evict(s, id);
 	sim_free(s);
 	for (uint32_t i = 0; i < N; i++) {
