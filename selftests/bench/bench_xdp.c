@@ -23,7 +23,7 @@
  *                          (DROP_E2E_TAG) minus with a bad IP version, dropped
  *                          just before the check (DROP_PAYLOAD)
  *   e2e_tag_64_ns          the same for a 64-byte packet
- *   pass_ns                a 64-byte IPv4 frame (not MMS) to the stack: what
+ *   pass_ns                an 80-byte IPv4 frame (not MMS) to the stack: what
  *                          every frame of a NIC's other traffic pays
  *   pass_other_off_ns      the same while data service is off on another
  *                          interface (mms_cfg.data_off != 0: one hash lookup)
@@ -208,14 +208,15 @@ static int last_hop_frame(__u32 ip_len, int broken)
 	return 0;
 }
 
-/* Make `frame` a 64-byte IPv4 packet in an Ethernet frame: not MMS. */
+/* Make `frame` an 80-byte IPv4 packet in an Ethernet frame: not MMS (the
+ * harness restores the first 72 bytes of every frame it runs). */
 static void ip_frame(void)
 {
 	static const __u8 hdr[16] = { 2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 1, 1, 0x08, 0x00, 0x45, 0 };
 
-	memset(frame, 0, 64);
+	memset(frame, 0, 80);
 	memcpy(frame, hdr, sizeof(hdr));
-	frame_len = 64;
+	frame_len = 80;
 	memcpy(B->bss->bench_frame, frame, frame_len);
 	B->bss->bench_len = frame_len;
 }
