@@ -78,7 +78,8 @@ wait_until 10 has a '"event":"report"' '"node":"c"' '"report":"neighbour_down"'
 tap_result $? "MA: c's report of a lost neighbour"
 up_before=$(grep -c '"event":"node_up"' "$NETNS_STATE/a.events")
 ip -n "$(netns_ns c)" link set "$if_cd" up
-wait_until 10 test "$(grep -c '"event":"node_up"' "$NETNS_STATE/a.events")" -ge $((up_before + 2))
+ups_since() { [ "$(grep -c '"event":"node_up"' "$NETNS_STATE/a.events")" -ge $((up_before + 2)) ]; }
+wait_until 10 ups_since
 tap_result $? "MA: node_up for d and e once the link is back"
 tap_ok "MA: the node_up lines name d and e" \
 	sh -c "tail -n +1 '$NETNS_STATE/a.events' | grep '\"event\":\"node_up\"' | grep -q '\"node\":\"d\"' &&
