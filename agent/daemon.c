@@ -214,26 +214,23 @@ static void metrics_body(FILE *f, void *ctx)
 {
 	struct agent *a = ctx;
 	struct mms_counter c[MMS_S_MAX];
-
 	struct notify_stats ns = { 0 };
+
+	if (a->notify)
+		notify_get_stats(a->notify, &ns);
 	struct mms_metric m[] = {
 		{ "agent_tx_refused_total",
 		  "Control frames the kernel refused to send (link down, queue full).",
 		  0, NULL, (double)a->txq->dropped },
-		{ "agent_upcalls_total", "Events sent to up-call clients.", 0, NULL, 0 },
-		{ "agent_upcall_clients", "Up-call clients connected.", 1, NULL, 0 },
+		{ "agent_upcalls_total", "Events sent to up-call clients.", 0, NULL,
+		  (double)ns.lines },
+		{ "agent_upcall_clients", "Up-call clients connected.", 1, NULL, ns.clients },
 		{ "agent_upcall_clients_dropped_total",
-		  "Up-call clients cut off: too slow to take an event, or gone.", 0, NULL, 0 },
+		  "Up-call clients cut off: too slow to take an event, or gone.", 0, NULL,
+		  (double)ns.dropped },
 		{ "agent_upcall_clients_refused_total",
-		  "Up-call connections refused: too many clients.", 0, NULL, 0 },
+		  "Up-call connections refused: too many clients.", 0, NULL, (double)ns.refused },
 	};
-
-	if (a->notify)
-		notify_get_stats(a->notify, &ns);
-	m[1].value = (double)ns.lines;
-	m[2].value = ns.clients;
-	m[3].value = (double)ns.dropped;
-	m[4].value = (double)ns.refused;
 	if (!mms_dp_read_stats(mms_dp_map_fd(a->dp, MMS_MAP_STATS), c))
 		mms_metrics_write_dp(f, c);
 	glue_metrics(a->glue, f);

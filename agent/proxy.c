@@ -212,10 +212,10 @@ void proxy_off(const char *uplink, const char *state_dir)
 
 	if (!name_ok(uplink))
 		return;
-	before = forwarded_before(uplink, state_dir);
-	nft("add table ip " TABLE "\ndelete table ip " TABLE "\n");
-	if (before == 0)
-		sysctl_write(uplink, "forwarding", "0");
 	was_path(path, sizeof(path), state_dir);
+	before = access(path, F_OK) ? -ENOENT : forwarded_before(uplink, state_dir);
+	nft("add table ip " TABLE "\ndelete table ip " TABLE "\n");
+	if (before == 0)	/* only what proxy_on recorded is put back */
+		sysctl_write(uplink, "forwarding", "0");
 	unlink(path);
 }
