@@ -5,7 +5,7 @@ set -euo pipefail
 
 pkgs=(clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libssl-dev gcc make
       iproute2 iputils-ping openssh-server openssh-client dnsutils ethtool
-      prometheus iperf3 libclang-rt-14-dev perl tcpdump python3 nftables curl)
+      prometheus iperf3 libclang-rt-14-dev perl tcpdump python3 nftables curl snmp snmpd)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

@@ -441,6 +441,7 @@ tap_result() {	# OK(0|1) DESCRIPTION
 		echo "not ok $TAP_N - $2"
 		TAP_FAILED=$((TAP_FAILED + 1))
 	fi
+	return "$(($1 != 0))"	# so that "tap_result ... || tap_bail" bails
 }
 # tap_ok DESCRIPTION CMD...: one test point, passing when CMD succeeds;
 # CMD's output is shown as diagnostics when it fails.
