@@ -30,6 +30,8 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <net/if.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -275,11 +277,51 @@ static int load_tc(struct mms_dp *dp)
 	return err;
 }
 
-static int cfg_read(struct mms_dp *dp, struct mms_cfg *c)
+/* ---- the settings record ---- */
+
+/* mms_cfg has two writers, the agent and mmsctl, and each rewrites the
+ * whole record to change a field of it. Every read-modify-write holds an
+ * exclusive flock on the pin root, so that neither puts back a field the
+ * other has just changed (a data-off count or a budget lost while an agent
+ * starts). Holders keep it for two system calls; the wait is bounded all the
+ * same, and a writer that cannot get it goes on unlocked rather than stall. */
+#define CFG_LOCK_WAIT_MS 2000
+
+static int cfg_lock(struct mms_dp *dp)
 {
+	int fd;
+
+	if (dp->o.no_pin)
+		return -1;	/* private maps: nobody else writes them */
+	fd = open(dp->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	for (int ms = 0; fd >= 0 && flock(fd, LOCK_EX | LOCK_NB); ms++) {
+		if ((errno != EWOULDBLOCK && errno != EINTR) || ms >= CFG_LOCK_WAIT_MS) {
+			pr_warn("%s: settings lock: %s; writing mms_cfg unlocked", dp->root,
+				errno == EWOULDBLOCK ? "held too long" : strerror(errno));
+			close(fd);
+			return -1;
+		}
+		usleep(1000);
+	}
+	return fd;
+}
+
+int mms_dp_cfg_edit(struct mms_dp *dp, int (*edit)(struct mms_cfg *c, void *arg), void *arg)
+{
+	int lock = cfg_lock(dp), fd = mms_dp_map_fd(dp, MMS_MAP_CFG), err;
+	struct mms_cfg c;
 	__u32 k = 0;
 
-	return bpf_map_lookup_elem(mms_dp_map_fd(dp, MMS_MAP_CFG), &k, c);
+	err = bpf_map_lookup_elem(fd, &k, &c);
+	if (!err)
+		err = edit(&c, arg);
+	if (err > 0)	/* nothing to change */
+		err = 0;
+	else if (!err)
+		err = bpf_map_update_elem(fd, &k, &c, BPF_ANY);
+	if (lock >= 0)
+		close(lock);	/* drops the flock */
+	return err;
 }
 
 static int cfg_write(struct mms_dp *dp, const struct mms_cfg *c)
@@ -297,26 +339,27 @@ static __u64 ts_ns(clockid_t id)
 	return (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
 }
 
+static int edit_producer(struct mms_cfg *c, void *arg)
+{
+	c->producer = *(const __u16 *)arg;
+	return 0;
+}
+
 int mms_dp_set_producer(struct mms_dp *dp, __u16 producer)
 {
-	struct mms_cfg c;
-	int err = cfg_read(dp, &c);
+	return mms_dp_cfg_edit(dp, edit_producer, &producer);
+}
 
-	if (err)
-		return err;
-	c.producer = producer;
-	return cfg_write(dp, &c);
+static int edit_clock(struct mms_cfg *c, void *arg)
+{
+	(void)arg;
+	c->unix_minus_boot_ns = ts_ns(CLOCK_REALTIME) - ts_ns(CLOCK_BOOTTIME);
+	return 0;
 }
 
 int mms_dp_sync_clock(struct mms_dp *dp)
 {
-	struct mms_cfg c;
-	int err = cfg_read(dp, &c);
-
-	if (err)
-		return err;
-	c.unix_minus_boot_ns = ts_ns(CLOCK_REALTIME) - ts_ns(CLOCK_BOOTTIME);
-	return cfg_write(dp, &c);
+	return mms_dp_cfg_edit(dp, edit_clock, NULL);
 }
 
 /* ---- adopting what a start of the same build pinned ---- */
@@ -845,39 +888,50 @@ out:
 	return err;
 }
 
-int mms_dp_mm0_attach(struct mms_dp *dp, __u8 prio, __u8 pcp, __u8 dscp)
-{
-	int sock, ifi = (int)if_nametoindex(MM0), peer = (int)if_nametoindex(MM0_PEER), err;
-	struct mms_cfg c;
-	__u32 k = 0;
+struct mm0_settings {
+	int ifi, peer;
+	__u8 prio, pcp, dscp;
+};
 
-	if (!ifi || !peer) {
-		pr_err("%s/%s: not there (mms_dp_mm0_link first)", MM0, MM0_PEER);
-		return -ENODEV;
-	}
-	sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	err = sock < 0 ? -errno : cfg_read(dp, &c);
-	if (!err)
-		err = link_mac(sock, MM0, c.mm0_mac);
+static int edit_mm0(struct mms_cfg *c, void *arg)
+{
+	const struct mm0_settings *m = arg;
+	int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int err = sock < 0 ? -errno : link_mac(sock, MM0, c->mm0_mac);
+
 	if (sock >= 0)
 		close(sock);
 	if (err) {
 		pr_err("read %s settings: %s", MM0, strerror(-err));
 		return err;
 	}
-	c.mm0_ifindex = (__u32)ifi;
-	c.mm0_peer_ifindex = (__u32)peer;
-	c.prio = prio;
-	c.pcp = pcp;
-	c.dscp = dscp;
-	err = cfg_write(dp, &c);
+	c->mm0_ifindex = (__u32)m->ifi;
+	c->mm0_peer_ifindex = (__u32)m->peer;
+	c->prio = m->prio;
+	c->pcp = m->pcp;
+	c->dscp = m->dscp;
+	return 0;
+}
+
+int mms_dp_mm0_attach(struct mms_dp *dp, __u8 prio, __u8 pcp, __u8 dscp)
+{
+	struct mm0_settings m = { (int)if_nametoindex(MM0), (int)if_nametoindex(MM0_PEER),
+				  prio, pcp, dscp };
+	__u32 k = 0;
+	int err;
+
+	if (!m.ifi || !m.peer) {
+		pr_err("%s/%s: not there (mms_dp_mm0_link first)", MM0, MM0_PEER);
+		return -ENODEV;
+	}
+	err = mms_dp_cfg_edit(dp, edit_mm0, &m);
 	if (!err)
-		err = bpf_map_update_elem(mms_dp_map_fd(dp, MMS_MAP_TX), &k, &peer, BPF_ANY);
+		err = bpf_map_update_elem(mms_dp_map_fd(dp, MMS_MAP_TX), &k, &m.peer, BPF_ANY);
 	if (err) {
 		pr_err("write mms_cfg / mms_tx[0]: %s", strerror(-err));
 		return err;
 	}
-	return tc_attach(peer, BPF_TC_INGRESS, mms_dp_prog_fd(dp, MMS_PROG_TC));
+	return tc_attach(m.peer, BPF_TC_INGRESS, mms_dp_prog_fd(dp, MMS_PROG_TC));
 }
 
 int mms_dp_setup_mm0(struct mms_dp *dp, const char *addr_cidr, __u8 prio, __u8 pcp, __u8 dscp)
@@ -914,22 +968,25 @@ int mms_dp_set_port(struct mms_dp *dp, __u16 port, const struct mms_nbr *n)
 /* ---- data service off (docs/datapath.md, "Data off") ---- */
 
 /* mms_cfg.data_off = the entries of mms_data_off, the count mms_xdp reads
- * before it looks an interface up. Read-modify-write of the settings, like
- * every writer's; an agent start, the other one, ends with
- * mms_dp_data_off_sync(), which recounts. */
+ * before it looks an interface up; an agent start, the other writer, ends
+ * with mms_dp_data_off_sync(), which recounts. */
+static int edit_data_off(struct mms_cfg *c, void *arg)
+{
+	__u32 n = *(const __u32 *)arg;
+
+	if (c->data_off == n)
+		return 1;	/* unchanged: no write */
+	c->data_off = n;
+	return 0;
+}
+
 static int data_off_recount(struct mms_dp *dp)
 {
 	__u32 ifx[MMS_DATA_OFF_MAX];
-	int n = mms_dp_data_off_list(dp, ifx, MMS_DATA_OFF_MAX), err;
-	struct mms_cfg c;
+	int n = mms_dp_data_off_list(dp, ifx, MMS_DATA_OFF_MAX);
+	__u32 count = (__u32)n;
 
-	if (n < 0)
-		return n;
-	err = cfg_read(dp, &c);
-	if (err || c.data_off == (__u32)n)
-		return err;
-	c.data_off = (__u32)n;
-	return cfg_write(dp, &c);
+	return n < 0 ? n : mms_dp_cfg_edit(dp, edit_data_off, &count);
 }
 
 int mms_dp_data_off_list(struct mms_dp *dp, __u32 *out, int max)

@@ -92,6 +92,10 @@ int mms_dp_set_port(struct mms_dp *dp, __u16 port, const struct mms_nbr *n);
 int mms_dp_map_fd(struct mms_dp *dp, enum mms_map m);
 const char *mms_dp_map_name(enum mms_map m);
 int mms_dp_prog_fd(struct mms_dp *dp, enum mms_prog p);
+/* Read-modify-write of mms_cfg under the pin root's lock (the agent and
+ * mmsctl both write it): edit changes the record and returns 0 to write it,
+ * > 0 to leave it, < 0 to fail with that error. */
+int mms_dp_cfg_edit(struct mms_dp *dp, int (*edit)(struct mms_cfg *c, void *arg), void *arg);
 /* Name this node in the DATA it tags (mms_cfg.producer, include/mms_seq.h). */
 int mms_dp_set_producer(struct mms_dp *dp, __u16 producer);
 /* Write the wall-clock offset the datapath uses for route expiry. */

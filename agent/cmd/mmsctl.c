@@ -1046,11 +1046,35 @@ static int cmd_stats(struct ctx *c, int argc, char **argv)
 
 /* ---- control-frame budgets ---- */
 
+static int pinned_dp(const struct ctx *c, struct mms_dp **dp)
+{
+	int rc = mms_dp_pinned(dp, c->pin);
+
+	return rc ? fail("no datapath pinned under %s (%s): is the agent running?", c->pin,
+			 strerror(-rc)) : 0;
+}
+
 static int cfg_get(int fd, struct mms_cfg *cfg)
 {
 	__u32 k = 0;
 
 	return bpf_map_lookup_elem(fd, &k, cfg) ? -errno : 0;
+}
+
+struct rl_edit {
+	int cls;
+	const struct mms_rl_limit *want;
+	const bool *given;
+};
+
+static int rl_edit(struct mms_cfg *cfg, void *arg)
+{
+	const struct rl_edit *e = arg;
+
+	for (int l = 0; l < MMS_RL_LEVELS; l++)
+		if (e->given[l])
+			cfg->rl[e->cls][l] = e->want[l];
+	return 0;
 }
 
 static int cmd_rl_set(struct ctx *c, int argc, char **argv)
@@ -1062,9 +1086,9 @@ static int cmd_rl_set(struct ctx *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 } };
 	struct mms_rl_limit want[MMS_RL_LEVELS];
 	bool given[MMS_RL_LEVELS] = { false };
-	struct mms_cfg cfg;
-	int ch, fd, cls, rc = 0, n = 0;
-	__u32 k = 0;
+	struct rl_edit ed;
+	struct mms_dp *dp;
+	int ch, cls, rc, n = 0;
 
 	getopt_reset();
 	/* CLASS first: the options' "default" depends on it */
@@ -1092,24 +1116,13 @@ static int cmd_rl_set(struct ctx *c, int argc, char **argv)
 		return misuse("unexpected argument '%s'", argv[optind]);
 	if (!n)
 		return misuse("give at least one of --nbr, --link, --node");
-	fd = map_open(c, MMS_MAP_CFG);
-	if (fd < 0)
-		return EXIT_FAILURE;
-	/* Read-modify-write of the one settings record; the agent, the only
-	 * other writer, does the same with the fields it owns. */
-	rc = cfg_get(fd, &cfg);
-	if (rc) {
-		rc = fail("reading mms_cfg: %s", strerror(-rc));
-		goto out;
-	}
-	for (int l = 0; l < MMS_RL_LEVELS; l++)
-		if (given[l])
-			cfg.rl[cls][l] = want[l];
-	if (bpf_map_update_elem(fd, &k, &cfg, BPF_ANY))
-		rc = fail("writing mms_cfg: %s", strerror(errno));
-out:
-	close(fd);
-	return rc;
+	rc = pinned_dp(c, &dp);
+	if (rc)
+		return rc;
+	ed = (struct rl_edit){ cls, want, given };
+	rc = mms_dp_cfg_edit(dp, rl_edit, &ed);
+	mms_dp_close(dp);
+	return rc ? fail("mms_cfg: %s", strerror(-rc)) : 0;
 }
 
 /* One bucket, whatever its level: link buckets leave the MAC zero, the node
@@ -1287,14 +1300,6 @@ static int cmd_rl_show(struct ctx *c, int argc, char **argv)
 /* ---- data service (docs/datapath.md, "Data off") ---- */
 
 /* The node's pinned datapath as it is: a data command loads nothing. */
-static int pinned_dp(const struct ctx *c, struct mms_dp **dp)
-{
-	int rc = mms_dp_pinned(dp, c->pin);
-
-	return rc ? fail("no datapath pinned under %s (%s): is the agent running?", c->pin,
-			 strerror(-rc)) : 0;
-}
-
 static int data_set(struct ctx *c, int argc, char **argv, bool off)
 {
 	struct mms_dp *dp;

@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <linux/ethtool.h>
 #include <linux/sockios.h>
 #include <linux/if_link.h>
@@ -246,6 +247,56 @@ static void data_off(const struct mms_dp_opts *o)
 	mms_dp_close(dp);
 }
 
+/* Two writers of mms_cfg at once, as mmsctl and a starting agent can be:
+ * a child process edits the budgets through its own handle while this one
+ * sets the producer, each many times. With every read-modify-write under
+ * the pin root's lock, both last values are there at the end; without it
+ * one writer puts back the other's stale field. */
+enum { EDITS = 3000 };
+
+static int edit_rate(struct mms_cfg *c, void *arg)
+{
+	c->rl[0][0].rate = *(const __u32 *)arg;
+	return 0;
+}
+
+static void concurrent_edits(struct mms_dp *dp)
+{
+	struct mms_cfg cfg = { 0 };
+	__u32 k0 = 0;
+	int st = -1, bad = 0, p[2] = { -1, -1 }, got;
+	char c = 0;
+	pid_t pid = pipe(p) ? -1 : fork();
+
+	if (pid == 0) {
+		struct mms_dp *mine;
+
+		if (mms_dp_pinned(&mine, root))
+			_exit(2);
+		if (write(p[1], "r", 1) != 1)	/* ready: both loops start together */
+			_exit(4);
+		for (__u32 i = 1; i <= EDITS; i++)
+			if (mms_dp_cfg_edit(mine, edit_rate, &i))
+				_exit(3);
+		mms_dp_close(mine);
+		_exit(0);
+	}
+	if (pid > 0 && read(p[0], &c, 1) != 1)
+		bad = 1;
+	for (int i = 1; i <= EDITS; i++)
+		bad |= mms_dp_set_producer(dp, (__u16)i) != 0;
+	if (pid > 0)
+		waitpid(pid, &st, 0);
+	close(p[0]);
+	close(p[1]);
+	ok(pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0 && !bad,
+	   "two processes edit mms_cfg %d times each", EDITS);
+	got = bpf_map_lookup_elem(mms_dp_map_fd(dp, MMS_MAP_CFG), &k0, &cfg);
+	ok(!got && cfg.producer == EDITS && cfg.rl[0][0].rate == EDITS,
+	   "... and neither lost the other's last edit (producer %u, rate %u)",
+	   cfg.producer, cfg.rl[0][0].rate);
+}
+
 int main(void)
 {
 	static const char *const pins[] = { "mms_keys", "mms_nbrs", "mms_tx", "mms_routes",
@@ -351,6 +402,7 @@ int main(void)
 	   "attaching the adopted program keeps the one in place");
 	ok(mms_dp_detach_nic(dp, "t1") == 0 && xdp_prog("t0") != 0,
 	   "detaching where nothing of ours runs leaves t0 alone");
+	concurrent_edits(dp);
 	mms_dp_close(dp);
 	data_off(&o);
 
