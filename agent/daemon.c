@@ -83,46 +83,66 @@ __u64 agent_now_ns(void)
 }
 
 /* Interfaces to run on: the ones named, or every Ethernet-like one except
- * loopback and the mm0 pair. */
+ * loopback and the mm0 pair; with their carrier, from one dump of the links
+ * (linkmon_list), read after the carrier watch is open (agent.lfd) so that
+ * no change in between is lost. */
+struct pick {
+	struct agent *a;
+	bool named[AGENT_MAX_IFS];
+};
+
+static void pick_link(const struct linkmon_link *l, void *ctx)
+{
+	struct pick *p = ctx;
+	struct agent *a = p->a;
+	struct agent_if *f;
+	int slot = -1;
+
+	if (a->o->n_ifs) {	/* in the order named */
+		for (int i = 0; i < a->o->n_ifs && slot < 0; i++)
+			if (!p->named[i] && !strcmp(l->name, a->o->ifs[i]))
+				slot = i;
+		if (slot < 0)
+			return;
+		p->named[slot] = true;
+		if (!l->has_mac)
+			return;	/* left without an ifindex: refused below */
+	} else {
+		if (!strcmp(l->name, "lo") || !strcmp(l->name, "mm0") ||
+		    !strcmp(l->name, "mm0p") || (a->o->proxy && !strcmp(l->name, a->o->proxy)) ||
+		    !l->has_mac || !memcmp(l->mac, "\0\0\0\0\0\0", 6) ||
+		    a->n_ifs >= AGENT_MAX_IFS)
+			return;	/* the proxy's uplink is not an MMS link; nor a non-Ethernet one */
+		slot = a->n_ifs++;
+	}
+	f = &a->ifs[slot];
+	snprintf(f->name, sizeof(f->name), "%s", l->name);
+	f->ifindex = l->ifindex;
+	memcpy(f->mac, l->mac, 6);
+	f->running = l->running;
+}
+
 static int pick_ifaces(struct agent *a)
 {
-	struct if_nameindex *all, *p;
+	struct pick p = { .a = a };
+	int rc = linkmon_list(pick_link, &p);
 
-	if (a->o->n_ifs) {
-		for (int i = 0; i < a->o->n_ifs; i++) {
-			struct agent_if *f = &a->ifs[a->n_ifs];
-
-			snprintf(f->name, sizeof(f->name), "%s", a->o->ifs[i]);
-			f->ifindex = (int)if_nametoindex(f->name);
-			if (!f->ifindex) {
-				pr_err("interface %s: %s", f->name, strerror(errno));
-				return -ENODEV;
-			}
-			if (pktio_if_mac(f->name, f->mac)) {
-				pr_err("interface %s has no Ethernet address", f->name);
-				return -ENODEV;
-			}
-			a->n_ifs++;
+	if (rc) {
+		pr_err("reading the interfaces: %s", strerror(-rc));
+		return rc;
+	}
+	for (int i = 0; i < a->o->n_ifs; i++) {
+		if (!p.named[i]) {
+			pr_err("interface %s: %s", a->o->ifs[i], strerror(ENODEV));
+			return -ENODEV;
 		}
-		return 0;
+		if (!a->ifs[i].ifindex) {
+			pr_err("interface %s has no Ethernet address", a->o->ifs[i]);
+			return -ENODEV;
+		}
 	}
-	all = if_nameindex();
-	if (!all)
-		return -errno;
-	for (p = all; p->if_index && a->n_ifs < AGENT_MAX_IFS; p++) {
-		struct agent_if *f = &a->ifs[a->n_ifs];
-
-		if (!strcmp(p->if_name, "lo") || !strcmp(p->if_name, "mm0") ||
-		    !strcmp(p->if_name, "mm0p") ||
-		    (a->o->proxy && !strcmp(p->if_name, a->o->proxy)))
-			continue;	/* the proxy's uplink is not an MMS link */
-		snprintf(f->name, sizeof(f->name), "%s", p->if_name);
-		f->ifindex = (int)p->if_index;
-		if (pktio_if_mac(f->name, f->mac) || !memcmp(f->mac, "\0\0\0\0\0\0", 6))
-			continue;	/* not Ethernet */
-		a->n_ifs++;
-	}
-	if_freenameindex(all);
+	if (a->o->n_ifs)
+		a->n_ifs = a->o->n_ifs;
 	if (!a->n_ifs) {
 		pr_err("no usable interface (give --iface)");
 		return -ENODEV;
@@ -342,9 +362,6 @@ static int setup(struct agent *a)
 		pr_err("--proxy %s: no such interface", o->proxy);
 		return -ENODEV;
 	}
-	rc = pick_ifaces(a);
-	if (rc)
-		return rc;
 	/* Listen for carrier changes before reading the first carrier states:
 	 * a change in between (a neighbour attaching XDP to a veth flaps our
 	 * end) would otherwise be lost and the port stay wrong until the
@@ -354,6 +371,9 @@ static int setup(struct agent *a)
 		pr_err("carrier watch: %s", strerror(-a->lfd));
 		return a->lfd;
 	}
+	rc = pick_ifaces(a);
+	if (rc)
+		return rc;
 	/* The order is the cheapest for many agents starting at once on one
 	 * kernel (docs/datapath.md, "Start-up cost"): mm0's RTNL work first,
 	 * while no XDP attachment holds the RTNL through a grace period; the
@@ -383,10 +403,8 @@ static int setup(struct agent *a)
 	if (rc)
 		return rc;
 	t[2] = agent_now_ns();
-	for (int i = 0; i < a->n_ifs; i++) {
+	for (int i = 0; i < a->n_ifs; i++)
 		ifx[i] = a->ifs[i].ifindex;
-		a->ifs[i].running = linkmon_is_running(a->ifs[i].ifindex) == 1;
-	}
 	a->fd = pktio_open(PKTIO_OTHER, ifx, a->n_ifs);
 	a->hfd = pktio_open(PKTIO_HELLO, ifx, a->n_ifs);
 	if (a->fd < 0 || a->hfd < 0) {

@@ -69,30 +69,43 @@ int linkmon_read(int fd, void (*cb)(int ifindex, bool running, void *ctx), void 
 	}
 }
 
-/* SIOCGIFFLAGS returns 16 bits of flags and IFF_LOWER_UP is bit 16: ask
- * rtnetlink for the link instead. */
-int linkmon_is_running(int ifindex)
+/* Send an RTM_GETLINK for one link, or a dump of all (ifindex 0), on a
+ * socket of its own; returns the socket, to read the answer from, or -errno. */
+static int getlink_send(int ifindex)
 {
 	struct {
 		struct nlmsghdr nh;
 		struct ifinfomsg ifi;
 	} req = {
 		.nh = { .nlmsg_len = sizeof(req), .nlmsg_type = RTM_GETLINK,
-			.nlmsg_flags = NLM_F_REQUEST, .nlmsg_seq = 1 },
+			.nlmsg_flags = NLM_F_REQUEST | (ifindex ? 0 : NLM_F_DUMP), .nlmsg_seq = 1 },
 		.ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex },
 	};
-	char buf[8192] __attribute__((aligned(NLMSG_ALIGNTO)));
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE), rc = -EIO;
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	struct timeval tv = { .tv_sec = 1 };
-	ssize_t n;
 
 	if (fd < 0)
 		return -errno;
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (send(fd, &req, sizeof(req), 0) < 0) {
-		rc = -errno;
-		goto out;
+		int e = -errno;
+
+		close(fd);
+		return e;
 	}
+	return fd;
+}
+
+/* SIOCGIFFLAGS returns 16 bits of flags and IFF_LOWER_UP is bit 16: ask
+ * rtnetlink for the link instead. */
+int linkmon_is_running(int ifindex)
+{
+	char buf[8192] __attribute__((aligned(NLMSG_ALIGNTO)));
+	int fd = getlink_send(ifindex), rc = -EIO;
+	ssize_t n;
+
+	if (fd < 0)
+		return fd;
 	n = recv(fd, buf, sizeof(buf), 0);
 	if (n < 0) {
 		rc = -errno;
@@ -104,9 +117,71 @@ int linkmon_is_running(int ifindex)
 			rc = *(int *)NLMSG_DATA(nh);
 			break;
 		}
-		if (nh->nlmsg_type == RTM_NEWLINK && nh->nlmsg_len >= NLMSG_LENGTH(sizeof(req.ifi))) {
+		if (nh->nlmsg_type == RTM_NEWLINK &&
+		    nh->nlmsg_len >= NLMSG_LENGTH(sizeof(struct ifinfomsg))) {
 			rc = flags_up(((struct ifinfomsg *)NLMSG_DATA(nh))->ifi_flags);
 			break;
+		}
+	}
+out:
+	close(fd);
+	return rc;
+}
+
+static void link_parse(const struct nlmsghdr *nh, struct linkmon_link *l)
+{
+	const struct ifinfomsg *ifi = NLMSG_DATA(nh);
+	int len = (int)nh->nlmsg_len - (int)NLMSG_LENGTH(sizeof(*ifi));
+
+	memset(l, 0, sizeof(*l));
+	l->ifindex = ifi->ifi_index;
+	l->running = flags_up(ifi->ifi_flags);
+	for (const struct rtattr *a = IFLA_RTA(ifi); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+		size_t n = RTA_PAYLOAD(a);
+
+		if (a->rta_type == IFLA_IFNAME && n > 0 && n <= sizeof(l->name)) {
+			memcpy(l->name, RTA_DATA(a), n);
+			l->name[n - 1] = 0;
+		} else if (a->rta_type == IFLA_ADDRESS && n == sizeof(l->mac)) {
+			memcpy(l->mac, RTA_DATA(a), n);
+			l->has_mac = true;
+		}
+	}
+}
+
+int linkmon_list(void (*cb)(const struct linkmon_link *l, void *ctx), void *ctx)
+{
+	char buf[32768] __attribute__((aligned(NLMSG_ALIGNTO)));
+	int fd = getlink_send(0), rc = -EIO;
+	struct linkmon_link l;
+
+	if (fd < 0)
+		return fd;
+	/* Bounded: a dump is a few messages per batch, ended by NLMSG_DONE. */
+	for (int batch = 0; batch < 4096; batch++) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+
+		if (n < 0) {
+			rc = -errno;
+			goto out;
+		}
+		for (struct nlmsghdr *nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (unsigned)n);
+		     nh = NLMSG_NEXT(nh, n)) {
+			if (nh->nlmsg_type == NLMSG_DONE) {
+				rc = 0;
+				goto out;
+			}
+			if (nh->nlmsg_type == NLMSG_ERROR) {
+				rc = nh->nlmsg_len >= NLMSG_LENGTH(sizeof(int)) ?
+				     *(int *)NLMSG_DATA(nh) : -EBADMSG;
+				goto out;
+			}
+			if (nh->nlmsg_type != RTM_NEWLINK ||
+			    nh->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg)))
+				continue;
+			link_parse(nh, &l);
+			if (l.name[0])
+				cb(&l, ctx);
 		}
 	}
 out:

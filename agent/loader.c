@@ -45,6 +45,7 @@
 
 #include "crypto.h"
 #include "loader.h"
+#include "loadslot.h"
 #include "log.h"
 #include "ratelimit.h"
 #include "rtnl.h"
@@ -225,7 +226,7 @@ static int devmap_pin(struct mms_dp *dp, struct bpf_object *obj)
 static int load_xdp(struct mms_dp *dp)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = dp->root);
-	int err, pin_tx;
+	int err, pin_tx, slot;
 
 	dp->xdp = mms_xdp__open_opts(&oo);
 	if (!dp->xdp) {
@@ -241,7 +242,9 @@ static int load_xdp(struct mms_dp *dp)
 		pr_err("adopt %s/%s: %s", dp->root, map_names[MMS_MAP_TX], strerror(-pin_tx));
 		return pin_tx;
 	}
+	slot = mms_load_slot_take(MMS_LOAD_SLOT_DIR, 0, MMS_LOAD_SLOT_WAIT_MS);
 	err = mms_xdp__load(dp->xdp);
+	mms_load_slot_give(slot);
 	if (err) {
 		pr_err("load mms_xdp: %s%s", strerror(-err),
 		       dp->o.no_pin ? "" : " (incompatible pins? mms teardown)");
@@ -255,7 +258,7 @@ static int load_xdp(struct mms_dp *dp)
 static int load_tc(struct mms_dp *dp)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = dp->root);
-	int err;
+	int err, slot;
 
 	dp->tc = mms_tc__open_opts(&oo);
 	if (!dp->tc) {
@@ -271,7 +274,9 @@ static int load_tc(struct mms_dp *dp)
 		pr_err("share maps with mms_tc: %s", strerror(-err));
 		return err;
 	}
+	slot = mms_load_slot_take(MMS_LOAD_SLOT_DIR, 0, MMS_LOAD_SLOT_WAIT_MS);
 	err = mms_tc__load(dp->tc);
+	mms_load_slot_give(slot);
 	if (err)
 		pr_err("load mms_tc: %s", strerror(-err));
 	return err;
@@ -615,17 +620,19 @@ static bool prog_uses_map(__u32 prog_id, __u32 map_id)
 
 static int xdp_attach(int ifindex, const char *ifname, int prog_fd, bool generic)
 {
-	LIBBPF_OPTS(bpf_xdp_query_opts, q);
 	int err;
 
-	/* Replace in the mode already in use, so the swap is atomic. */
-	if (!bpf_xdp_query(ifindex, 0, &q) && q.attach_mode == XDP_ATTACHED_SKB)
-		generic = true;
+	/* A program is replaced in the mode it runs in, so that the swap is
+	 * atomic. Native is tried first, without asking which mode is in use
+	 * (libbpf's query is an RTM_GETLINK dump, one more wait for the RTNL
+	 * per link at start-up): the kernel refuses it with EEXIST where a
+	 * generic program runs, which is then replaced in generic mode. */
 	if (!generic) {
 		err = bpf_xdp_attach(ifindex, prog_fd, XDP_FLAGS_DRV_MODE, NULL);
 		if (!err)
 			return 0;
-		pr_info("%s: native XDP: %s; trying generic", ifname, strerror(-err));
+		if (err != -EEXIST)
+			pr_info("%s: native XDP: %s; trying generic", ifname, strerror(-err));
 	}
 	err = bpf_xdp_attach(ifindex, prog_fd, XDP_FLAGS_SKB_MODE, NULL);
 	if (err)
@@ -687,24 +694,35 @@ int mms_dp_detach_nic(struct mms_dp *dp, const char *ifname)
  * hook. Crossing the veth pair completes it; a redirect from mm0's egress
  * would carry a pending checksum into the next node's XDP, which drops it.
  */
-static int tc_attach(int ifindex, enum bpf_tc_attach_point at, int prog_fd)
+/* The clsact qdisc of ifindex, made if missing. */
+static int tc_hook_make(int ifindex, enum bpf_tc_attach_point at)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = at);
-	LIBBPF_OPTS(bpf_tc_opts, to, .handle = TC_HANDLE, .priority = TC_PRIO,
-		    .prog_fd = prog_fd, .flags = BPF_TC_F_REPLACE);
-	const char *where = at == BPF_TC_INGRESS ? "ingress" : "egress";
 	char name[IF_NAMESIZE] = "?";
 	int err = bpf_tc_hook_create(&hook);
 
 	if (err && err != -EEXIST) {
 		pr_err("%s: tc %s hook: %s", if_indextoname((unsigned)ifindex, name) ? name : "?",
-		       where, strerror(-err));
+		       at == BPF_TC_INGRESS ? "ingress" : "egress", strerror(-err));
 		return err;
 	}
+	return 0;
+}
+
+static int tc_attach(int ifindex, enum bpf_tc_attach_point at, int prog_fd)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = at);
+	LIBBPF_OPTS(bpf_tc_opts, to, .handle = TC_HANDLE, .priority = TC_PRIO,
+		    .prog_fd = prog_fd, .flags = BPF_TC_F_REPLACE);
+	char name[IF_NAMESIZE] = "?";
+	int err = tc_hook_make(ifindex, at);
+
+	if (err)
+		return err;
 	err = bpf_tc_attach(&hook, &to);
 	if (err)
 		pr_err("%s: tc %s attach: %s", if_indextoname((unsigned)ifindex, name) ? name : "?",
-		       where, strerror(-err));
+		       at == BPF_TC_INGRESS ? "ingress" : "egress", strerror(-err));
 	return err;
 }
 
@@ -820,17 +838,25 @@ static int cidr_parse(const char *s, struct cidr *c)
 	return 0;
 }
 
+/*
+ * The pair, made in one request when it is not there: mm0 up, with its
+ * flags, MTU and GSO limit, mm0p with its MTU and down, where three
+ * requests took one wait for the RTNL each (other nodes' XDP attachments
+ * hold it through RCU grace periods when many start on one kernel). Returns
+ * 1 when it made the pair, 0 when it was there, or -errno.
+ */
 static int mm0_links(int nl, int *ifi, int *peer)
 {
-	int err;
+	int made = 0, err;
 
 	*ifi = (int)if_nametoindex(MM0);
 	if (!*ifi) {
-		err = rtnl_veth_add(nl, MM0, MM0_PEER);
+		err = rtnl_veth_create(nl, MM0, MM0_PEER, IFF_NOARP | IFF_UP, MMS_MM0_MTU, 1);
 		if (err && err != -EEXIST) {
 			pr_err("create %s/%s: %s", MM0, MM0_PEER, strerror(-err));
 			return err;
 		}
+		made = !err;
 		*ifi = (int)if_nametoindex(MM0);
 	} else {
 		/* Builds before GRO (mm0_offloads_off) ran a pass program on mm0;
@@ -842,12 +868,12 @@ static int mm0_links(int nl, int *ifi, int *peer)
 		pr_err("%s exists without its peer %s", MM0, MM0_PEER);
 		return -ENODEV;
 	}
-	return 0;
+	return made;
 }
 
 int mms_dp_mm0_link(const char *addr_cidr)
 {
-	int nl = -1, sock = -1, ifi, peer, err;
+	int nl = -1, sock = -1, ifi = 0, peer = 0, err;
 	struct cidr a;
 
 	if (!addr_cidr || cidr_parse(addr_cidr, &a)) {
@@ -862,11 +888,20 @@ int mms_dp_mm0_link(const char *addr_cidr)
 		goto out;
 	}
 	err = mm0_links(nl, &ifi, &peer);
-	if (err)
+	if (err < 0)
 		goto out;
-	err = rtnl_link_set(nl, ifi, IFF_NOARP | IFF_UP, IFF_NOARP | IFF_UP, MMS_MM0_MTU, 1);
-	if (!err)
-		err = rtnl_link_set(nl, peer, IFF_UP, IFF_UP, MMS_MM0_MTU, 0);
+	if (err) {
+		/* mm0p's clsact hook (mms_dp_mm0_attach) while it is down:
+		 * added to a device that is up, a qdisc deactivates it and
+		 * waits for an RCU grace period under the RTNL. */
+		err = tc_hook_make(peer, BPF_TC_INGRESS);
+		if (!err)
+			err = rtnl_link_set(nl, peer, IFF_UP, IFF_UP, 0, 0);
+	} else {
+		err = rtnl_link_set(nl, ifi, IFF_NOARP | IFF_UP, IFF_NOARP | IFF_UP, MMS_MM0_MTU, 1);
+		if (!err)
+			err = rtnl_link_set(nl, peer, IFF_UP, IFF_UP, MMS_MM0_MTU, 0);
+	}
 	if (err) {
 		pr_err("configure %s: %s", MM0, strerror(-err));
 		goto out;

@@ -103,24 +103,34 @@ static int talk(int fd, struct req *r)
 	return -ETIMEDOUT;
 }
 
-int rtnl_veth_add(int fd, const char *name, const char *peer)
+int rtnl_veth_create(int fd, const char *name, const char *peer, unsigned int flags, int mtu,
+		     int gso_max_segs)
 {
-	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_flags = flags, .ifi_change = flags };
+	struct ifinfomsg pifi = { .ifi_family = AF_UNSPEC };
 	struct rtattr *info, *data, *p;
 	struct req r;
 
 	req_init(&r, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &ifi, sizeof(ifi));
 	if (!attr(&r, IFLA_IFNAME, name, strlen(name) + 1) ||
+	    (mtu && !attr(&r, IFLA_MTU, &mtu, sizeof(mtu))) ||
+	    (gso_max_segs && !attr(&r, IFLA_GSO_MAX_SEGS, &gso_max_segs, sizeof(gso_max_segs))) ||
 	    !(info = nest_begin(&r, IFLA_LINKINFO)) ||
 	    !attr(&r, IFLA_INFO_KIND, "veth", 5) ||
 	    !(data = nest_begin(&r, IFLA_INFO_DATA)) ||
-	    !(p = attr(&r, VETH_INFO_PEER, &ifi, sizeof(ifi))) ||
-	    !attr(&r, IFLA_IFNAME, peer, strlen(peer) + 1))
+	    !(p = attr(&r, VETH_INFO_PEER, &pifi, sizeof(pifi))) ||
+	    !attr(&r, IFLA_IFNAME, peer, strlen(peer) + 1) ||
+	    (mtu && !attr(&r, IFLA_MTU, &mtu, sizeof(mtu))))
 		return -ENOSPC;
 	nest_end(&r, p);
 	nest_end(&r, data);
 	nest_end(&r, info);
 	return talk(fd, &r);
+}
+
+int rtnl_veth_add(int fd, const char *name, const char *peer)
+{
+	return rtnl_veth_create(fd, name, peer, 0, 0, 0);
 }
 
 int rtnl_link_set(int fd, int ifindex, unsigned int flags, unsigned int change, int mtu,

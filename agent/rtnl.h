@@ -11,6 +11,11 @@
 /* Open a netlink socket for requests; returns the fd or -errno. */
 int rtnl_open(void);
 int rtnl_veth_add(int fd, const char *name, const char *peer);
+/* The same in one request with what would take more: `name` created with
+ * the IFF_* `flags` set (IFF_UP too) and gso_max_segs (0: the default),
+ * both ends with `mtu` (0: the default); the peer is left down. */
+int rtnl_veth_create(int fd, const char *name, const char *peer, unsigned int flags, int mtu,
+		     int gso_max_segs);
 /* Set the flags in `change` to their value in `flags` (IFF_*); mtu and
  * gso_max_segs 0 keep theirs. */
 int rtnl_link_set(int fd, int ifindex, unsigned int flags, unsigned int change, int mtu,
