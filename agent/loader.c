@@ -23,6 +23,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -486,6 +487,33 @@ static int attach_nics(struct mms_dp *dp, int prog_fd)
 	return err;
 }
 
+static void *load_tc_thread(void *arg)
+{
+	struct mms_dp *dp = arg;
+
+	return (void *)(long)load_tc(dp);
+}
+
+/*
+ * The NICs get the XDP program while mms_tc verifies on a thread of its
+ * own: the attachment mostly waits, for the RTNL and an RCU grace period
+ * (docs/datapath.md, "Start-up cost"), and verification is CPU, so the one
+ * overlaps the other. Without a thread, one after the other.
+ */
+static int attach_nics_loading_tc(struct mms_dp *dp)
+{
+	pthread_t t;
+	void *tc_err = NULL;
+	bool threaded = !pthread_create(&t, NULL, load_tc_thread, dp);
+	int err = attach_nics(dp, bpf_program__fd(dp->xdp->progs.mms_xdp));
+
+	if (threaded)
+		pthread_join(t, &tc_err);
+	else
+		tc_err = (void *)(long)load_tc(dp);
+	return err ? err : (int)(long)tc_err;
+}
+
 static struct mms_dp *dp_new(const struct mms_dp_opts *o)
 {
 	static const struct mms_dp_opts defaults;
@@ -537,9 +565,7 @@ int mms_dp_open(struct mms_dp **out, const struct mms_dp_opts *o)
 	if (fresh || adopt(dp)) {
 		err = load_xdp(dp);
 		if (!err)
-			err = attach_nics(dp, bpf_program__fd(dp->xdp->progs.mms_xdp));
-		if (!err)
-			err = load_tc(dp);
+			err = attach_nics_loading_tc(dp);
 		if (err)
 			goto fail;
 		skeleton_fds(dp);
