@@ -19,7 +19,8 @@
 #  5. a's agent restarted: the proxy works again and still forwards for the
 #     proxy only (the uplink's earlier setting is remembered); with
 #     --detach-on-exit, SIGTERM removes the table and restores "uplink";
-#  6. bad use: --proxy on a CM, --proxy naming no interface.
+#  6. bad use: --proxy on a CM, --proxy naming no interface, --iface naming
+#     no interface or one twice.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=scripts/netns.sh
@@ -94,9 +95,10 @@ tap_ok "e fetches the page again" test "$got" = "hello from the internet $$"
 tap_ok "the uplink still forwards for the proxy only" \
 	sh -c "ip netns exec '$(netns_ns a)' nft list table ip mms_proxy | grep -q 'iifname \"uplink\" oifname != \"mm0\"'"
 agent_kill a TERM
-agent_start a --proxy uplink --detach-on-exit
+agent_start a --proxy uplink --detach-on-exit --iface "$(netns_if a b)"
 wait_until 10 agent_ready a
-tap_result $? "a started with --detach-on-exit"
+tap_result $? "a started with --detach-on-exit and its link named (--iface)"
+tap_ok "... on that one interface" grep -q "MA on 1 interface," "$(agent_log a)"
 agent_kill a TERM
 tap_ok "SIGTERM with --detach-on-exit removes the table" \
 	sh -c "! ip netns exec '$(netns_ns a)' nft list table ip mms_proxy >/dev/null 2>&1"
@@ -111,5 +113,11 @@ out=$(in_ns b "$MMS_BUILD/mms-agent" --role ma --name x --addr 10.77.0.9/16 \
 	--state "$NETNS_STATE/none" --proxy nope 2>&1)
 tap_ok "--proxy naming no interface: non-zero exit" test $? != 0
 tap_ok "... saying so" grep -q "proxy nope: no such interface" <<<"$out"
+out=$(in_ns b "$MMS_BUILD/mms-agent" --role cm --name x --addr 10.77.0.9/16 \
+	--state "$NETNS_STATE/none" --iface nope 2>&1)
+tap_ok "--iface naming no interface: non-zero exit" test $? != 0
+tap_ok "... saying so" grep -q "interface nope: No such device" <<<"$out"
+out=$("$MMS_BUILD/mms-agent" --role cm --name x --addr 10.77.0.9/16 --iface e1 --iface e1 2>&1)
+tap_ok "--iface given twice: refused (exit 2)" test $? = 2
 
 tap_done

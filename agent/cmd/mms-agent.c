@@ -102,6 +102,9 @@ int main(int argc, char **argv)
 		case 'i':
 			if (o.n_ifs == AGENT_MAX_IFS)
 				return bad("too many --iface", NULL);
+			for (int k = 0; k < o.n_ifs; k++)
+				if (!strcmp(o.ifs[k], optarg))
+					return bad("--iface given twice", optarg);
 			o.ifs[o.n_ifs++] = optarg;
 			break;
 		case 'd':
