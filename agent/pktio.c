@@ -83,7 +83,8 @@ int pktio_open(enum pktio_kind kind, const int *ifindex, int n)
 	}
 	/* Our own transmissions would otherwise loop back into the receive path. */
 	setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one));
-	/* Control frames leave through the qdisc: give them the top band. */
+	/* What the direct path (pktio_open_direct) refuses leaves through the
+	 * qdisc: give it the top band. */
 	setsockopt(fd, SOL_SOCKET, SO_PRIORITY, &prio, sizeof(prio));
 	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
 		e = -errno;
@@ -190,20 +191,44 @@ int pktio_flush(int fd, struct pktio_txq *q)
 						 .msg_iov = &iov[i], .msg_iovlen = 1 };
 	}
 	/* sendmmsg stops at the first frame the kernel refuses (a port gone
-	 * down, a full queue): count it and go on with the rest. */
+	 * down, a full queue): that one is tried through the qdisc when it
+	 * was refused by the direct path, counted if it fails again, and the
+	 * rest goes on. */
 	while (done < q->n) {
-		int n = sendmmsg(fd, mm + done, q->n - done, MSG_DONTWAIT);
+		int out = q->direct_fd >= 0 ? q->direct_fd : fd;
+		int n = sendmmsg(out, mm + done, q->n - done, MSG_DONTWAIT);
 
 		if (n < 0) {
-			if (!err)
-				err = -errno;
-			q->dropped++;
+			int e = -errno;
+
+			if (out != fd && sendmsg(fd, &mm[done].msg_hdr, MSG_DONTWAIT) >= 0) {
+				q->via_qdisc++;
+			} else {
+				if (!err)
+					err = out != fd ? -errno : e;
+				q->dropped++;
+			}
 			n = 1;
 		}
 		done += (unsigned)n;
 	}
 	q->n = 0;
 	return err;
+}
+
+int pktio_open_direct(void)
+{
+	int one = 1, fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one))) {
+		int e = -errno;
+
+		close(fd);
+		return e;
+	}
+	return fd;
 }
 
 int pktio_if_mac(const char *name, unsigned char mac[6])
