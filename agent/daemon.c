@@ -285,11 +285,11 @@ static void metrics_body(FILE *f, void *ctx)
 		notify_get_stats(a->notify, &ns);
 	struct mms_metric m[] = {
 		{ "agent_tx_refused_total",
-		  "Control frames the kernel refused to send (link down, queue full).",
+		  "Control frames the kernel refused to send, through the qdisc and past it.",
 		  0, NULL, (double)a->txq->dropped },
-		{ "agent_tx_via_qdisc_total",
-		  "Control frames the direct path refused (driver queue full), sent through the qdisc.",
-		  0, NULL, (double)a->txq->via_qdisc },
+		{ "agent_tx_past_qdisc_total",
+		  "Control frames the qdisc path refused (a qdisc or filter dropped them), sent "
+		  "straight to the driver.", 0, NULL, (double)a->txq->direct },
 		{ "agent_upcalls_total", "Events sent to up-call clients.", 0, NULL,
 		  (double)ns.lines },
 		{ "agent_upcall_clients", "Up-call clients connected.", 1, NULL, ns.clients },
@@ -509,7 +509,7 @@ static int setup(struct agent *a)
 	if (a->txq) {
 		a->txq->direct_fd = pktio_open_direct();
 		if (a->txq->direct_fd < 0)
-			pr_warn("direct transmission: %s (control frames go through the qdiscs)",
+			pr_warn("direct transmission: %s (control frames go through the qdiscs only)",
 				strerror(-a->txq->direct_fd));
 	}
 	sigemptyset(&ss);

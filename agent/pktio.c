@@ -83,8 +83,8 @@ int pktio_open(enum pktio_kind kind, const int *ifindex, int n)
 	}
 	/* Our own transmissions would otherwise loop back into the receive path. */
 	setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one));
-	/* What the direct path (pktio_open_direct) refuses leaves through the
-	 * qdisc: give it the top band. */
+	/* Control frames leave through the qdisc (tcpdump sees them): give
+	 * them the top band. */
 	setsockopt(fd, SOL_SOCKET, SO_PRIORITY, &prio, sizeof(prio));
 	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
 		e = -errno;
@@ -191,21 +191,21 @@ int pktio_flush(int fd, struct pktio_txq *q)
 						 .msg_iov = &iov[i], .msg_iovlen = 1 };
 	}
 	/* sendmmsg stops at the first frame the kernel refuses (a port gone
-	 * down, a full queue): that one is tried through the qdisc when it
-	 * was refused by the direct path, counted if it fails again, and the
-	 * rest goes on. */
+	 * down, a qdisc or filter that dropped it): that one is tried again
+	 * past the qdisc, straight to the driver, and counted if that fails
+	 * too; the rest goes on through the qdisc. */
 	while (done < q->n) {
-		int out = q->direct_fd >= 0 ? q->direct_fd : fd;
-		int n = sendmmsg(out, mm + done, q->n - done, MSG_DONTWAIT);
+		int n = sendmmsg(fd, mm + done, q->n - done, MSG_DONTWAIT);
 
 		if (n < 0) {
 			int e = -errno;
 
-			if (out != fd && sendmsg(fd, &mm[done].msg_hdr, MSG_DONTWAIT) >= 0) {
-				q->via_qdisc++;
+			if (q->direct_fd >= 0 &&
+			    sendmsg(q->direct_fd, &mm[done].msg_hdr, MSG_DONTWAIT) >= 0) {
+				q->direct++;
 			} else {
 				if (!err)
-					err = out != fd ? -errno : e;
+					err = e;
 				q->dropped++;
 			}
 			n = 1;
