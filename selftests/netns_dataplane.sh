@@ -40,17 +40,7 @@ agents_test_begin "mms-dpb$$-" line5 a
 A=$(netns_mgmt a)
 E=$(netns_mgmt e)
 
-# data_route SRC DST: static routes along the shortest path, SRC's data
-# traffic to DST's address on its first link and back.
-data_route() {
-	local path=($(netns_path "$1" "$2")) dst_ip i
-	dst_ip=$(netns_ip "$2" "${path[${#path[@]} - 2]}")
-	for ((i = 0; i < ${#path[@]} - 2; i++)); do
-		ip -n "$(netns_ns "${path[i]}")" route replace "$dst_ip/32" \
-			via "$(netns_ip "${path[i + 1]}" "${path[i]}")" || return 1
-	done
-}
-data_route a e && data_route e a || tap_bail "data routes"
+netns_data_route a e && netns_data_route e a || tap_bail "data routes"
 for n in b c d; do in_ns "$n" sysctl -qw net.ipv4.ip_forward=1; done
 E_DATA=$(netns_ip e d)
 data_ping() { in_ns a ping -c 1 -W 1 "$E_DATA" >/dev/null 2>&1; }
