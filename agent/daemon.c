@@ -60,7 +60,7 @@ struct agent {
 	struct notify *notify;	/* up-calls, NULL without one */
 	__u32 mgmt_v4;		/* management address, network order */
 	int wfd;		/* mm0's routing state deleted under us (mm0route.h) */
-	__u64 mm0_fixes[MM0_FIX_KINDS + 1];	/* put back, by kind; the last: mm0 made anew */
+	__u64 mm0_fixes[MM0_FIX_KINDS + 2];	/* put back, by kind; then mm0 made anew, the relay */
 	bool stop;
 };
 
@@ -258,6 +258,11 @@ static void mm0_repair(struct agent *a)
 			a->mm0_fixes[k]++;
 			pr_warn("mm0: its %s was removed under the agent; restored", mm0_fix_name(k));
 		}
+	if (a->o->ma && proxy_relay_check() == 1) {
+		a->mm0_fixes[MM0_FIX_KINDS + 1]++;
+		pr_warn("mm0: forwarding (the CM-to-CM relay) was turned off under the agent; "
+			"restored");
+	}
 }
 
 static void mm0_watch(struct agent *a)
@@ -299,21 +304,22 @@ static void metrics_body(FILE *f, void *ctx)
 		{ "agent_upcall_clients_refused_total",
 		  "Up-call connections refused: too many clients.", 0, NULL, (double)ns.refused },
 	};
-	struct mms_metric fx[MM0_FIX_KINDS + 1];
-	char lab[MM0_FIX_KINDS + 1][32];
+	struct mms_metric fx[MM0_FIX_KINDS + 2];
+	char lab[MM0_FIX_KINDS + 2][32];
 
-	for (int k = 0; k <= MM0_FIX_KINDS; k++) {
-		snprintf(lab[k], sizeof(lab[k]), "what=\"%s\"",
-			 k < MM0_FIX_KINDS ? mm0_fix_name(k) : "device");
+	for (int k = 0; k < MM0_FIX_KINDS + 2; k++) {
+		snprintf(lab[k], sizeof(lab[k]), "what=\"%s\"", k < MM0_FIX_KINDS ? mm0_fix_name(k) :
+			 k == MM0_FIX_KINDS ? "device" : "forwarding");
 		fx[k] = (struct mms_metric){ "agent_mm0_repairs_total",
 			"mm0's state deleted under the agent and put back (link up, address, route, "
-			"rule, local route, the device itself).", 0, lab[k], (double)a->mm0_fixes[k] };
+			"rule, local route, the device itself, an MA's forwarding on it).", 0, lab[k],
+			(double)a->mm0_fixes[k] };
 	}
 	if (!mms_dp_read_stats(mms_dp_map_fd(a->dp, MMS_MAP_STATS), c))
 		mms_metrics_write_dp(f, c);
 	glue_metrics(a->glue, f);
 	mms_metrics_write(f, m, sizeof(m) / sizeof(m[0]));
-	mms_metrics_write(f, fx, MM0_FIX_KINDS + 1);
+	mms_metrics_write(f, fx, MM0_FIX_KINDS + 2);
 }
 
 static int dns_lookup(const char *name, uint8_t v4[4], uint8_t v6[16], void *ctx)

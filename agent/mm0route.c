@@ -153,30 +153,36 @@ int mm0route_watch_open(int ifindex, int peer)
 	/* Classic BPF over each notification: netlink is host order, and
 	 * absolute loads read network order, hence htons/htonl. Offset 4 is
 	 * nlmsg_type; 20 is ifi_index, ifa_index (both u32 after 4 bytes of
-	 * header) and rtm_table (the fifth byte of struct rtmsg). The local
+	 * header) and rtm_table (the fifth byte of struct rtmsg); a netconf
+	 * message's first attribute, at 20, is NETCONFA_IFINDEX, its value at
+	 * 24 (inet_netconf_fill_devconf puts it first). The local
 	 * table's deletions come with every address removed on the host:
 	 * rare, and a check costs three requests. */
 	struct sock_filter prog[] = {
 		/* 0 */ BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 4),
-		/* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htons(RTM_DELRULE), 12, 0),
-		/* 2 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htons(RTM_DELROUTE), 7, 0),
-		/* 3 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htons(RTM_NEWLINK), 3, 0),
-		/* 4 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htons(RTM_DELLINK), 2, 0),
-		/* 5 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htons(RTM_DELADDR), 1, 0),
-		/* 6 */ BPF_STMT(BPF_RET | BPF_K, 0),
-		/* 7 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 20),
-		/* 8 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl((__u32)ifindex), 5, 0),
-		/* 9 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl((__u32)peer), 4, 3),
-		/* 10 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 20),
-		/* 11 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, MMS_RT_TABLE, 2, 0),
-		/* 12 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, RT_TABLE_LOCAL, 1, 0),
-		/* 13 */ BPF_STMT(BPF_RET | BPF_K, 0),
-		/* 14 */ BPF_STMT(BPF_RET | BPF_K, 0xffff),
+		/* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htons(RTM_DELRULE), 15, 0),
+		/* 2 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htons(RTM_DELROUTE), 8, 0),
+		/* 3 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htons(RTM_NEWNETCONF), 10, 0),
+		/* 4 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htons(RTM_NEWLINK), 3, 0),
+		/* 5 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htons(RTM_DELLINK), 2, 0),
+		/* 6 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htons(RTM_DELADDR), 1, 0),
+		/* 7 */ BPF_STMT(BPF_RET | BPF_K, 0),
+		/* 8: links, addresses */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 20),
+		/* 9 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl((__u32)ifindex), 7, 0),
+		/* 10 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl((__u32)peer), 6, 5),
+		/* 11: routes */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 20),
+		/* 12 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, MMS_RT_TABLE, 4, 0),
+		/* 13 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, RT_TABLE_LOCAL, 3, 2),
+		/* 14: netconf */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 24),
+		/* 15 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl((__u32)ifindex), 1, 0),
+		/* 16 */ BPF_STMT(BPF_RET | BPF_K, 0),
+		/* 17 */ BPF_STMT(BPF_RET | BPF_K, 0xffff),
 	};
 	struct sock_fprog fp = { .len = sizeof(prog) / sizeof(prog[0]), .filter = prog };
 	static const unsigned groups[] = { RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR,
 					   RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE,
-					   RTNLGRP_IPV4_RULE, RTNLGRP_IPV6_RULE };
+					   RTNLGRP_IPV4_RULE, RTNLGRP_IPV6_RULE,
+					   RTNLGRP_IPV4_NETCONF };
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
 

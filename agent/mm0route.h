@@ -48,7 +48,8 @@ int mm0route_remove(int nl);
 
 /* A non-blocking socket that receives only: mm0 (ifindex) or its peer
  * changed or went, an address of mm0 deleted, a route of MMS_RT_TABLE or
- * of the local table deleted, a rule deleted. Returns the fd or -errno. */
+ * of the local table deleted, a rule deleted, mm0's IPv4 settings changed
+ * (the relay's forwarding at an MA). Returns the fd or -errno. */
 int mm0route_watch_open(int ifindex, int peer);
 /* Drain it: > 0 when something arrived (apply again), 0 when nothing,
  * -errno on error (-ENOBUFS: messages lost, apply again as well). */

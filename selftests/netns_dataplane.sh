@@ -19,7 +19,8 @@
 #  3. the agent repairs what is deleted under it: e's rule, its routes over
 #     mm0 in every table, mm0's address, mm0 set down, mm0 deleted, one
 #     after the other: each comes back (counted in the agent's metrics and
-#     logged) and ping and ssh work again;
+#     logged) and ping and ssh work again; the MA's forwarding on mm0 (the
+#     CM-to-CM relay) reset by a write to conf.all.forwarding comes back;
 #  4. what the agent cannot route around is said, not hidden: a filter
 #     that drops everything in e's own input stops management to e
 #     (its packets are delivered to e's stack like any other), and
@@ -113,6 +114,15 @@ wait_until 10 mgmt_ping
 tap_result $? "mm0 deleted at e: made again, ping a -> e works"
 tap_ok "... ssh a -> e" ssh_e
 tap_cmp "... each repair counted" "$(( $(repairs) - r0 ))" -ge 6
+b_to_e() { in_ns b ping -c 1 -W 1 "$E" >/dev/null 2>&1; }
+tap_ok "CM to CM: b reaches e through the MA" b_to_e
+# an operator turns routing on and off again at the MA: the second write
+# sets every device's forwarding, mm0's too, to 0
+in_ns a sysctl -qw net.ipv4.ip_forward=1
+in_ns a sysctl -qw net.ipv4.ip_forward=0
+wait_until 10 b_to_e
+tap_result $? "the MA's forwarding turned off (ip_forward 1, then 0): put back, b reaches e again"
+tap_cmp "... counted" "$(agent_sample a 'mms_agent_mm0_repairs_total{what="forwarding"}')" -ge 1
 tap_ok "... and logged" grep -q "mm0.*restored\|restored.*mm0" "$(agent_log e)"
 
 # ---- 4. e's own input filter ----

@@ -102,6 +102,10 @@ int main(void)
 	   "... mm0 up again, with its route");
 	ok(sh("ip route get 10.77.0.1 | grep -q 'dev mm0'"), "10.77.0.1 goes out of mm0 again");
 	ok(mm0route_apply(nl, ifi, peer, &c) == 0, "then nothing is missing");
+	ok(sh("sysctl -qw net.ipv4.conf.mm0.forwarding=1") && watch_wait(w) > 0,
+	   "mm0's forwarding changed: the watch wakes");
+	ok(sh("sysctl -qw net.ipv4.conf.o0.forwarding=1") && watch_quiet(w),
+	   "another link's: quiet");
 	ok(mm0route_remove(nl) == 1 && !sh("ip rule show | grep -q 'lookup 215'"),
 	   "remove deletes the rule");
 	ok(mm0route_remove(nl) == 0, "and finds none the second time");
