@@ -450,6 +450,7 @@ static const struct mms_route_set *view_route(const void *ctx, const struct mms_
 static void view_of(const struct sim *s, struct sim_node *n, uint16_t port,
 		    struct mms_node_view *v)
 {
+	memset(v, 0, sizeof(*v));
 	v->rp = &n->rp;
 	v->route = view_route;
 	v->route_ctx = n;
