@@ -268,8 +268,7 @@ void core_start(struct mms_core *c, __u64 now_ns);
 void core_rx(struct mms_core *c, __u16 port, const __u8 *frame, size_t len, __u64 now_ns);
 /* The same for a frame read some time after it arrived (at_ns, its receive
  * timestamp; 0: unknown, taken as now): a hello's hold time counts from its
- * arrival, so hellos can be read in batches without delaying the detection
- * of a silent neighbour. */
+ * arrival, not from when the agent got to read it. */
 void core_rx_at(struct mms_core *c, __u16 port, const __u8 *frame, size_t len, __u64 now_ns,
 		__u64 at_ns);
 /* Carrier change: losing it takes the neighbour down at once. */

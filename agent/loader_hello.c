@@ -13,7 +13,13 @@
 
 #include "loader.h"
 
-#define SEEN_BYTES	(MMS_HELLO_SLOTS * sizeof(__u64))
+/* mms_hello_seen's mapping: whole pages */
+static size_t seen_len(void)
+{
+	size_t pg = (size_t)getpagesize();
+
+	return (MMS_HELLO_SLOTS * sizeof(__u64) + pg - 1) / pg * pg;
+}
 
 int mms_dp_hello_set(struct mms_dp *dp, const struct mms_hello_key *k,
 		     const struct mms_hello_tpl *t)
@@ -48,23 +54,18 @@ int mms_dp_hello_reset(struct mms_dp *dp)
 const volatile __u64 *mms_dp_hello_map(struct mms_dp *dp)
 {
 	int fd = mms_dp_map_fd(dp, MMS_MAP_HELLO_SEEN);
-	size_t len = ((SEEN_BYTES + (size_t)getpagesize() - 1) / (size_t)getpagesize()) *
-		     (size_t)getpagesize();
 	void *p;
 
 	if (fd < 0) {
 		errno = EBADF;
 		return NULL;
 	}
-	p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	p = mmap(NULL, seen_len(), PROT_READ, MAP_SHARED, fd, 0);
 	return p == MAP_FAILED ? NULL : p;
 }
 
 void mms_dp_hello_unmap(const volatile __u64 *seen)
 {
-	size_t len = ((SEEN_BYTES + (size_t)getpagesize() - 1) / (size_t)getpagesize()) *
-		     (size_t)getpagesize();
-
 	if (seen)
-		munmap((void *)(unsigned long)seen, len);
+		munmap((void *)(unsigned long)seen, seen_len());
 }

@@ -81,6 +81,12 @@ for n in $(netns_nodes); do
 done
 tap_result $((!quiet)) "no neighbour went down anywhere while hellos were absorbed"
 tap_ok "c: both neighbours up" is 2 nbrs_up c
+# mmsctl's LAST_HELLO of an up neighbour counts the absorbed ones
+fresh() {
+	mmsctl_at "$1" nbr show | awk '$6 == "up" { n++; v = $(NF - 1); sub(/s$/, "", v)
+		if (v + 0 > 0.5) old++ } END { exit !(n == 2 && !old) }'
+}
+tap_ok "mmsctl nbr show at c: both neighbours heard within 0.5 s" fresh c
 
 # ---- 2. a changed hello goes to the agent at once ----
 dc=$(downs c)
