@@ -59,6 +59,11 @@ enum mms_prog {
 	MMS_PROG_MAX
 };
 
+/* The management veth pair: mm0 carries the management address, its peer
+ * mm0p the TC program that encapsulates what mm0 sends. */
+#define MMS_MM0_NAME		"mm0"
+#define MMS_MM0_PEER_NAME	"mm0p"
+
 /* mm0's MTU: any IP packet it sends fits a 1500-byte link with 16 hops. */
 #define MMS_MM0_MTU	MMS_DATA_MAX	/* 1500 - 16 - 256 - 4 - 16 */
 
