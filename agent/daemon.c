@@ -50,8 +50,6 @@ struct agent {
 	int n_ifs;
 	int epfd, sfd, lfd, mfd, dfd;
 	int fd, hfd;		/* AF_PACKET, all interfaces: hellos (hfd), the rest (pktio.h) */
-	bool hello_watched;	/* hfd wakes us (a neighbour not up), else read on timers */
-	__u64 hello_read;	/* when hfd was last read (CLOCK_MONOTONIC ns) */
 	__u64 deadline;		/* the core's next timer (CLOCK_MONOTONIC ns) */
 	struct pktio_batch *batch;
 	struct pktio_txq *txq;	/* frames of this wake-up, sent together */
@@ -64,15 +62,9 @@ struct agent {
 	bool stop;
 };
 
-/* Batches read from one socket per wake-up; hellos let queue for a hold
- * time (run_timers) are read to the end: PKTIO_MAX_IFS ports of several
- * hellos each fit, and the datapath's rate limit bounds a flood. */
+/* Batches read from one socket per wake-up (a flood cannot starve the
+ * other sockets; the datapath's rate limit bounds it). */
 #define DRAIN_ROUNDS		16
-#define HELLO_DRAIN_ROUNDS	64
-#define HELLO_READ_TICKS	4	/* read hellos at least this many of our ticks apart */
-/* The hello socket's receive buffer: room for the hellos of a hold time
- * on every port (~4 each, under 4 KiB of buffer each on veth). */
-#define HELLO_RCVBUF		(PKTIO_MAX_IFS * 16 * 4096)
 
 /* epoll tags */
 enum { TAG_SIGNAL = 1, TAG_LINK, TAG_METRICS, TAG_DNS, TAG_RING, TAG_FRAMES, TAG_HELLOS,
@@ -348,27 +340,13 @@ static void drain(struct agent *a, int fd, int rounds)
 }
 
 /*
- * Hellos of an up neighbour do not wake us, and are not read on every
- * wake-up either: they wait in the socket, with their arrival times, until
- * a neighbour's hold time is less than one of our hello intervals away
- * (glue_hellos_due), and are then read, all of them, before the core's
- * timers run. Their hold times then lie beyond our next hello wake-up, so
- * a live neighbour costs no wake-up of its own, and the socket is read
- * every 1-3 hello intervals instead of every one (at most 4 apart). A port whose neighbour
- * is not up yet (or any more) is watched, so that it comes up without
- * waiting for a timer.
+ * Hellos: the hello socket is always watched and read at once. An up
+ * neighbour's unchanged hellos do not come here (the datapath absorbs
+ * them and records their arrival, which glue_tick hands the core before
+ * its timers run: bpf/mms_hello.h), so what this socket carries is a
+ * change, a neighbour that is not up yet, or a sender without a template,
+ * and none of it waits.
  */
-static void watch_hellos(struct agent *a)
-{
-	bool want = false;
-	struct epoll_event ev = { .data.u64 = TAG_HELLOS };
-
-	for (int i = 0; i < a->n_ifs && !want; i++)
-		want = a->ifs[i].running && !glue_nbr_up(a->glue, a->ifs[i].ifindex);
-	ev.events = want ? EPOLLIN : 0;
-	if (want != a->hello_watched && !epoll_ctl(a->epfd, EPOLL_CTL_MOD, a->hfd, &ev))
-		a->hello_watched = want;
-}
 
 /* Wait for input until the core's deadline: epoll_pwait2's nanosecond
  * timeout, no timer fd to re-arm on every wake-up. */
@@ -479,12 +457,6 @@ static int setup(struct agent *a)
 		pr_err("control sockets: %s", strerror(-rc));
 		return rc;
 	}
-	{
-		int sz = HELLO_RCVBUF;	/* FORCE: above rmem_max, we are root */
-
-		if (setsockopt(a->hfd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)))
-			setsockopt(a->hfd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
-	}
 	rc = mms_dp_mm0_attach(a->dp, MM0_PRIO, MM0_PCP, MMS_DSCP_KEEP);
 	if (rc)
 		return rc;
@@ -535,7 +507,6 @@ static int setup(struct agent *a)
 	ep_add(a, a->fd, TAG_FRAMES);
 	ep_add(a, a->hfd, TAG_HELLOS);
 	mm0_watch(a);	/* from here on, what is deleted under us is put back */
-	a->hello_watched = true;
 	a->rb = ring_buffer__new(mms_dp_map_fd(a->dp, MMS_MAP_EVENTS), on_ring, a, NULL);
 	if (a->rb)
 		ep_add(a, ring_buffer__epoll_fd(a->rb), TAG_RING);
@@ -607,25 +578,11 @@ static void teardown(struct agent *a)
 }
 
 /* The core's timers run after every wake-up (cheap, and every deadline is
- * kept within one loop iteration); from shortly before a hold time is due
- * (glue_hellos_due), the hellos not watched are read first, every one
- * queued, so that their arrival times count (a hello left behind could let
- * a live neighbour time out). They are also read at least every
- * HELLO_READ_TICKS of our hello intervals, at a wake-up that happens
- * anyway: a neighbour announcing a long hold time (a restart's 2 s, or a
- * test's) does not leave what its later hellos say unread that long. */
+ * kept within one loop iteration), after the arrivals of absorbed hellos
+ * (glue_tick). */
 static void run_timers(struct agent *a)
 {
-	__u64 now = agent_now_ns();
-
-	if (!a->hello_watched &&
-	    (now >= glue_hellos_due(a->glue) ||
-	     now >= a->hello_read + HELLO_READ_TICKS * a->o->hello_ms * 1000000ull)) {
-		drain(a, a->hfd, HELLO_DRAIN_ROUNDS);
-		a->hello_read = now;
-	}
 	a->deadline = glue_tick(a->glue, agent_now_ns());
-	watch_hellos(a);
 	pktio_flush(a->fd, a->txq);
 }
 

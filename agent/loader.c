@@ -65,6 +65,7 @@ static const char *const map_names[MMS_MAP_MAX] = {
 	[MMS_MAP_RL_LINK] = "mms_rl_link", [MMS_MAP_RL_NODE] = "mms_rl_node",
 	[MMS_MAP_DATA_OFF] = "mms_data_off",
 	[MMS_MAP_SEQ] = "mms_seq",	 [MMS_MAP_REPLAY] = "mms_replay",
+	[MMS_MAP_HELLO_TPL] = "mms_hello_tpl", [MMS_MAP_HELLO_SEEN] = "mms_hello_seen",
 };
 
 static const char *const prog_pins[MMS_PROG_MAX] = {
