@@ -107,7 +107,7 @@ clean:
 FUZZ_SRCS := $(wildcard selftests/fuzz/fuzz_*.c)
 FUZZERS   := $(patsubst selftests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRCS))
 # the fuzzers link the I/O-free parts only (no BPF loader, no event loop)
-FUZZ_LIB_SRCS := $(filter-out agent/loader.c agent/daemon.c agent/glue.c,$(LIB_SRCS))
+FUZZ_LIB_SRCS := $(filter-out agent/loader.c agent/loader_hello.c agent/daemon.c agent/glue.c,$(LIB_SRCS))
 FUZZ_SECONDS ?= 600
 FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	       $(WARN) -D_GNU_SOURCE -Iinclude -I$(B)/gen -Iagent

@@ -378,6 +378,39 @@ static void not_mms(const struct mms_node_view *nv, struct mms_result *res)
 	verdict(res, MMS_V_PASS, MMS_S_PASS);
 }
 
+/*
+ * A hello equal, from its route header to the end of its body (buf[l2 ..
+ * end)), to the template its sender (ingress, source MAC, VLAN) has in
+ * mms_hello_tpl: its arrival goes to mms_hello_seen[slot] and it stops
+ * here. Bytes after the body (Ethernet padding) are not compared: the
+ * agent ignores them too.
+ */
+static bool hello_absorb(const struct mms_node_view *nv, const __u8 *buf, size_t l2, size_t end)
+{
+	__u8 b[MMS_HELLO_TPL_MAX];
+	const struct mms_hello_tpl *t;
+	struct mms_hello_key k;
+
+	if (!nv->hello_tpl || end - l2 > MMS_HELLO_TPL_MAX)
+		return false;
+	memset(&k, 0, sizeof(k));
+	k.ifindex = nv->ingress_ifindex;
+	memcpy(k.mac, buf + 6, 6);
+	if (l2 > MMS_ETH_LEN)
+		k.vlan = (__u16)((buf[14] << 8 | buf[15]) & 0x0fff);
+	t = nv->hello_tpl(nv->hello_ctx, &k);
+	if (!t || t->len != end - l2 || t->slot >= MMS_HELLO_SLOTS)
+		return false;
+	/* the whole template, zero-padded as the program compares it */
+	memset(b, 0, sizeof(b));
+	memcpy(b, buf + l2, end - l2);
+	if (memcmp(t->b, b, sizeof(b)))
+		return false;
+	if (nv->hello_seen)
+		nv->hello_seen[t->slot] = nv->now_ns;
+	return true;
+}
+
 void mms_process(const struct mms_node_view *nv, __u8 *buf, size_t len,
 		 struct mms_result *res)
 {
@@ -424,8 +457,12 @@ void mms_process(const struct mms_node_view *nv, __u8 *buf, size_t len,
 	if (len < end)
 		return verdict(res, MMS_V_DROP, MMS_S_DROP_TRUNCATED);
 	res->type = pl->type;
-	if (h->scope == MMS_SCOPE_LINK)
+	if (h->scope == MMS_SCOPE_LINK) {
+		/* (the link-scope budget, outside the model, comes first) */
+		if (pl->type == MMS_T_HELLO && hello_absorb(nv, buf, l2, end))
+			return verdict(res, MMS_V_DROP, MMS_S_HELLO_ABSORBED);
 		return verdict(res, MMS_V_LINK_AGENT, MMS_S_LINK_AGENT);
+	}
 
 	if (nv->now_s >= ntohl(h->expiry))
 		return verdict(res, MMS_V_DROP, MMS_S_DROP_EXPIRED);

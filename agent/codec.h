@@ -132,6 +132,13 @@ struct mms_node_view {
 	/* DATA replay windows (mms_replay), moved by the frames delivered;
 	 * NULL: none kept, every sequence number taken */
 	struct mms_rp_table *rp;
+	/* mms_hello_tpl[*k], or NULL (also when hello_tpl is NULL: none) */
+	const struct mms_hello_tpl *(*hello_tpl)(const void *ctx, const struct mms_hello_key *k);
+	const void *hello_ctx;
+	/* mms_hello_seen (MMS_HELLO_SLOTS entries), written with now_ns when
+	 * a hello is absorbed; NULL: not recorded */
+	__u64 *hello_seen;
+	__u64 now_ns;			/* CLOCK_MONOTONIC, the arrival time recorded */
 };
 
 enum mms_verdict {

@@ -623,6 +623,8 @@ void core_rx_at(struct mms_core *c, __u16 port, const __u8 *frame, size_t len, _
 		return;
 	}
 	memcpy(hops, frame + l2 + MMS_HDR_LEN, (size_t)h.nhops * MMS_HOP_LEN);
+	c->rx_mms = frame + l2;		/* what a hello template is made of */
+	c->rx_mms_len = off + ntohs(pl.len) - l2;
 	if (h.scope == MMS_SCOPE_LINK && !h.flags) {
 		rx_link(c, port, frame, &h, hops, pl.type, frame + off, ntohs(pl.len));
 	} else if (h.scope == MMS_SCOPE_ROUTE) {
@@ -637,6 +639,7 @@ void core_rx_at(struct mms_core *c, __u16 port, const __u8 *frame, size_t len, _
 		core_refuse(c, CORE_S_RX_MALFORMED, port, NULL, "scope %#x flags %#x", h.scope,
 			    h.flags);
 	}
+	c->rx_mms = NULL;
 }
 
 int core_send_auth(struct mms_core *c, __u16 port, const struct mms_id *to, const __u8 *body,

@@ -44,6 +44,7 @@
 	X(HELLO_SELF,	  "own hello heard back")			\
 	X(HELLO_SECOND,	  "second neighbour on a point-to-point port")	\
 	X(HELLO_NO_CARRIER, "hello on a port without carrier (taken once it is back)") \
+	X(HELLO_SEEN,	  "up neighbour heard again by its absorbed hellos (core_hello_seen)") \
 	X(NBR_UP,	  "neighbour came up (two-way)")		\
 	X(NBR_DOWN,	  "neighbour went down")			\
 	X(BEACON_SENT,	  "beacons originated (per port)")		\
@@ -186,6 +187,9 @@ struct core_ops {
 	void (*send)(void *ctx, __u16 port, const __u8 *frame, size_t len);
 	/* mms_nbrs[port] = *n */
 	void (*set_nbr)(void *ctx, __u16 port, const struct mms_nbr *n);
+	/* mms_hello_tpl[*k] = *t (absorbed hellos: docs/control-plane.md,
+	 * "Neighbours"); t NULL deletes. t->slot is the port. Optional. */
+	void (*set_hello)(void *ctx, const struct mms_hello_key *k, const struct mms_hello_tpl *t);
 	/* mms_routes[*dst] = *rs; rs NULL deletes. The all-zero dst is the
 	 * default route. */
 	void (*set_route)(void *ctx, const struct mms_addr *dst, const struct mms_route_set *rs);
@@ -264,8 +268,7 @@ void core_start(struct mms_core *c, __u64 now_ns);
 void core_rx(struct mms_core *c, __u16 port, const __u8 *frame, size_t len, __u64 now_ns);
 /* The same for a frame read some time after it arrived (at_ns, its receive
  * timestamp; 0: unknown, taken as now): a hello's hold time counts from its
- * arrival, so hellos can be read in batches without delaying the detection
- * of a silent neighbour. */
+ * arrival, not from when the agent got to read it. */
 void core_rx_at(struct mms_core *c, __u16 port, const __u8 *frame, size_t len, __u64 now_ns,
 		__u64 at_ns);
 /* Carrier change: losing it takes the neighbour down at once. */
@@ -346,13 +349,14 @@ void core_tick(struct mms_core *c, __u64 now_ns);
 /* When core_tick must next run (absolute ns). */
 __u64 core_next_event(const struct mms_core *c);
 /*
- * The earliest moment a neighbour's hold time runs out (UINT64_MAX: no
- * neighbour heard). Hellos delivered later with core_rx_at() count from
- * their arrival, so a caller may leave them queued until then and read them
- * all just before core_tick: one read per hold time instead of one per
- * hello (the agent does, docs/control-plane.md "The agent").
+ * The datapath absorbed a hello on port equal to the template the core
+ * installed (ops.set_hello), the last of them arriving at at_ns (its
+ * mms_hello_seen slot): the neighbour is heard again, as if core_rx_at()
+ * had been given that hello. Ignored unless the port's neighbour is up with
+ * a template, and if at_ns is not later than its last hello. Call it
+ * before core_tick, so that hold times count from the real arrival.
  */
-__u64 core_hold_next(const struct mms_core *c);
+void core_hello_seen(struct mms_core *c, __u16 port, __u64 at_ns, __u64 now_ns);
 
 /* ---- introspection (tests, mmsctl) ---- */
 /* The time of the call being served (for hooks, which get no clock). */

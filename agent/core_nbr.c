@@ -16,6 +16,55 @@
 
 static const __u8 bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
+/*
+ * Absorbed hellos. While a neighbour is up, the last hello taken from it is
+ * its template in the datapath: copies of it stop there and only their
+ * arrival reaches us (core_hello_seen). Same bytes from the route header
+ * on, from the same MAC, mean the same hello: nbr_rx_hello() reads nothing
+ * else of the frame, so a copy could change nothing but last_rx. Anything
+ * else still comes here, so a change is seen at once. Installed only for
+ * an up neighbour (after the hello that keeps it up, or brings it up), and
+ * removed whenever it is published as not up (down, carrier lost, a
+ * resumed port starting afresh).
+ */
+static void tpl_clear(struct mms_core *c, struct core_port *p)
+{
+	if (!p->tpl_on)
+		return;
+	p->tpl_on = false;
+	if (c->ops.set_hello)
+		c->ops.set_hello(c->ops.ctx, &p->tpl_key, NULL);
+}
+
+static void tpl_install(struct mms_core *c, __u16 port, const __u8 *src_mac)
+{
+	struct core_port *p = &c->port[port];
+	struct mms_hello_key k;
+	struct mms_hello_tpl t;
+
+	if (!c->rx_mms || !c->rx_mms_len || c->rx_mms_len > MMS_HELLO_TPL_MAX) {
+		tpl_clear(c, p);	/* too long to absorb: every hello comes */
+		return;
+	}
+	memset(&k, 0, sizeof(k));
+	k.ifindex = p->ifindex;
+	memcpy(k.mac, src_mac, 6);
+	k.vlan = p->vlan;
+	memset(&t, 0, sizeof(t));
+	t.slot = port;
+	t.len = (__u16)c->rx_mms_len;
+	memcpy(t.b, c->rx_mms, c->rx_mms_len);
+	if (p->tpl_on && !memcmp(&k, &p->tpl_key, sizeof(k)) && !memcmp(&t, &p->tpl, sizeof(t)))
+		return;
+	if (p->tpl_on && memcmp(&k, &p->tpl_key, sizeof(k)))
+		tpl_clear(c, p);
+	p->tpl_on = true;
+	p->tpl_key = k;
+	p->tpl = t;
+	if (c->ops.set_hello)
+		c->ops.set_hello(c->ops.ctx, &k, &t);
+}
+
 void nbr_publish(struct mms_core *c, __u16 port)
 {
 	const struct core_port *p = &c->port[port];
@@ -28,8 +77,34 @@ void nbr_publish(struct mms_core *c, __u16 port)
 	n.state = core_port_up(c, port) ? MMS_NBR_UP : 0;
 	n.vlan = p->vlan;
 	n.last_rx_ns = p->last_rx;
+	if (!n.state)
+		tpl_clear(c, &c->port[port]);
 	if (c->ops.set_nbr)
 		c->ops.set_nbr(c->ops.ctx, port, &n);
+}
+
+void core_hello_seen(struct mms_core *c, __u16 port, __u64 at, __u64 now)
+{
+	struct core_port *p;
+
+	c->now = now;
+	if (!port || port >= MMS_MAX_PORTS)
+		return;
+	p = &c->port[port];
+	if (!p->configured || !p->tpl_on || p->state != NBR_UP || !p->carrier)
+		return;
+	if (at > now)
+		at = now;
+	if (at <= p->last_rx)
+		return;
+	/* As nbr_rx_hello() would for the same hello: a node no longer
+	 * allowed (a revocation, a decree) is not heard, and times out. */
+	if (!core_may_join(c, &p->nid, p->nrole)) {
+		core_refuse(c, CORE_S_JOIN_REFUSED, port, &p->nid, "hello");
+		return;
+	}
+	p->last_rx = at;
+	c->stats[CORE_S_HELLO_SEEN]++;
 }
 
 static void nbr_event(struct mms_core *c, __u16 port, enum core_event_kind k, const char *why)
@@ -151,6 +226,7 @@ void nbr_rx_hello(struct mms_core *c, __u16 port, const __u8 *src_mac, const str
 			nbr_publish(c, port);
 			cm_nbr_changed(c, port, true);
 		}
+		tpl_install(c, port, src_mac);
 		return;
 	}
 	p->state = NBR_UP;
@@ -160,6 +236,7 @@ void nbr_rx_hello(struct mms_core *c, __u16 port, const __u8 *src_mac, const str
 	nbr_event(c, port, CORE_EV_NBR_UP, NULL);
 	send_hello(c, port);
 	nbr_publish(c, port);
+	tpl_install(c, port, src_mac);
 	cm_nbr_changed(c, port, true);
 	core_auth_nbr(c, port, true);
 }
@@ -209,19 +286,6 @@ void nbr_tick(struct mms_core *c)
 		c->hello_last = c->now;
 		c->hello_next = c->now + hello_interval(c);
 	}
-}
-
-__u64 core_hold_next(const struct mms_core *c)
-{
-	__u64 t = UINT64_MAX;
-
-	for (__u16 port = 1; port <= c->max_port; port++) {
-		const struct core_port *p = &c->port[port];
-
-		if (p->configured && p->state != NBR_DOWN && p->last_rx + p->hold_ns < t)
-			t = p->last_rx + p->hold_ns;
-	}
-	return t;
 }
 
 __u64 nbr_next_event(const struct mms_core *c)

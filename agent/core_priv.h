@@ -36,6 +36,10 @@ struct core_port {
 	struct mms_id nid;
 	__u8 nmac[6];
 	__u64 last_rx, hold_ns;		/* last hello, and how long it holds */
+	/* the template installed for its hellos (ops.set_hello) */
+	bool tpl_on;
+	struct mms_hello_key tpl_key;
+	struct mms_hello_tpl tpl;
 };
 
 /* Routes to one address found in the pinned datapath at start. */
@@ -100,6 +104,8 @@ struct mms_core {
 	struct core_ops ops;
 	__u64 now;			/* of the call being served */
 	__u64 rx_at;			/* core_rx_at: when the frame being served arrived */
+	const __u8 *rx_mms;		/* and its bytes from the route header */
+	size_t rx_mms_len;		/* to the end of the body */
 	__u64 hello_next;		/* hellos go out on every port at once */
 	__u64 hello_last;		/* when they last went (the timer fired) */
 	__u64 rng;

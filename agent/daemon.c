@@ -29,9 +29,11 @@
 #include "loader.h"
 #include "log.h"
 #include "metrics.h"
+#include "mm0route.h"
 #include "notify.h"
 #include "pktio.h"
 #include "proxy.h"
+#include "rtnl.h"
 #include "secglue.h"
 
 struct agent_if {
@@ -49,8 +51,6 @@ struct agent {
 	int n_ifs;
 	int epfd, sfd, lfd, mfd, dfd;
 	int fd, hfd;		/* AF_PACKET, all interfaces: hellos (hfd), the rest (pktio.h) */
-	bool hello_watched;	/* hfd wakes us (a neighbour not up), else read on timers */
-	__u64 hello_read;	/* when hfd was last read (CLOCK_MONOTONIC ns) */
 	__u64 deadline;		/* the core's next timer (CLOCK_MONOTONIC ns) */
 	struct pktio_batch *batch;
 	struct pktio_txq *txq;	/* frames of this wake-up, sent together */
@@ -58,22 +58,22 @@ struct agent {
 	struct ring_buffer *rb;
 	struct notify *notify;	/* up-calls, NULL without one */
 	__u32 mgmt_v4;		/* management address, network order */
+	int wfd;		/* mm0's routing state deleted under us (mm0route.h) */
+	__u64 mm0_fixes[MM0_FIX_KINDS + 2];	/* put back, by kind; then mm0 made anew, the relay */
 	bool stop;
 };
 
-/* Batches read from one socket per wake-up; hellos let queue for a hold
- * time (run_timers) are read to the end: PKTIO_MAX_IFS ports of several
- * hellos each fit, and the datapath's rate limit bounds a flood. */
+/* Batches read from one socket per wake-up (a flood cannot starve the
+ * other sockets; the datapath's rate limit bounds it). */
 #define DRAIN_ROUNDS		16
-#define HELLO_DRAIN_ROUNDS	64
-#define HELLO_READ_TICKS	4	/* read hellos at least this many of our ticks apart */
-/* The hello socket's receive buffer: room for the hellos of a hold time
- * on every port (~4 each, under 4 KiB of buffer each on veth). */
-#define HELLO_RCVBUF		(PKTIO_MAX_IFS * 16 * 4096)
 
 /* epoll tags */
 enum { TAG_SIGNAL = 1, TAG_LINK, TAG_METRICS, TAG_DNS, TAG_RING, TAG_FRAMES, TAG_HELLOS,
-       TAG_NOTIFY };
+       TAG_NOTIFY, TAG_MM0 };
+
+/* mm0's settings at mms_dp_mm0_attach: skb priority 7, PCP 7, inner DSCP kept. */
+#define MM0_PRIO	7
+#define MM0_PCP		7
 
 __u64 agent_now_ns(void)
 {
@@ -231,6 +231,68 @@ static int on_ring(void *ctx, void *data, size_t len)
 	return 0;
 }
 
+/* mm0's routing state changed under us (mm0route.h): put back what is
+ * missing, and mm0 itself if it was deleted, and say so. */
+static void mm0_watch(struct agent *a);
+static int ep_add(struct agent *a, int fd, __u64 tag);
+
+static void mm0_repair(struct agent *a)
+{
+	int got = mm0route_watch_read(a->wfd), ifi, peer, nl, fixed;
+	struct mm0_cidr c;
+
+	if (got == 0)
+		return;
+	ifi = (int)if_nametoindex(MMS_MM0_NAME);
+	peer = (int)if_nametoindex(MMS_MM0_PEER_NAME);
+	if (!ifi || !peer) {	/* the pair deleted: made anew, program and settings too */
+		int rc = mms_dp_setup_mm0(a->dp, a->o->addr, MM0_PRIO, MM0_PCP, MMS_DSCP_KEEP);
+
+		if (!rc && a->o->ma)
+			proxy_relay_on();
+		a->mm0_fixes[MM0_FIX_KINDS]++;
+		if (rc)
+			pr_err("mm0 was deleted under the agent; making it again: %s", strerror(-rc));
+		else
+			pr_warn("mm0 was deleted under the agent; restored");
+		mm0_watch(a);	/* its ifindex changed */
+		return;
+	}
+	nl = rtnl_open();
+	fixed = nl < 0 || mm0_cidr_parse(a->o->addr, &c) ? nl : mm0route_apply(nl, ifi, peer, &c);
+	if (nl >= 0)
+		close(nl);
+	if (fixed < 0) {
+		pr_err("mm0: checking its routing state: %s", strerror(-fixed));
+		return;
+	}
+	for (int k = 0; k < MM0_FIX_KINDS; k++)
+		if (fixed & (1 << k)) {
+			a->mm0_fixes[k]++;
+			pr_warn("mm0: its %s was removed under the agent; restored", mm0_fix_name(k));
+		}
+	if (a->o->ma && proxy_relay_check() == 1) {
+		a->mm0_fixes[MM0_FIX_KINDS + 1]++;
+		pr_warn("mm0: forwarding (the CM-to-CM relay) was turned off under the agent; "
+			"restored");
+	}
+}
+
+static void mm0_watch(struct agent *a)
+{
+	int ifi = (int)if_nametoindex(MMS_MM0_NAME), peer = (int)if_nametoindex(MMS_MM0_PEER_NAME);
+
+	if (a->wfd >= 0)
+		close(a->wfd);	/* leaves the epoll set with it */
+	a->wfd = ifi && peer ? mm0route_watch_open(ifi, peer) : -ENODEV;
+	if (a->wfd < 0) {
+		pr_warn("mm0 watch: %s (what is deleted under the agent stays deleted)",
+			strerror(-a->wfd));
+		return;
+	}
+	ep_add(a, a->wfd, TAG_MM0);
+}
+
 static void metrics_body(FILE *f, void *ctx)
 {
 	struct agent *a = ctx;
@@ -241,8 +303,11 @@ static void metrics_body(FILE *f, void *ctx)
 		notify_get_stats(a->notify, &ns);
 	struct mms_metric m[] = {
 		{ "agent_tx_refused_total",
-		  "Control frames the kernel refused to send (link down, queue full).",
+		  "Control frames the kernel refused to send, through the qdisc and past it.",
 		  0, NULL, (double)a->txq->dropped },
+		{ "agent_tx_past_qdisc_total",
+		  "Control frames the qdisc path refused (a qdisc or filter dropped them), sent "
+		  "straight to the driver.", 0, NULL, (double)a->txq->direct },
 		{ "agent_upcalls_total", "Events sent to up-call clients.", 0, NULL,
 		  (double)ns.lines },
 		{ "agent_upcall_clients", "Up-call clients connected.", 1, NULL, ns.clients },
@@ -252,10 +317,22 @@ static void metrics_body(FILE *f, void *ctx)
 		{ "agent_upcall_clients_refused_total",
 		  "Up-call connections refused: too many clients.", 0, NULL, (double)ns.refused },
 	};
+	struct mms_metric fx[MM0_FIX_KINDS + 2];
+	char lab[MM0_FIX_KINDS + 2][32];
+
+	for (int k = 0; k < MM0_FIX_KINDS + 2; k++) {
+		snprintf(lab[k], sizeof(lab[k]), "what=\"%s\"", k < MM0_FIX_KINDS ? mm0_fix_name(k) :
+			 k == MM0_FIX_KINDS ? "device" : "forwarding");
+		fx[k] = (struct mms_metric){ "agent_mm0_repairs_total",
+			"mm0's state deleted under the agent and put back (link up, address, route, "
+			"rule, local route, the device itself, an MA's forwarding on it).", 0, lab[k],
+			(double)a->mm0_fixes[k] };
+	}
 	if (!mms_dp_read_stats(mms_dp_map_fd(a->dp, MMS_MAP_STATS), c))
 		mms_metrics_write_dp(f, c);
 	glue_metrics(a->glue, f);
 	mms_metrics_write(f, m, sizeof(m) / sizeof(m[0]));
+	mms_metrics_write(f, fx, MM0_FIX_KINDS + 2);
 }
 
 static int dns_lookup(const char *name, uint8_t v4[4], uint8_t v6[16], void *ctx)
@@ -284,27 +361,13 @@ static void drain(struct agent *a, int fd, int rounds)
 }
 
 /*
- * Hellos of an up neighbour do not wake us, and are not read on every
- * wake-up either: they wait in the socket, with their arrival times, until
- * a neighbour's hold time is less than one of our hello intervals away
- * (glue_hellos_due), and are then read, all of them, before the core's
- * timers run. Their hold times then lie beyond our next hello wake-up, so
- * a live neighbour costs no wake-up of its own, and the socket is read
- * every 1-3 hello intervals instead of every one (at most 4 apart). A port whose neighbour
- * is not up yet (or any more) is watched, so that it comes up without
- * waiting for a timer.
+ * Hellos: the hello socket is always watched and read at once. An up
+ * neighbour's unchanged hellos do not come here (the datapath absorbs
+ * them and records their arrival, which glue_tick hands the core before
+ * its timers run: bpf/mms_hello.h), so what this socket carries is a
+ * change, a neighbour that is not up yet, or a sender without a template,
+ * and none of it waits.
  */
-static void watch_hellos(struct agent *a)
-{
-	bool want = false;
-	struct epoll_event ev = { .data.u64 = TAG_HELLOS };
-
-	for (int i = 0; i < a->n_ifs && !want; i++)
-		want = a->ifs[i].running && !glue_nbr_up(a->glue, a->ifs[i].ifindex);
-	ev.events = want ? EPOLLIN : 0;
-	if (want != a->hello_watched && !epoll_ctl(a->epfd, EPOLL_CTL_MOD, a->hfd, &ev))
-		a->hello_watched = want;
-}
 
 /* Wait for input until the core's deadline: epoll_pwait2's nanosecond
  * timeout, no timer fd to re-arm on every wake-up. */
@@ -414,13 +477,7 @@ static int setup(struct agent *a)
 		pr_err("control sockets: %s", strerror(-rc));
 		return rc;
 	}
-	{
-		int sz = HELLO_RCVBUF;	/* FORCE: above rmem_max, we are root */
-
-		if (setsockopt(a->hfd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)))
-			setsockopt(a->hfd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
-	}
-	rc = mms_dp_mm0_attach(a->dp, 7, 7, MMS_DSCP_KEEP);
+	rc = mms_dp_mm0_attach(a->dp, MM0_PRIO, MM0_PCP, MMS_DSCP_KEEP);
 	if (rc)
 		return rc;
 	t[3] = agent_now_ns();
@@ -447,6 +504,12 @@ static int setup(struct agent *a)
 	a->epfd = epoll_create1(EPOLL_CLOEXEC);
 	a->batch = malloc(sizeof(*a->batch));
 	a->txq = calloc(1, sizeof(*a->txq));
+	if (a->txq) {
+		a->txq->direct_fd = pktio_open_direct();
+		if (a->txq->direct_fd < 0)
+			pr_warn("direct transmission: %s (control frames go through the qdiscs only)",
+				strerror(-a->txq->direct_fd));
+	}
 	sigemptyset(&ss);
 	sigaddset(&ss, SIGTERM);
 	sigaddset(&ss, SIGINT);
@@ -463,7 +526,7 @@ static int setup(struct agent *a)
 	ep_add(a, a->lfd, TAG_LINK);
 	ep_add(a, a->fd, TAG_FRAMES);
 	ep_add(a, a->hfd, TAG_HELLOS);
-	a->hello_watched = true;
+	mm0_watch(a);	/* from here on, what is deleted under us is put back */
 	a->rb = ring_buffer__new(mms_dp_map_fd(a->dp, MMS_MAP_EVENTS), on_ring, a, NULL);
 	if (a->rb)
 		ep_add(a, ring_buffer__epoll_fd(a->rb), TAG_RING);
@@ -515,9 +578,11 @@ static void teardown(struct agent *a)
 	if (a->rb)
 		ring_buffer__free(a->rb);
 	free(a->batch);
+	if (a->txq && a->txq->direct_fd >= 0)
+		close(a->txq->direct_fd);
 	free(a->txq);
 	{
-		int fds[] = { a->epfd, a->fd, a->hfd, a->sfd, a->lfd, a->mfd, a->dfd };
+		int fds[] = { a->epfd, a->fd, a->hfd, a->sfd, a->lfd, a->mfd, a->dfd, a->wfd };
 
 		for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 			if (fds[i] >= 0)
@@ -534,25 +599,11 @@ static void teardown(struct agent *a)
 }
 
 /* The core's timers run after every wake-up (cheap, and every deadline is
- * kept within one loop iteration); from shortly before a hold time is due
- * (glue_hellos_due), the hellos not watched are read first, every one
- * queued, so that their arrival times count (a hello left behind could let
- * a live neighbour time out). They are also read at least every
- * HELLO_READ_TICKS of our hello intervals, at a wake-up that happens
- * anyway: a neighbour announcing a long hold time (a restart's 2 s, or a
- * test's) does not leave what its later hellos say unread that long. */
+ * kept within one loop iteration), after the arrivals of absorbed hellos
+ * (glue_tick). */
 static void run_timers(struct agent *a)
 {
-	__u64 now = agent_now_ns();
-
-	if (!a->hello_watched &&
-	    (now >= glue_hellos_due(a->glue) ||
-	     now >= a->hello_read + HELLO_READ_TICKS * a->o->hello_ms * 1000000ull)) {
-		drain(a, a->hfd, HELLO_DRAIN_ROUNDS);
-		a->hello_read = now;
-	}
 	a->deadline = glue_tick(a->glue, agent_now_ns());
-	watch_hellos(a);
 	pktio_flush(a->fd, a->txq);
 }
 
@@ -580,7 +631,7 @@ static void go_realtime(const struct agent_opts *o)
 int agent_run(const struct agent_opts *o)
 {
 	struct agent a = { .o = o, .epfd = -1, .sfd = -1, .lfd = -1, .mfd = -1, .dfd = -1,
-			   .fd = -1, .hfd = -1 };
+			   .fd = -1, .hfd = -1, .wfd = -1 };
 	int rc;
 
 	mms_metrics_pending_init(&a.mpend);
@@ -646,6 +697,9 @@ int agent_run(const struct agent_opts *o)
 				break;
 			case TAG_NOTIFY:
 				notify_accept(a.notify);
+				break;
+			case TAG_MM0:
+				mm0_repair(&a);
 				break;
 			}
 		}

@@ -35,6 +35,10 @@ struct glue {
 	bool started;
 	__u64 roll_every, roll_next;	/* MA: periodic key rolls (ns), 0: none */
 	__u64 map_errors;
+	/* mms_hello_seen, mapped (NULL without a datapath), and what each
+	 * port's slot held when last handed to the core */
+	const volatile __u64 *seen;
+	__u64 seen_last[MMS_MAX_PORTS];
 };
 
 static __u16 port_of(const struct glue *g, int ifindex)
@@ -69,6 +73,17 @@ static void op_set_nbr(void *ctx, __u16 port, const struct mms_nbr *n)
 
 	if (mms_dp_set_port(agent_dp(g->agent), port, n))
 		map_err(g, "mms_nbrs update");
+}
+
+static void op_set_hello(void *ctx, const struct mms_hello_key *k, const struct mms_hello_tpl *t)
+{
+	struct glue *g = ctx;
+	int rc = mms_dp_hello_set(agent_dp(g->agent), k, t);
+
+	if (rc) {
+		errno = -rc;
+		map_err(g, t ? "mms_hello_tpl update" : "mms_hello_tpl delete");
+	}
 }
 
 static void op_set_route(void *ctx, const struct mms_addr *dst, const struct mms_route_set *rs)
@@ -161,6 +176,7 @@ struct glue *glue_new(void *agent, const struct agent_opts *o, __u32 mgmt_v4)
 	struct glue *g = calloc(1, sizeof(*g));
 	struct core_ops ops = {
 		.send = op_send, .set_nbr = op_set_nbr, .set_route = op_set_route,
+		.set_hello = op_set_hello,
 		.set_key = op_set_key, .log = op_log, .hop_key = op_hop_key,
 		.event = op_event,
 	};
@@ -211,6 +227,15 @@ struct glue *glue_new(void *agent, const struct agent_opts *o, __u32 mgmt_v4)
 	secglue_bind(g->sec, g->core);
 	if (!o->ma)
 		adopt_routes(g);
+	/* Templates a previous run left are not this core's: none until our
+	 * neighbours' hellos have come up to us again. */
+	if (agent_dp(agent)) {
+		if (mms_dp_hello_reset(agent_dp(agent)))
+			map_err(g, "mms_hello_tpl reset");
+		g->seen = mms_dp_hello_map(agent_dp(agent));
+		if (!g->seen)	/* then no template is installed: every hello comes */
+			map_err(g, "mms_hello_seen mmap");
+	}
 	return g;
 }
 
@@ -218,6 +243,10 @@ void glue_free(struct glue *g)
 {
 	if (!g)
 		return;
+	/* no agent reads arrivals now: hellos stay with the stack */
+	if (agent_dp(g->agent) && mms_dp_hello_reset(agent_dp(g->agent)))
+		pr_warn("mms_hello_tpl reset: %s", strerror(errno));
+	mms_dp_hello_unmap(g->seen);
 	core_free(g->core);
 	secglue_free(g->sec);
 	free(g);
@@ -256,22 +285,6 @@ void glue_rx(struct glue *g, int ifindex, const __u8 *frame, size_t len, __u64 n
 		core_rx_at(g->core, port, frame, len, now_ns, at_ns);
 }
 
-bool glue_nbr_up(struct glue *g, int ifindex)
-{
-	__u16 port = port_of(g, ifindex);
-
-	return port && core_nbr_up(g->core, port, NULL) == 1;
-}
-
-__u64 glue_hellos_due(struct glue *g)
-{
-	__u64 hold = core_hold_next(g->core);
-	/* hello_interval() in core_nbr.c: at most 9/8 of hello_ms */
-	__u64 ahead = (__u64)core_config(g->core)->hello_ms * 1125000ull;
-
-	return hold > ahead ? hold - ahead : 0;
-}
-
 void glue_link(struct glue *g, int ifindex, bool running, __u64 now_ns)
 {
 	__u16 port = port_of(g, ifindex);
@@ -285,6 +298,22 @@ void glue_dp_event(struct glue *g, const struct mms_event *ev, __u64 now_ns)
 	core_dp_event(g->core, ev, now_ns);
 }
 
+/* The arrivals of absorbed hellos, to the core before its timers run: a
+ * hold time counts from the last hello that came, read or not. */
+static void hellos_seen(struct glue *g, __u64 now_ns)
+{
+	if (!g->seen)
+		return;
+	for (__u16 p = 1; p <= g->nports; p++) {
+		__u64 at = g->seen[p];
+
+		if (at && at != g->seen_last[p]) {
+			g->seen_last[p] = at;
+			core_hello_seen(g->core, p, at, now_ns);
+		}
+	}
+}
+
 __u64 glue_tick(struct glue *g, __u64 now_ns)
 {
 	__u64 next, s;
@@ -294,6 +323,7 @@ __u64 glue_tick(struct glue *g, __u64 now_ns)
 		g->started = true;
 		g->roll_next = now_ns + g->roll_every;
 	}
+	hellos_seen(g, now_ns);
 	core_tick(g->core, now_ns);
 	if (g->roll_every && now_ns >= g->roll_next)
 		glue_key_roll(g, now_ns);

@@ -23,19 +23,11 @@ void glue_add_if(struct glue *g, int ifindex, const __u8 mac[6], bool running, _
 /* A frame from the interface; at_ns: its arrival (0: now). */
 void glue_rx(struct glue *g, int ifindex, const __u8 *frame, size_t len, __u64 now_ns,
 	     __u64 at_ns);
-/* Is the neighbour on this interface up? */
-bool glue_nbr_up(struct glue *g, int ifindex);
-/*
- * From when hellos left queued must be read: the first neighbour's hold
- * time (core_hold_next) less our longest hello interval. Read at the
- * wake-up that sends our hellos from then on, they keep every hold time
- * beyond the next such wake-up, so that a live neighbour never needs a
- * wake-up of its own.
- */
-__u64 glue_hellos_due(struct glue *g);
 void glue_link(struct glue *g, int ifindex, bool running, __u64 now_ns);
 void glue_dp_event(struct glue *g, const struct mms_event *ev, __u64 now_ns);
-/* Run due timers; returns the next deadline (CLOCK_MONOTONIC ns). */
+/* Run due timers, after handing the core the arrivals of the hellos the
+ * datapath absorbed (mms_hello_seen); returns the next deadline
+ * (CLOCK_MONOTONIC ns). */
 __u64 glue_tick(struct glue *g, __u64 now_ns);
 void glue_metrics(struct glue *g, FILE *f);
 /* SIGTERM with the datapath staying: neighbours keep us up for a restart. */

@@ -48,13 +48,14 @@
 #include "loader.h"
 #include "loadslot.h"
 #include "log.h"
+#include "mm0route.h"
 #include "ratelimit.h"
 #include "rtnl.h"
 #include "mms_xdp.skel.h"
 #include "mms_tc.skel.h"
 
-#define MM0		"mm0"
-#define MM0_PEER	"mm0p"
+#define MM0		MMS_MM0_NAME
+#define MM0_PEER	MMS_MM0_PEER_NAME
 #define TC_HANDLE	1
 #define TC_PRIO		1
 
@@ -66,6 +67,7 @@ static const char *const map_names[MMS_MAP_MAX] = {
 	[MMS_MAP_RL_LINK] = "mms_rl_link", [MMS_MAP_RL_NODE] = "mms_rl_node",
 	[MMS_MAP_DATA_OFF] = "mms_data_off",
 	[MMS_MAP_SEQ] = "mms_seq",	 [MMS_MAP_REPLAY] = "mms_replay",
+	[MMS_MAP_HELLO_TPL] = "mms_hello_tpl", [MMS_MAP_HELLO_SEEN] = "mms_hello_seen",
 };
 
 static const char *const prog_pins[MMS_PROG_MAX] = {
@@ -833,37 +835,6 @@ static int link_mac(int sock, const char *ifname, __u8 mac[6])
 	return 0;
 }
 
-struct cidr {
-	int family, plen;
-	__u8 addr[16];
-};
-
-static int cidr_parse(const char *s, struct cidr *c)
-{
-	char buf[INET6_ADDRSTRLEN + 8], *slash, *endp;
-	long plen;
-
-	if (snprintf(buf, sizeof(buf), "%s", s) >= (int)sizeof(buf))
-		return -EINVAL;
-	slash = strchr(buf, '/');
-	if (slash)
-		*slash = 0;
-	if (inet_pton(AF_INET, buf, c->addr) == 1)
-		c->family = AF_INET;
-	else if (inet_pton(AF_INET6, buf, c->addr) == 1)
-		c->family = AF_INET6;
-	else
-		return -EINVAL;
-	c->plen = c->family == AF_INET ? 32 : 128;
-	if (slash) {
-		plen = strtol(slash + 1, &endp, 10);
-		if (*endp || endp == slash + 1 || plen < 0 || plen > c->plen)
-			return -EINVAL;
-		c->plen = (int)plen;
-	}
-	return 0;
-}
-
 /*
  * The pair, made in one request when it is not there: mm0 up, with its
  * flags, MTU and GSO limit, mm0p with its MTU and down, where three
@@ -900,9 +871,9 @@ static int mm0_links(int nl, int *ifi, int *peer)
 int mms_dp_mm0_link(const char *addr_cidr)
 {
 	int nl = -1, sock = -1, ifi = 0, peer = 0, err;
-	struct cidr a;
+	struct mm0_cidr a;
 
-	if (!addr_cidr || cidr_parse(addr_cidr, &a)) {
+	if (mm0_cidr_parse(addr_cidr, &a)) {
 		pr_err("mm0 address: expected ADDR[/PREFIX], got '%s'", addr_cidr ? addr_cidr : "");
 		return -EINVAL;
 	}
@@ -937,10 +908,12 @@ int mms_dp_mm0_link(const char *addr_cidr)
 		err = ethtool_set(sock, MM0, ETHTOOL_SGRO, 1);	/* up: see mm0_offloads_off */
 	if (err)
 		goto out;
-	err = rtnl_addr_add(nl, ifi, a.family, a.addr, a.plen);
-	if (err)
-		pr_err("%s address %s: %s%s", MM0, addr_cidr, strerror(-err),
+	/* the address, and the prefix routed from our own table */
+	err = mm0route_apply(nl, ifi, peer, &a);
+	if (err < 0)
+		pr_err("%s address %s and its route: %s%s", MM0, addr_cidr, strerror(-err),
 		       a.family == AF_INET6 ? " (mm0's MTU is below IPv6's minimum)" : "");
+	err = err < 0 ? err : 0;
 out:
 	if (sock >= 0)
 		close(sock);
@@ -1203,8 +1176,10 @@ int mms_dp_teardown(const char *pin_root)
 			int nl = rtnl_open();
 
 			err = nl < 0 ? nl : rtnl_link_del(nl, mm0);
-			if (nl >= 0)
+			if (nl >= 0) {
+				mm0route_remove(nl);	/* the route went with mm0 */
 				close(nl);
+			}
 			if (err)
 				pr_err("delete %s: %s", MM0, strerror(-err));
 		}

@@ -46,6 +46,8 @@ enum mms_map {
 	MMS_MAP_DATA_OFF,	/* mms_data_off: hash, ifindex -> 1 (data service off) */
 	MMS_MAP_SEQ,		/* mms_seq:    array[1] -> the DATA sequence counter */
 	MMS_MAP_REPLAY,		/* mms_replay: hash, struct mms_rp_key -> struct mms_rp_val */
+	MMS_MAP_HELLO_TPL,	/* mms_hello_tpl: hash, struct mms_hello_key -> struct mms_hello_tpl */
+	MMS_MAP_HELLO_SEEN,	/* mms_hello_seen: mmap-able array, slot -> arrival (ns) */
 	MMS_MAP_MAX
 };
 
@@ -56,6 +58,11 @@ enum mms_prog {
 	MMS_PROG_DATA_OFF,	/* mms_data_off_tx: TC egress of NICs with data off */
 	MMS_PROG_MAX
 };
+
+/* The management veth pair: mm0 carries the management address, its peer
+ * mm0p the TC program that encapsulates what mm0 sends. */
+#define MMS_MM0_NAME		"mm0"
+#define MMS_MM0_PEER_NAME	"mm0p"
 
 /* mm0's MTU: any IP packet it sends fits a 1500-byte link with 16 hops. */
 #define MMS_MM0_MTU	MMS_DATA_MAX	/* 1500 - 16 - 256 - 4 - 16 */
@@ -129,6 +136,20 @@ int mms_dp_data_off_list(struct mms_dp *dp, __u32 *out, int max);
  * after its last write of mms_cfg at start. 0 or -errno.
  */
 int mms_dp_data_off_sync(struct mms_dp *dp);
+/*
+ * Absorbed hellos (include/mms_kern_user.h, agent/loader_hello.c). Install
+ * (t != NULL) or remove the template of sender k; removing one that is not
+ * there is not an error. 0 or -errno.
+ */
+int mms_dp_hello_set(struct mms_dp *dp, const struct mms_hello_key *k,
+		     const struct mms_hello_tpl *t);
+/* Remove every template and zero every arrival time (an agent's start and
+ * stop: a template is only ever one this agent installed). 0 or -errno. */
+int mms_dp_hello_reset(struct mms_dp *dp);
+/* mms_hello_seen mapped read-only (MMS_HELLO_SLOTS arrival times), or NULL
+ * with errno; mms_dp_hello_unmap() it. */
+const volatile __u64 *mms_dp_hello_map(struct mms_dp *dp);
+void mms_dp_hello_unmap(const volatile __u64 *seen);
 /* Drop the handles; pins and attachments stay in force. */
 void mms_dp_close(struct mms_dp *dp);
 /* Detach from every NIC and mm0, delete mm0, unpin everything under the root. */

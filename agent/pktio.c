@@ -83,7 +83,8 @@ int pktio_open(enum pktio_kind kind, const int *ifindex, int n)
 	}
 	/* Our own transmissions would otherwise loop back into the receive path. */
 	setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one));
-	/* Control frames leave through the qdisc: give them the top band. */
+	/* Control frames leave through the qdisc (tcpdump sees them): give
+	 * them the top band. */
 	setsockopt(fd, SOL_SOCKET, SO_PRIORITY, &prio, sizeof(prio));
 	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
 		e = -errno;
@@ -190,20 +191,44 @@ int pktio_flush(int fd, struct pktio_txq *q)
 						 .msg_iov = &iov[i], .msg_iovlen = 1 };
 	}
 	/* sendmmsg stops at the first frame the kernel refuses (a port gone
-	 * down, a full queue): count it and go on with the rest. */
+	 * down, a qdisc or filter that dropped it): that one is tried again
+	 * past the qdisc, straight to the driver, and counted if that fails
+	 * too; the rest goes on through the qdisc. */
 	while (done < q->n) {
 		int n = sendmmsg(fd, mm + done, q->n - done, MSG_DONTWAIT);
 
 		if (n < 0) {
-			if (!err)
-				err = -errno;
-			q->dropped++;
+			int e = -errno;
+
+			if (q->direct_fd >= 0 &&
+			    sendmsg(q->direct_fd, &mm[done].msg_hdr, MSG_DONTWAIT) >= 0) {
+				q->direct++;
+			} else {
+				if (!err)
+					err = e;
+				q->dropped++;
+			}
 			n = 1;
 		}
 		done += (unsigned)n;
 	}
 	q->n = 0;
 	return err;
+}
+
+int pktio_open_direct(void)
+{
+	int one = 1, fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one))) {
+		int e = -errno;
+
+		close(fd);
+		return e;
+	}
+	return fd;
 }
 
 int pktio_if_mac(const char *name, unsigned char mac[6])

@@ -57,13 +57,26 @@ struct pktio_txq {
 	size_t len[PKTIO_TXQ];
 	int ifindex[PKTIO_TXQ];
 	__u8 buf[PKTIO_TXQ][PKTIO_FRAME_MAX];
-	__u64 dropped;			/* frames the kernel refused */
+	int direct_fd;			/* pktio_open_direct(), or -1: none */
+	__u64 dropped;			/* frames the kernel refused both ways */
+	__u64 direct;			/* refused by the qdisc path, sent past it */
 };
+
+/* A socket that sends straight to the driver, past the qdisc, TC egress and
+ * netfilter's egress hook (PACKET_QDISC_BYPASS), and receives nothing: the
+ * second chance of a control frame the qdisc path refused, so that a qdisc
+ * or filter that drops everything on a link (a mistake, or a repair half
+ * done) does not silence our hellos, which would take the node out of the
+ * management network although its datapath forwards. The fd or -errno. */
+int pktio_open_direct(void);
 
 /* Queue one complete Ethernet frame for ifindex (a full queue is sent
  * first). 0 or -EINVAL. */
 int pktio_queue(int fd, struct pktio_txq *q, int ifindex, const void *frame, size_t len);
-/* Send what is queued; 0, or the first -errno (the rest is still tried). */
+/* Send what is queued through fd (the qdisc, in its top band); a frame the
+ * kernel refuses there goes again through q->direct_fd, when there is one.
+ * 0, or the first -errno of a frame sent neither way (the rest is still
+ * tried). */
 int pktio_flush(int fd, struct pktio_txq *q);
 
 /* The Ethernet address of interface name. 0 or -errno. */

@@ -58,6 +58,14 @@ int proxy_relay_on(void)
 	return 0;
 }
 
+int proxy_relay_check(void)
+{
+	if (sysctl_read("mm0", "forwarding") == 1 && sysctl_read("mm0", "send_redirects") == 0 &&
+	    sysctl_read("all", "send_redirects") == 0)
+		return 0;
+	return proxy_relay_on() ?: 1;
+}
+
 int proxy_prefix(const char *addr_cidr, char *out, unsigned long cap)
 {
 	char ip[INET_ADDRSTRLEN + 4], *slash, *end;

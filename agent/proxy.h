@@ -22,6 +22,10 @@
 
 /* Forward what arrives on mm0, no redirects. 0 or -errno (logged). */
 int proxy_relay_on(void);
+/* The same when something turned it off (a write to conf.all.forwarding
+ * resets every device's): 1 when it was put back, 0 when it was on, or
+ * -errno. */
+int proxy_relay_check(void);
 
 /* NAT for the management prefix (e.g. "10.77.0.0/16") out of uplink.
  * state_dir keeps whether uplink forwarded before we first turned it on, so

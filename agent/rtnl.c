@@ -11,6 +11,7 @@
 #include <sys/time.h>
 #include <linux/if.h>
 #include <linux/if_addr.h>
+#include <linux/fib_rules.h>
 #include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -149,7 +150,7 @@ int rtnl_link_set(int fd, int ifindex, unsigned int flags, unsigned int change, 
 	return talk(fd, &r);
 }
 
-int rtnl_addr_add(int fd, int ifindex, int family, const void *addr, int prefixlen)
+static int addr_add(int fd, int ifindex, int family, const void *addr, int prefixlen, int how)
 {
 	struct ifaddrmsg ifa = {
 		.ifa_family = (unsigned char)family, .ifa_prefixlen = (unsigned char)prefixlen,
@@ -159,9 +160,57 @@ int rtnl_addr_add(int fd, int ifindex, int family, const void *addr, int prefixl
 	__u32 fl = IFA_F_NODAD;	/* no neighbour discovery on mm0: DAD would only wait */
 	struct req r;
 
-	req_init(&r, RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, &ifa, sizeof(ifa));
+	req_init(&r, RTM_NEWADDR, NLM_F_CREATE | how, &ifa, sizeof(ifa));
 	if (!attr(&r, IFA_LOCAL, addr, alen) || !attr(&r, IFA_ADDRESS, addr, alen) ||
 	    (family == AF_INET6 && !attr(&r, IFA_FLAGS, &fl, sizeof(fl))))
+		return -ENOSPC;
+	return talk(fd, &r);
+}
+
+int rtnl_addr_add(int fd, int ifindex, int family, const void *addr, int prefixlen)
+{
+	return addr_add(fd, ifindex, family, addr, prefixlen, NLM_F_REPLACE);
+}
+
+int rtnl_addr_add_new(int fd, int ifindex, int family, const void *addr, int prefixlen)
+{
+	return addr_add(fd, ifindex, family, addr, prefixlen, NLM_F_EXCL);
+}
+
+int rtnl_route_add_new(int fd, int family, const void *dst, int plen, int table, int proto,
+		       int type, int oif, const void *src)
+{
+	struct rtmsg rt = {
+		.rtm_family = (unsigned char)family, .rtm_dst_len = (unsigned char)plen,
+		.rtm_table = (unsigned char)table, .rtm_protocol = (unsigned char)proto,
+		.rtm_scope = type == RTN_LOCAL ? RT_SCOPE_HOST : RT_SCOPE_LINK,
+		.rtm_type = (unsigned char)type,
+	};
+	size_t alen = family == AF_INET ? 4 : 16;
+	__u32 t = (__u32)table, o = (__u32)oif;
+	struct req r;
+
+	req_init(&r, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, &rt, sizeof(rt));
+	if ((plen && !attr(&r, RTA_DST, dst, alen)) || !attr(&r, RTA_TABLE, &t, sizeof(t)) ||
+	    !attr(&r, RTA_OIF, &o, sizeof(o)) || (src && !attr(&r, RTA_PREFSRC, src, alen)))
+		return -ENOSPC;
+	return talk(fd, &r);
+}
+
+int rtnl_rule(int fd, bool add, int family, const void *dst, int plen, int table, int pref)
+{
+	struct fib_rule_hdr h = {
+		.family = (__u8)family, .dst_len = (__u8)(dst ? plen : 0),
+		.table = table < 256 ? (__u8)table : RT_TABLE_UNSPEC, .action = FR_ACT_TO_TBL,
+	};
+	size_t alen = family == AF_INET ? 4 : 16;
+	__u32 t = (__u32)table, p = (__u32)pref;
+	struct req r;
+
+	req_init(&r, add ? RTM_NEWRULE : RTM_DELRULE, add ? NLM_F_CREATE | NLM_F_EXCL : 0,
+		 &h, sizeof(h));
+	if ((dst && plen && !attr(&r, FRA_DST, dst, alen)) ||
+	    !attr(&r, FRA_TABLE, &t, sizeof(t)) || (pref && !attr(&r, FRA_PRIORITY, &p, sizeof(p))))
 		return -ENOSPC;
 	return talk(fd, &r);
 }

@@ -185,6 +185,16 @@ struct sim_node {
 	struct mms_rp_table rp;		/* the datapath's DATA replay windows */
 	uint32_t link[MMS_MAX_PORTS];	/* port -> link index, NONE */
 	uint64_t sched;			/* deadline queued in the timer heap */
+	/* absorbed hellos: mms_hello_tpl (one sender per port: the entry of
+	 * the port its key's ifindex names) and mms_hello_seen, ports
+	 * 0..maxp; fed[] is what the agent last handed the core */
+	uint16_t maxp;
+	struct sim_hello {
+		bool on;
+		struct mms_hello_key k;
+		struct mms_hello_tpl t;
+	} *hello;
+	__u64 *seen, *fed;
 };
 
 struct sim {
@@ -293,6 +303,49 @@ static void cb_nbr(void *ctx, __u16 port, const struct mms_nbr *nb)
 	((struct sim_node *)ctx)->nbr[port] = *nb;
 }
 
+static void cb_hello(void *ctx, const struct mms_hello_key *k, const struct mms_hello_tpl *t)
+{
+	struct sim_node *n = ctx;
+	struct sim_hello *h = k->ifindex <= n->maxp ? &n->hello[k->ifindex] : NULL;
+
+	if (!h)
+		return;
+	if (t) {
+		h->on = true;
+		h->k = *k;
+		h->t = *t;
+	} else if (h->on && !memcmp(&h->k, k, sizeof(*k))) {
+		h->on = false;
+	}
+}
+
+/* The datapath's lookup (mms_process): ifindex is the port here. */
+static const struct mms_hello_tpl *view_hello(const void *ctx, const struct mms_hello_key *k)
+{
+	const struct sim_node *n = ctx;
+	const struct sim_hello *h = k->ifindex <= n->maxp ? &n->hello[k->ifindex] : NULL;
+
+	return h && h->on && !memcmp(&h->k, k, sizeof(*k)) ? &h->t : NULL;
+}
+
+/* As the agent does before its timers (glue.c): new arrivals to the core. */
+static void hellos_seen(struct sim *s, struct sim_node *n)
+{
+	for (uint16_t p = 1; p <= n->maxp; p++)
+		if (n->seen[p] && n->seen[p] != n->fed[p]) {
+			n->fed[p] = n->seen[p];
+			core_hello_seen(n->core, p, n->seen[p], s->now);
+		}
+}
+
+/* A new agent: no template of the last one's is trusted (glue.c). */
+static void hellos_reset(struct sim_node *n)
+{
+	memset(n->hello, 0, (n->maxp + 1u) * sizeof(*n->hello));
+	memset(n->seen, 0, (n->maxp + 1u) * sizeof(*n->seen));
+	memset(n->fed, 0, (n->maxp + 1u) * sizeof(*n->fed));
+}
+
 static void cb_route(void *ctx, const struct mms_addr *dst, const struct mms_route_set *rs)
 {
 	rt_put(&((struct sim_node *)ctx)->routes, dst, rs);
@@ -338,6 +391,7 @@ static int node_core(struct sim *s, struct sim_node *n)
 	uint32_t i = n->idx;
 	struct core_ops ops = {
 		.ctx = n, .send = cb_send, .set_nbr = cb_nbr, .set_route = cb_route,
+		.set_hello = cb_hello,
 		.set_key = cb_key, .log = cb_log, .hop_key = cb_key_of, .event = cb_event,
 		.auth = cfg->auth ? cfg->auth(i, cfg->ctx) : NULL,
 	};
@@ -407,9 +461,18 @@ struct sim *sim_new(const struct sim_cfg *cfg)
 		s->nodes[e->a].link[e->pa] = l;
 		s->nodes[e->b].link[e->pb] = l;
 	}
-	for (uint32_t i = 0; i < cfg->n; i++)
-		if (node_core(s, &s->nodes[i]))
+	for (uint32_t i = 0; i < cfg->n; i++) {
+		struct sim_node *n = &s->nodes[i];
+
+		for (uint16_t p = 1; p < MMS_MAX_PORTS; p++)
+			if (n->link[p] != NONE)
+				n->maxp = p;
+		n->hello = calloc(n->maxp + 1u, sizeof(*n->hello));
+		n->seen = calloc(n->maxp + 1u, sizeof(*n->seen));
+		n->fed = calloc(n->maxp + 1u, sizeof(*n->fed));
+		if (!n->hello || !n->seen || !n->fed || node_core(s, n))
 			goto fail;
+	}
 	for (uint32_t i = 0; i < cfg->n; i++) {
 		core_start(s->nodes[i].core, 0);
 		resched(s, &s->nodes[i]);
@@ -428,6 +491,9 @@ void sim_free(struct sim *s)
 		core_free(s->nodes[i].core);
 		free(s->nodes[i].routes.e);
 		mms_rp_table_free(&s->nodes[i].rp);
+		free(s->nodes[i].hello);
+		free(s->nodes[i].seen);
+		free(s->nodes[i].fed);
 	}
 	while (s->frames.n)
 		free(heap_pop(&s->frames).mem);
@@ -450,6 +516,7 @@ static const struct mms_route_set *view_route(const void *ctx, const struct mms_
 static void view_of(const struct sim *s, struct sim_node *n, uint16_t port,
 		    struct mms_node_view *v)
 {
+	memset(v, 0, sizeof(*v));
 	v->rp = &n->rp;
 	v->route = view_route;
 	v->route_ctx = n;
@@ -459,6 +526,10 @@ static void view_of(const struct sim *s, struct sim_node *n, uint16_t port,
 	v->now_s = (uint64_t)(SIM_WALL_NS + (int64_t)s->now) / 1000000000ull;
 	v->ingress_ifindex = port;
 	v->data_off = false;	/* the simulator shuts no link's data service */
+	v->hello_tpl = view_hello;
+	v->hello_ctx = n;
+	v->hello_seen = n->seen;
+	v->now_ns = s->now;
 }
 
 /* A frame arrives at a node: the datapath first, then maybe the agent. */
@@ -512,6 +583,7 @@ void sim_run(struct sim *s, uint64_t until)
 		if (s->nodes[e.node].sched != e.t || !s->nodes[e.node].alive)
 			continue;	/* superseded */
 		s->nodes[e.node].sched = UINT64_MAX;
+		hellos_seen(s, &s->nodes[e.node]);
 		core_tick(s->nodes[e.node].core, s->now);
 		if (s->cfg.tick)
 			s->cfg.tick(e.node, s->now, s->cfg.ctx);
@@ -577,6 +649,7 @@ int sim_node_restart(struct sim *s, uint32_t node, bool cold)
 		return -EINVAL;
 	core_free(n->core);
 	n->core = NULL;
+	hellos_reset(n);
 	if (cold) {	/* a reboot: the datapath starts empty too */
 		memset(n->nbr, 0, sizeof(n->nbr));
 		memset(n->keys, 0, sizeof(n->keys));

@@ -8,6 +8,7 @@
  *   not 0x88B5            XDP_PASS untouched                     PASS
  *     on a data-off link  XDP_DROP                               DROP_DATA_OFF
  *   link scope            XDP_PASS to the agent                  LINK_AGENT
+ *     hello = its template XDP_DROP, arrival recorded            HELLO_ABSORBED
  *   routed, last, control VERIFIED flag set, XDP_PASS            DELIVER_AGENT
  *   routed, last, data    tag checked, sequence number taken
  *                         once, the bare IP packet redirected
@@ -29,6 +30,7 @@
 #include "mms_e2e.h"
 #include "mms_replay.h"
 #include "mms_rl.h"
+#include "mms_hello.h"
 
 static __always_inline bool mms_agent_type(__u8 t)
 {
@@ -251,6 +253,8 @@ int mms_xdp(struct xdp_md *ctx)
 	if (h->scope == MMS_SCOPE_LINK) {
 		if (!mms_rl_admit(ctx_field(ctx, ingress_ifindex), src, MMS_RL_LINK_SCOPE))
 			return mms_drop(len, MMS_S_DROP_RATELIMIT);
+		if (pl->type == MMS_T_HELLO && mms_hello_absorb(ctx, l2, frame_end - l2))
+			return mms_drop(len, MMS_S_HELLO_ABSORBED);
 		return mms_exit(len, MMS_S_LINK_AGENT, XDP_PASS);
 	}
 

@@ -42,6 +42,35 @@ struct mms_nbr {
 	__u64	last_rx_ns;	/* bpf_ktime_get_ns() of the last hello, 0 = never */
 };
 
+/*
+ * Hellos the XDP program absorbs (docs/datapath.md, "Absorbed hellos"). An
+ * up neighbour's hellos repeat byte for byte (they carry no sequence
+ * number), so once the agent has taken one it installs it as a template,
+ * mms_hello_tpl[(ingress ifindex, source MAC, VLAN)], and the program drops
+ * every later hello from that sender whose bytes from the route header to
+ * the end of the body equal it, after the link-scope budget, counting it
+ * (HELLO_ABSORBED) and writing its arrival (bpf_ktime_get_ns(): the
+ * agent's CLOCK_MONOTONIC) to mms_hello_seen[slot], an mmap-able array the
+ * agent reads without a system call before it runs its timers. Any other
+ * hello (one byte differs, another sender, no template, longer than
+ * MMS_HELLO_TPL_MAX) reaches the agent as before.
+ */
+#define MMS_HELLO_TPL_MAX	96	/* route header + payload header + body, bytes */
+#define MMS_HELLO_SLOTS		MMS_MAX_PORTS
+
+struct mms_hello_key {
+	__u32	ifindex;	/* ingress interface */
+	__u8	mac[6];		/* the sender's source MAC */
+	__u16	vlan;		/* 802.1Q VID of the frame, 0 = untagged */
+};
+
+struct mms_hello_tpl {
+	__u32	slot;		/* mms_hello_seen index (the agent's port), < MMS_HELLO_SLOTS */
+	__u16	len;		/* bytes of b[] that a hello must match, 1..MMS_HELLO_TPL_MAX */
+	__u16	pad;		/* zero */
+	__u8	b[MMS_HELLO_TPL_MAX];	/* the hello from its route header; zero past len */
+};
+
 /* Routes are keyed by the destination's management address; IPv4 addresses
  * are stored v4-mapped (::ffff:a.b.c.d). The all-zero key is the default
  * route (a CM's route to its MA, which relays CM-to-CM traffic). */
@@ -218,7 +247,8 @@ struct mms_counter {
 	X(DROP_DATA_OFF_TX, "non-MMS frame not sent: data service off on that interface") \
 	X(DROP_REPLAY,	"DATA whose sequence number its destination has taken or left behind") \
 	X(DROP_REPLAY_FULL, "DATA from a producer the replay table has no room for") \
-	X(EVENT_LOST,	"ring buffer full, event not sent")
+	X(EVENT_LOST,	"ring buffer full, event not sent")			\
+	X(HELLO_ABSORBED, "up neighbour's unchanged hello: arrival recorded, not passed to the agent")
 
 enum mms_stat {
 #define MMS_STAT_ENUM(n, d) MMS_S_##n,

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #
 # The MMS demo (`make demo`): a network of namespaces, the datapath on every
-# node, management traffic (ping, ssh) over mm0 along onion routes, the
+# node, management traffic (ping, ssh) over mm0 along onion routes, a
+# failure told to a management application, management going on while the
+# data plane of a transit node and of the destination is broken, the
 # counters, and everything torn down again.
 #
 #   scripts/demo.sh [TOPOLOGY [SRC DST]]      default: line5 a e
@@ -137,6 +139,46 @@ agents_extras() {
 	for n in $(seq 50); do agents_reach "$SRC" "$DST" && break; done
 }
 
+# Agents only: what MMS is for. The data plane broken on a transit node and
+# on the destination itself; management goes on (docs/control-plane.md,
+# "mm0 against a broken host").
+broken_data_plane() {
+	local path mid d e_data n
+	path=($(netns_path "$SRC" "$DST"))
+	[ ${#path[@]} -ge 3 ] || return 0
+	mid=${path[$(( ${#path[@]} / 2 ))]}
+	d=$(netns_mgmt "$DST")
+	netns_data_route "$SRC" "$DST" && netns_data_route "$DST" "$SRC" || return 0
+	for n in "${path[@]:1:${#path[@]}-2}"; do in_ns "$n" sysctl -qw net.ipv4.ip_forward=1; done
+	e_data=$(netns_ip "$DST" "${path[${#path[@]} - 2]}")
+	step "The data plane broken on $mid: its routes flushed, forwarding off, a filter dropping everything"
+	show in_ns "$SRC" ping -c 2 -i 0.3 -W 2 -q "$e_data" | grep -E '^\$|transmitted'
+	echo "   (data traffic $SRC -> $DST's data address works; now break $mid:)"
+	echo "$ ip route flush table main; sysctl net.ipv4.ip_forward=0; nft 'policy drop' on input, forward, output   # on $mid"
+	in_ns "$mid" ip route flush table main
+	in_ns "$mid" sysctl -qw net.ipv4.ip_forward=0
+	in_ns "$mid" nft -f - <<-EOF
+		table inet mistyped {
+			chain i { type filter hook input priority 0; policy drop; }
+			chain f { type filter hook forward priority 0; policy drop; }
+			chain o { type filter hook output priority 0; policy drop; }
+		}
+	EOF
+	show in_ns "$SRC" ping -c 2 -i 0.3 -W 1 -q "$e_data" | grep -E '^\$|transmitted'
+	echo "   (data: lost; management over mm0, through $mid all the same:)"
+	show in_ns "$SRC" ping -c 2 -i 0.3 -W 3 -q "$d" | grep -E '^\$|transmitted'
+	step "... and on $DST itself: its main routing table flushed, mm0's address deleted"
+	echo "$ ip route flush table main; ip addr flush dev mm0   # on $DST"
+	in_ns "$DST" ip route flush table main
+	in_ns "$DST" ip addr flush dev mm0
+	wait_until 5 agents_reach "$SRC" "$DST"
+	grep -h "restored" "$(agent_log "$DST")" | sed 's/^[^ ]* [^ ]* /   /'
+	echo "   (the agent routes the management prefix from a table of its own:)"
+	show in_ns "$DST" ip rule show | grep -E '^\$|lookup 215'
+	show in_ns "$SRC" ping -c 2 -i 0.3 -W 3 -q "$d" | grep -E '^\$|transmitted'
+	show netns_ssh "$SRC" "$d" "$NETNS_STATE/ssh" 'echo "still here: $(hostname) $(ip -4 -br addr show dev mm0)"'
+}
+
 counters() {
 	local n
 	step "Counters (mmsctl stats), non-zero ones per node"
@@ -156,5 +198,5 @@ build_network
 [ "$CP" = agents ] || datapath_up	# agents load and attach it themselves
 mgmt_plane_up
 traffic
-[ "$CP" = agents ] && agents_extras
+[ "$CP" = agents ] && agents_extras && broken_data_plane
 counters

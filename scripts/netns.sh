@@ -265,6 +265,20 @@ netns_path() {
 		}' "$NETNS_STATE/ports"
 }
 
+# netns_data_route SRC DST: static routes along a shortest path for SRC's
+# data traffic to DST's address on DST's last link (netns_ip), hop by hop;
+# the nodes in between must forward (ip_forward) for it to pass.
+netns_data_route() {
+	local path dst_ip i
+	read -r -a path <<<"$(netns_path "$1" "$2")"
+	[ ${#path[@]} -ge 2 ] || return 1
+	dst_ip=$(netns_ip "$2" "${path[${#path[@]} - 2]}")
+	for ((i = 0; i < ${#path[@]} - 2; i++)); do
+		ip -n "$(netns_ns "${path[i]}")" route replace "$dst_ip/32" \
+			via "$(netns_ip "${path[i + 1]}" "${path[i]}")" || return 1
+	done
+}
+
 # netns_farthest NODE: a node farthest from NODE in hops.
 netns_farthest() {
 	local n best="" bd=-1 d

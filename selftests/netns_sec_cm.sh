@@ -12,8 +12,8 @@
 # a's, c's and d's outgoing side; XDP forwarding bypasses tcpdump, and a
 # relay's root sees the same bytes). Checked:
 #   1. c has routes to a only (and the default through a): CM-to-CM goes
-#      through a, whose kernel relays it; with forwarding on a's mm0 off, c cannot
-#      reach d over its own routes;
+#      through a, whose kernel relays it; with a's relay stopped by a
+#      forward filter, c cannot reach d over its own routes;
 #   2. c's LSA re-labelled with d as origin: refused by a, under c's key id
 #      (STALE_KEY) and under d's key id (BAD_MAC); a's view of d unchanged;
 #   3. beacons forged by c towards d, another timestamp under a number a
@@ -56,8 +56,14 @@ tap_ok "c's routes: a and the default (through a)" routes_are c "$A default "
 fwd=$(mms_stat a deliver_mm0)
 tap_ok "c pings d through a" sec_ping c d
 tap_cmp "... which a's mm0 saw (a relays CM-to-CM)" $(($(mms_stat a deliver_mm0) - fwd)) -ge 2
-in_ns a sysctl -qw net.ipv4.conf.mm0.forwarding=0
-tap_ok "a's forwarding on mm0 off: c cannot reach d" eval '! sec_ping c d'
+# The agent keeps a's forwarding on mm0 (it puts it back when reset);
+# an operator stops the relay with a filter, which it leaves alone.
+in_ns a nft -f - <<-EOF
+	table inet norelay {
+		chain f { type filter hook forward priority 0; iifname "mm0" oifname "mm0" drop; }
+	}
+EOF
+tap_ok "a relays no more (a forward filter): c cannot reach d" eval '! sec_ping c d'
 
 # ---- 2. an LSA with d as origin ----
 hexof() {	# FILE TYPE N: the hex body of frame N of TYPE
@@ -130,7 +136,7 @@ tap_ok "c's 10 packets on the rest of a's route to d: dropped by d's datapath (D
 	wait_until 5 d_e2e
 tap_cmp "... exactly those" $(($(mms_stat d drop_e2e_tag) - e2e0)) -eq 10
 tap_cmp "... none reached d's mm0" $(($(mms_stat d deliver_mm0) - mm0)) -eq 0
-in_ns a sysctl -qw net.ipv4.conf.mm0.forwarding=1
+in_ns a nft delete table inet norelay
 tap_ok "every node still reaches a and is reached" sec_converged
 tap_ok "a pings d through c" sec_ping a d
 tap_ok "d pings a through c" sec_ping d a

@@ -625,12 +625,20 @@ static int cmd_nbr_show(struct ctx *c, int argc, char **argv)
 {
 	char dev[IF_NAMESIZE], mac[18], smac[18], age[32];
 	struct mms_nbr n;
-	__u64 now = mono_ns();
-	int fd, rc = 0, shown = 0;
+	__u64 now = mono_ns(), seen;
+	int fd, seen_fd, rc = 0, shown = 0;
 
 	fd = args_map(c, argc, argv, 0, MMS_MAP_NBRS);
 	if (fd < 0)
 		return -fd;
+	/* an up neighbour's last hello is the later of what the agent took
+	 * and what the datapath absorbed (none pinned by an older build) */
+	{
+		char path[PATH_MAX];
+
+		snprintf(path, sizeof(path), "%s/%s", c->pin, mms_dp_map_name(MMS_MAP_HELLO_SEEN));
+		seen_fd = bpf_obj_get(path);
+	}
 	if (c->json)
 		printf("[");
 	else
@@ -647,6 +655,9 @@ static int cmd_nbr_show(struct ctx *c, int argc, char **argv)
 			snprintf(dev, sizeof(dev), "#%u", n.ifindex);
 		fmt_mac(n.mac, mac);
 		fmt_mac(n.smac, smac);
+		if (n.state == MMS_NBR_UP && seen_fd >= 0 &&
+		    !bpf_map_lookup_elem(seen_fd, &p, &seen) && seen > n.last_rx_ns)
+			n.last_rx_ns = seen;
 		if (!n.last_rx_ns)
 			snprintf(age, sizeof(age), "never");
 		else
@@ -667,6 +678,8 @@ static int cmd_nbr_show(struct ctx *c, int argc, char **argv)
 	}
 	if (c->json)
 		printf("]\n");
+	if (seen_fd >= 0)
+		close(seen_fd);
 	close(fd);
 	return rc;
 }

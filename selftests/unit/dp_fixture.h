@@ -45,6 +45,7 @@
 #define FIX_LO		1		/* loopback: the only device there is */
 #define FIX_NO_DEV	999		/* an ifindex no frame arrives on */
 #define FIX_ROUTES	8		/* route sets a test installs */
+#define FIX_HELLOS	8		/* hello templates a test installs */
 
 struct fix {
 	struct mms_dp *dp;
@@ -64,6 +65,13 @@ struct fix {
 	__u32 data_off[4];
 	/* the model's replay windows (mms_replay for the program) */
 	struct mms_rp_table rp;
+	/* mirror of mms_hello_tpl, and the model's mms_hello_seen; the
+	 * program's, mapped (read-only) */
+	unsigned nhello;
+	struct mms_hello_key hkey[FIX_HELLOS];
+	struct mms_hello_tpl htpl[FIX_HELLOS];
+	__u64 hseen[MMS_HELLO_SLOTS];
+	const volatile __u64 *seen;
 };
 
 /* Why the datapath tests cannot run here, or NULL. */
@@ -135,6 +143,9 @@ static inline int fix_open(struct fix *f, bool hop_cache)
 	for (int m = 0; m < MMS_MAP_MAX; m++)
 		f->map[m] = mms_dp_map_fd(f->dp, (enum mms_map)m);
 	mms_rp_table_init(&f->rp, MMS_RP_SOURCES);
+	f->seen = mms_dp_hello_map(f->dp);
+	if (!f->seen)
+		return -errno;
 	f->now_s = FIX_NOW;
 	f->now_ns = 500000000;
 	f->cfg.dscp = MMS_DSCP_KEEP;
@@ -143,6 +154,8 @@ static inline int fix_open(struct fix *f, bool hop_cache)
 
 static inline void fix_close(struct fix *f)
 {
+	mms_dp_hello_unmap(f->seen);
+	f->seen = NULL;
 	mms_dp_close(f->dp);
 	f->dp = NULL;
 	mms_rp_table_free(&f->rp);
@@ -239,6 +252,44 @@ static inline int fix_data_off(struct fix *f, __u32 ifindex, bool off)
 	return bpf_map_update_elem(f->map[MMS_MAP_DATA_OFF], &ifindex, &one, BPF_ANY) ? -errno : 0;
 }
 
+/* mms_hello_tpl[*k] = *t (NULL: delete), in the map and the mirror. */
+static inline int fix_hello(struct fix *f, const struct mms_hello_key *k,
+			    const struct mms_hello_tpl *t)
+{
+	unsigned i;
+
+	for (i = 0; i < f->nhello; i++)
+		if (!memcmp(&f->hkey[i], k, sizeof(*k)))
+			break;
+	if (!t) {
+		if (i < f->nhello) {
+			f->nhello--;
+			f->hkey[i] = f->hkey[f->nhello];
+			f->htpl[i] = f->htpl[f->nhello];
+		}
+	} else {
+		if (i == f->nhello) {
+			if (i == FIX_HELLOS)
+				return -ENOSPC;
+			f->nhello++;
+		}
+		f->hkey[i] = *k;
+		f->htpl[i] = *t;
+	}
+	return mms_dp_hello_set(f->dp, k, t);
+}
+
+static inline const struct mms_hello_tpl *fix_hello_of(const void *ctx,
+						       const struct mms_hello_key *k)
+{
+	const struct fix *f = ctx;
+
+	for (unsigned i = 0; i < f->nhello; i++)
+		if (!memcmp(&f->hkey[i], k, sizeof(*k)))
+			return &f->htpl[i];
+	return NULL;
+}
+
 static inline bool fix_is_data_off(const struct fix *f, __u32 ifindex)
 {
 	for (unsigned i = 0; i < f->ndata_off; i++)
@@ -268,6 +319,10 @@ static inline void fix_view(struct fix *f, struct mms_node_view *nv, __u32 ingre
 	nv->now_s = f->now_s;
 	nv->ingress_ifindex = ingress;
 	nv->data_off = fix_is_data_off(f, ingress);
+	nv->hello_tpl = fix_hello_of;
+	nv->hello_ctx = f;
+	nv->hello_seen = f->hseen;
+	nv->now_ns = fix_clock_ns(CLOCK_MONOTONIC);
 }
 
 /* All counters at once. */

@@ -355,6 +355,9 @@ int main(void)
 	quiet(false);
 	ok(rc == -ENODEV, "unknown interface refused");
 	ok(mms_dp_setup_mm0(dp, "10.99.0.1/24", 3, 5, MMS_DSCP_KEEP) == 0, "mm0 set up");
+	ok(system("ip rule show | grep -q '^900:.*to 10.99.0.0/24 lookup 215'") == 0 &&
+	   system("ip route show table 215 | grep -q '^10.99.0.0/24 dev mm0'") == 0,
+	   "... its prefix routed from table 215, looked up first");
 	check_mm0(dp);
 	quiet(true);
 	rc = mms_dp_setup_mm0(dp, "10.99.0.1:24", 3, 5, MMS_DSCP_KEEP) == -EINVAL &&
@@ -429,6 +432,8 @@ int main(void)
 	ok(xdp_prog("t0") == 0, "XDP detached from t0");
 	ok(tc_egress_prog("t0") == 0, "the data-off egress program detached from t0");
 	ok(if_nametoindex("mm0") == 0 && if_nametoindex("mm0p") == 0, "mm0 pair deleted");
+	ok(system("ip rule show | grep -q 'lookup 215'") != 0,
+	   "the rule for mm0's table deleted (the route went with mm0)");
 	ok(!exists(root, "mms_stats") && !exists(root, "prog_mms_xdp") && !exists(root, "mms_build") &&
 	   access(root, F_OK) != 0, "pins (maps, programs, stamp) and pin root removed");
 	ok(mms_dp_teardown(root) == 0, "a second teardown is a no-op");

@@ -34,6 +34,11 @@
 struct rec {
 	struct mms_nbr nbr[MMS_MAX_PORTS];
 	unsigned nbr_writes;
+	/* mms_hello_tpl as ops.set_hello left it (one entry: one neighbour) */
+	bool tpl_on;
+	struct mms_hello_key tpl_key;
+	struct mms_hello_tpl tpl;
+	unsigned tpl_writes, tpl_deletes;
 	unsigned hellos;		/* sent on port 1 */
 	struct msg_hello last;		/* the last of them */
 };
@@ -58,6 +63,29 @@ static void rec_set_nbr(void *ctx, __u16 port, const struct mms_nbr *n)
 	}
 }
 
+static void rec_set_hello(void *ctx, const struct mms_hello_key *k, const struct mms_hello_tpl *t)
+{
+	struct rec *r = ctx;
+
+	if (t) {
+		r->tpl_on = true;
+		r->tpl_key = *k;
+		r->tpl = *t;
+		r->tpl_writes++;
+	} else if (r->tpl_on && !memcmp(k, &r->tpl_key, sizeof(*k))) {
+		r->tpl_on = false;
+		r->tpl_deletes++;
+	}
+}
+
+/* The datapath's view for mms_process(): the recorded template. */
+static const struct mms_hello_tpl *rec_tpl(const void *ctx, const struct mms_hello_key *k)
+{
+	const struct rec *r = ctx;
+
+	return r->tpl_on && !memcmp(k, &r->tpl_key, sizeof(*k)) ? &r->tpl : NULL;
+}
+
 static const __u8 our_mac[6] = { 2, 0, 0, 0, 0, 1 }, n_mac[6] = { 2, 0, 0, 0, 0, 2 };
 
 static void id_of(struct mms_id *id, __u8 v)
@@ -67,15 +95,15 @@ static void id_of(struct mms_id *id, __u8 v)
 	id->b[15] = 1;
 }
 
-/* N's hello on its port 7, naming us on our port 1 (two-way) or nobody,
- * arrived at `at` and handed to the core at `now` (core_rx_at). */
-static void hello_from_n_at(struct mms_core *c, bool twoway, __u64 now, __u64 at)
+/* N's hello on its port 7 from MAC src, naming us on our port 1 (two-way)
+ * or nobody, announcing hold_ms: the frame's length, or <= 0. */
+static int n_hello(__u8 *frame, size_t cap, bool twoway, __u16 hold_ms, const __u8 *src)
 {
-	__u8 body[256], frame[512];
+	__u8 body[256];
 	struct msg_hello m;
 	struct msg_auth a;
 	struct mms_frame_spec fs;
-	int blen, len;
+	int blen;
 
 	memset(&m, 0, sizeof(m));
 	id_of(&m.id, 0xbb);
@@ -85,18 +113,29 @@ static void hello_from_n_at(struct mms_core *c, bool twoway, __u64 now, __u64 at
 		m.flags = MMS_HELLO_F_TWOWAY;
 	}
 	m.port = 7;
-	m.hold_ms = 40;
+	m.hold_ms = hold_ms;
 	m.role = MMS_ROLE_CM;
 	blen = msg_hello_build(body, sizeof(body), &m, &a);
+	if (blen <= 0)
+		return -1;
 	memset(&fs, 0, sizeof(fs));
 	fs.dst_mac = our_mac;
-	fs.src_mac = n_mac;
+	fs.src_mac = src;
 	fs.scope = MMS_SCOPE_LINK;
 	fs.type = MMS_T_HELLO;
 	fs.body = body;
 	fs.body_len = (__u16)blen;
-	len = mms_frame_build(frame, sizeof(frame), &fs);
-	if (blen > 0 && len > 0)
+	return mms_frame_build(frame, cap, &fs);
+}
+
+/* N's hello (hold 40 ms) arrived at `at` and handed to the core at `now`
+ * (core_rx_at). */
+static void hello_from_n_at(struct mms_core *c, bool twoway, __u64 now, __u64 at)
+{
+	__u8 frame[512];
+	int len = n_hello(frame, sizeof(frame), twoway, 40, n_mac);
+
+	if (len > 0)
 		core_rx_at(c, 1, frame, (size_t)len, now, at);
 }
 
@@ -118,7 +157,8 @@ static void agree(struct mms_core *c, const struct rec *r, int up, const char *w
 /* resume: a previous run left N up in mms_nbrs[1] (core_port_resume). */
 static struct mms_core *mk_resumed(struct rec *r, bool carrier, bool resume, __u64 now)
 {
-	struct core_ops ops = { .ctx = r, .set_nbr = rec_set_nbr, .send = rec_send };
+	struct core_ops ops = { .ctx = r, .set_nbr = rec_set_nbr, .send = rec_send,
+				.set_hello = rec_set_hello };
 	struct core_cfg cfg;
 	struct mms_core *c;
 
@@ -245,10 +285,10 @@ static void test_resume(void)
 }
 
 /*
- * The agent leaves an up neighbour's hellos queued and reads them in a batch
- * shortly before its hold time (core_hold_next): hellos taken late count
- * from their arrival, and a hello that changes nothing writes nothing to
- * mms_nbrs (a map write per hello would be a system call per hello).
+ * Hellos handed to the core after they arrived (core_rx_at: a batch read
+ * late) count from their arrival, and a hello that changes nothing writes
+ * nothing to mms_nbrs (a map write per hello would be a system call per
+ * hello).
  */
 static void test_late_hellos(void)
 {
@@ -259,10 +299,8 @@ static void test_late_hellos(void)
 
 	if (!ok(c != NULL, "core with port 1 with carrier"))
 		return;
-	ok(core_hold_next(c) == UINT64_MAX, "no neighbour heard: no hold time");
 	hello_from_n(c, true, t += MS);
 	agree(c, &r, 1, "two-way hello");
-	ok(core_hold_next(c) == t + 40 * MS, "hold time: its arrival + the 40 ms it announced");
 	writes = r.nbr_writes;
 	t0 = t;
 	/* three hellos 10 ms apart, read together 5 ms after the last */
@@ -271,10 +309,10 @@ static void test_late_hellos(void)
 	t = t0 + 35 * MS;
 	core_tick(c, t);
 	agree(c, &r, 1, "three hellos read late, in one batch");
-	ok(core_hold_next(c) == t0 + 70 * MS,
-	   "hold time counts from the last one's arrival (+30 ms), not from the read");
 	ok(r.nbr_writes == writes, "unchanged hellos: no mms_nbrs write (%u)",
 	   r.nbr_writes - writes);
+	core_tick(c, t0 + 70 * MS - 1);
+	agree(c, &r, 1, "hold time counts from the last one's arrival (+30 ms), not the read");
 	/* read after the first hold time would have passed: still counted from arrival */
 	hello_from_n_at(c, true, t0 + 75 * MS, t0 + 60 * MS);
 	core_tick(c, t0 + 75 * MS);
@@ -283,7 +321,141 @@ static void test_late_hellos(void)
 	agree(c, &r, 1, "just before its own hold time");
 	core_tick(c, t0 + 100 * MS);
 	agree(c, &r, 0, "its hold time passed in silence");
-	ok(core_hold_next(c) == UINT64_MAX, "down: no hold time");
+	core_free(c);
+}
+
+/* The frame through the model of the datapath, on ifindex 3 (port 1's),
+ * with the templates the core installed; seen[] as mms_hello_seen. */
+static struct mms_result dp_rx(struct rec *r, __u8 *frame, size_t len, __u64 now, __u64 *seen)
+{
+	struct mms_node_view nv;
+	struct mms_result res;
+
+	memset(&nv, 0, sizeof(nv));
+	nv.nbrs = r->nbr;
+	nv.ingress_ifindex = 3;
+	nv.hello_tpl = rec_tpl;
+	nv.hello_ctx = r;
+	nv.hello_seen = seen;
+	nv.now_ns = now;
+	mms_process(&nv, frame, len, &res);
+	return res;
+}
+
+/* N's hello arriving at `now`, as the agent runs it: through the datapath,
+ * then to the core only if not absorbed, the timers after the arrivals
+ * (glue_tick). Returns true if it was absorbed. */
+static bool arrive(struct mms_core *c, struct rec *r, const __u8 *frame, size_t len, __u64 now,
+		   __u64 *seen)
+{
+	__u64 at = now;
+
+	__u8 buf[512];
+	struct mms_result res;
+
+	memcpy(buf, frame, len);
+	res = dp_rx(r, buf, len, at, seen);
+	if (res.stat != MMS_S_HELLO_ABSORBED)
+		core_rx_at(c, 1, frame, len, now, at);
+	core_hello_seen(c, 1, seen[1], now);
+	core_tick(c, now);
+	return res.stat == MMS_S_HELLO_ABSORBED;
+}
+
+/*
+ * Absorbed hellos (core_hello_seen, ops.set_hello), driven through the
+ * datapath's model: a template only for an up neighbour, made of the
+ * hello's bytes from the route header; its copies absorbed and their
+ * arrival keeping the neighbour up exactly as the hellos themselves would;
+ * any change (a byte, another MAC) reaching the core at once; the template
+ * gone when the neighbour goes down, on carrier loss, and silence still
+ * timing the neighbour out after its hold time.
+ */
+static void test_absorbed_hellos(void)
+{
+	__u8 f2[512], f1[512], f90[512], fmac[512];
+	int l2w, l1w, l90, lmac;
+	__u64 seen[MMS_HELLO_SLOTS], t = 1000 * MS, t0;
+	static const __u8 other_mac[6] = { 2, 0, 0, 0, 0, 9 };
+	unsigned writes, absorbed = 0;
+	struct rec r;
+	struct mms_core *c = mk(&r, true, t);
+
+	memset(seen, 0, sizeof(seen));
+	l2w = n_hello(f2, sizeof(f2), true, 40, n_mac);
+	l1w = n_hello(f1, sizeof(f1), false, 40, n_mac);
+	l90 = n_hello(f90, sizeof(f90), true, 90, n_mac);
+	lmac = n_hello(fmac, sizeof(fmac), true, 40, other_mac);
+	if (!ok(c && l2w > 0 && l1w > 0 && l90 > 0 && lmac > 0, "core and hellos"))
+		goto out;
+	ok(!arrive(c, &r, f1, (size_t)l1w, t += MS, seen) && !r.tpl_on,
+	   "one-way hello: reaches the core, no template (neighbour not up)");
+	ok(!arrive(c, &r, f2, (size_t)l2w, t += MS, seen), "first two-way hello reaches the core");
+	agree(c, &r, 1, "two-way hello");
+	ok(r.tpl_on && r.tpl.slot == 1 && r.tpl_key.ifindex == 3 && !r.tpl_key.vlan &&
+	   !memcmp(r.tpl_key.mac, n_mac, 6) && r.tpl.len == l2w - MMS_ETH_LEN &&
+	   !memcmp(r.tpl.b, f2 + MMS_ETH_LEN, r.tpl.len) && r.tpl.len == 68,
+	   "up: template of its hello from the route header (%u bytes), slot 1, key (3, its MAC)",
+	   r.tpl.len);
+	writes = r.nbr_writes;
+	/* 10 copies 10 ms apart, the timers every 10 ms: all absorbed */
+	for (int i = 0; i < 10; i++)
+		absorbed += arrive(c, &r, f2, (size_t)l2w, t += 10 * MS, seen);
+	ok(absorbed == 10 && seen[1] == t, "identical hellos absorbed (%u of 10), arrival recorded",
+	   absorbed);
+	ok(core_stat(c, CORE_S_HELLO_SEEN) == 10 && r.tpl_writes == 1 && r.nbr_writes == writes,
+	   "each arrival heard by the core (%llu), no template or mms_nbrs rewrite",
+	   (unsigned long long)core_stat(c, CORE_S_HELLO_SEEN));
+	agree(c, &r, 1, "100 ms of absorbed hellos (hold 40 ms)");
+	/* an older arrival changes nothing */
+	core_hello_seen(c, 1, t - 5 * MS, t);
+	ok(core_stat(c, CORE_S_HELLO_SEEN) == 10, "an arrival not later than the last: ignored");
+	/* silence: down exactly one hold time after the last absorbed copy */
+	t0 = t;
+	core_tick(c, t0 + 40 * MS - 1);
+	agree(c, &r, 1, "just before the hold time of the last absorbed hello");
+	core_tick(c, t0 + 40 * MS);
+	agree(c, &r, 0, "silent after absorbed hellos: down after the hold time");
+	ok(!r.tpl_on && r.tpl_deletes == 1, "down: template removed");
+	ok(!arrive(c, &r, f2, (size_t)l2w, t = t0 + 50 * MS, seen), "no template: hello passes");
+	agree(c, &r, 1, "back up by the hello itself");
+	ok(r.tpl_on, "template again");
+
+	/* a changed byte: hold time 90 */
+	ok(!arrive(c, &r, f90, (size_t)l90, t += 10 * MS, seen),
+	   "a hello with one field changed reaches the core at once");
+	ok(r.tpl_on && r.tpl_writes == 3 && r.tpl.len == l90 - MMS_ETH_LEN &&
+	   !memcmp(r.tpl.b, f90 + MMS_ETH_LEN, r.tpl.len), "template replaced by the new hello");
+	ok(arrive(c, &r, f90, (size_t)l90, t += 10 * MS, seen), "its copies absorbed");
+	t0 = t;
+	core_tick(c, t0 + 90 * MS - 1);
+	agree(c, &r, 1, "the new hold time (90 ms) applies to absorbed copies");
+	ok(!arrive(c, &r, f2, (size_t)l2w, t += 20 * MS, seen),
+	   "the old hello is a change now: reaches the core");
+	/* another MAC on the port: not absorbed, the core decides (a new MAC
+	 * of the same node is taken, and the template follows it) */
+	ok(!arrive(c, &r, fmac, (size_t)lmac, t += 10 * MS, seen),
+	   "same hello from another MAC: reaches the core");
+	ok(r.tpl_on && !memcmp(r.tpl_key.mac, other_mac, 6) && r.tpl_deletes == 2,
+	   "template moved to the new MAC (old key deleted)");
+	ok(!arrive(c, &r, f2, (size_t)l2w, t += 10 * MS, seen), "old MAC: reaches the core");
+	/* the neighbour restarted: its hello no longer names us */
+	ok(!arrive(c, &r, f1, (size_t)l1w, t += 10 * MS, seen),
+	   "a hello that no longer names us reaches the core at once");
+	agree(c, &r, 0, "no longer two-way: down at once");
+	ok(!r.tpl_on, "template removed with the neighbour");
+	/* carrier loss */
+	arrive(c, &r, f2, (size_t)l2w, t += 10 * MS, seen);
+	agree(c, &r, 1, "up again");
+	core_link_event(c, 1, false, t += MS);
+	agree(c, &r, 0, "carrier lost");
+	ok(!r.tpl_on, "carrier lost: template removed");
+	seen[1] = t + MS;	/* a stale record must not bring anything back */
+	core_hello_seen(c, 1, seen[1], t + 2 * MS);
+	core_link_event(c, 1, true, t += 2 * MS);
+	core_tick(c, t);
+	agree(c, &r, 0, "carrier back: an arrival without a template brings nothing up");
+out:
 	core_free(c);
 }
 
@@ -389,6 +561,7 @@ int main(void)
 	test_no_carrier_at_start();
 	test_beacon_on_hello_tick();
 	test_late_hellos();
+	test_absorbed_hellos();
 	test_carrier_flap();
 	test_resume();
 	return tap_done();

@@ -140,6 +140,12 @@ int main(void)
 	   "%llu frames: none failed hop verification, ingress, epoch, expiry or length",
 	   (unsigned long long)st->frames);
 	ok(!bad_rx(s), "no core refused a frame as malformed, unverified or unauthentic");
+	/* the run is mostly steady state: up neighbours' hellos stop in the
+	 * datapath, and every failover above was found through them */
+	ok(st->verdict[MMS_S_HELLO_ABSORBED] > st->verdict[MMS_S_LINK_AGENT],
+	   "hellos absorbed by the datapath (%llu) outnumber link-scope frames to agents (%llu)",
+	   (unsigned long long)st->verdict[MMS_S_HELLO_ABSORBED],
+	   (unsigned long long)st->verdict[MMS_S_LINK_AGENT]);
 	diag("datapath: %llu forwarded, %llu to agents, %llu dropped as next hop down",
 	     (unsigned long long)st->verdict[MMS_S_FORWARD],
 	     (unsigned long long)(st->verdict[MMS_S_DELIVER_AGENT] + st->verdict[MMS_S_LINK_AGENT]),

@@ -38,6 +38,8 @@
 #define EPOCH_X	7	/* slot 3 holds epoch 11: mismatch */
 #define EXPIRY	(FIX_NOW + 3600)
 
+#define H_N_FRAMES	5	/* senders gen_hellos installs templates for */
+
 static struct fix F;
 static __u8 key_a[16], key_b[16], key_c[16], key_other[16][16];
 static const __u8 tag0[4] = { 0x11, 0x22, 0x33, 0x44 };
@@ -46,6 +48,7 @@ static __u8 mac_n[8][6], mac_s[8][6], mac_us[6], mm0_mac[6];
 static struct {
 	long frames, agree, by_verdict[MMS_V_DROP + 1];
 	long replay;		/* agreed DROP_REPLAY: windows compared */
+	long absorbed;		/* agreed HELLO_ABSORBED, the same slot written */
 	int shown;
 	const char *phase;
 } st;
@@ -85,27 +88,57 @@ static void dump(const char *what, const __u8 *p, __u32 n)
 	diag("  %s (%u bytes): %s%s", what, n, line, n > 64 ? "..." : "");
 }
 
+/*
+ * The arrival slots (mms_hello_seen) a frame wrote: the model's, and the
+ * program's, whose value must be its clock during the run (t0..t1). -1:
+ * none, -2: more than one, or a time outside the run.
+ */
+static int seen_moved(const __u64 *before, const volatile __u64 *after, __u64 t0, __u64 t1)
+{
+	int moved = -1;
+
+	for (int i = 0; i < MMS_HELLO_SLOTS; i++) {
+		if (after[i] == before[i])
+			continue;
+		if (moved != -1 || (t1 && (after[i] < t0 || after[i] > t1)))
+			return -2;
+		moved = i;
+	}
+	return moved;
+}
+
 static void compare(const char *kind, const __u8 *frame, __u32 len)
 {
 	static __u8 model[4096];
+	__u64 mseen[MMS_HELLO_SLOTS], xseen[MMS_HELLO_SLOTS], t0, t1;
 	struct mms_node_view nv;
 	struct mms_result res;
 	struct fix_run r;
+	int mslot, xslot;
 	bool same;
 
 	if (len < MMS_ETH_LEN || len > sizeof(model))
 		return;
 	memcpy(model, frame, len);
+	memcpy(mseen, F.hseen, sizeof(mseen));
+	for (int i = 0; i < MMS_HELLO_SLOTS; i++)
+		xseen[i] = F.seen[i];
 	fix_view(&F, &nv, FIX_LO);
 	mms_process(&nv, model, len, &res);
+	mslot = seen_moved(mseen, F.hseen, 0, 0);
 	st.frames++;
+	t0 = fix_clock_ns(CLOCK_MONOTONIC);
 	if (fix_run(&F, MMS_PROG_XDP, frame, len, FIX_LO, &r)) {
 		if (st.shown++ < 5)
 			diag("%s: %s: test run failed: %s", st.phase, kind, strerror(errno));
 		return;
 	}
+	t1 = fix_clock_ns(CLOCK_MONOTONIC);
+	xslot = seen_moved(xseen, F.seen, t0, t1);
 	same = r.retval == fix_xdp_act(res.verdict) && r.moved == (int)res.stat &&
-	       r.out_len == res.len && !memcmp(r.out, model + res.off, res.len);
+	       r.out_len == res.len && !memcmp(r.out, model + res.off, res.len) &&
+	       mslot == xslot;
+	st.absorbed += same && res.stat == MMS_S_HELLO_ABSORBED && xslot >= 0;
 	if (same) {
 		st.agree++;
 		st.by_verdict[res.verdict]++;
@@ -113,8 +146,8 @@ static void compare(const char *kind, const __u8 *frame, __u32 len)
 		return;
 	}
 	if (st.shown++ < 5) {
-		diag("%s: %s: model %s/%d, XDP action %u counter %d", st.phase, kind,
-		     mms_stat_name(res.stat), res.verdict, r.retval, r.moved);
+		diag("%s: %s: model %s/%d slot %d, XDP action %u counter %d slot %d", st.phase,
+		     kind, mms_stat_name(res.stat), res.verdict, mslot, r.retval, r.moved, xslot);
 		dump("input", frame, len);
 		dump("model", model + res.off, (__u32)res.len);
 		dump("xdp", r.out, r.out_len);
@@ -504,6 +537,88 @@ static void gen_garbage(int count)
 	}
 }
 
+/*
+ * Hellos against templates (mms_hello_tpl): for senders on port 1 (slot 1),
+ * on the tagged port 3 (VID 200, slot 3), one with a template of the
+ * largest size (slot 2), one whose slot is past the array (slot 300) and
+ * one whose template has a byte set past its length: each sender's exact
+ * hello, with padding, from every other sender and VLAN, with every bit of
+ * its route header, payload header and body flipped, cut at every length,
+ * one byte longer (pl.len and body), and after its template is removed.
+ */
+static void gen_hellos(void)
+{
+	static const struct { int src, vlan; __u32 slot; int body; bool junk; } H[] = {
+		{ 1, -1, 1, 48, false }, { 3, 200, 3, 48, false }, { 2, -1, 2, 76, false },
+		{ 4, -1, 300, 48, false }, { 5, -1, 5, 40, true },
+	};
+	__u8 f[H_N_FRAMES][1024], g[1024];
+	__u32 len[H_N_FRAMES], l2[H_N_FRAMES];
+	struct mms_hello_key k[H_N_FRAMES];
+
+	for (int i = 0; i < H_N_FRAMES; i++) {
+		struct mms_hello_tpl t;
+		struct fp p;
+
+		fp_default(&p, 0);
+		p.scope = MMS_SCOPE_LINK;
+		p.type = MMS_T_HELLO;
+		p.body = H[i].body;
+		p.vlan = H[i].vlan;
+		p.src_port = H[i].src;
+		len[i] = build(&p, f[i]);
+		l2[i] = H[i].vlan >= 0 ? 18 : 14;
+		memset(&k[i], 0, sizeof(k[i]));
+		k[i].ifindex = FIX_LO;
+		memcpy(k[i].mac, mac_n[H[i].src], 6);
+		k[i].vlan = H[i].vlan >= 0 ? (__u16)H[i].vlan : 0;
+		memset(&t, 0, sizeof(t));
+		t.slot = H[i].slot;
+		t.len = (__u16)(len[i] - l2[i]);
+		memcpy(t.b, f[i] + l2[i], t.len);
+		if (H[i].junk)
+			t.b[MMS_HELLO_TPL_MAX - 1] = 1;
+		if (fix_hello(&F, &k[i], &t))
+			diag("template %d not installed", i);
+	}
+	for (int i = 0; i < H_N_FRAMES; i++) {
+		compare("hello", f[i], len[i]);
+		compare("hello again", f[i], len[i]);
+		memcpy(g, f[i], len[i]);
+		rbytes(g + len[i], 6);
+		compare("hello padded", g, len[i] + 6);
+		for (int o = 1; o < 8; o++) {	/* from another sender (its MAC) */
+			if (o == H[i].src)
+				continue;
+			memcpy(g, f[i], len[i]);
+			memcpy(g + 6, mac_n[o], 6);
+			compare("hello, other MAC", g, len[i]);
+		}
+		if (H[i].vlan >= 0) {	/* another VID */
+			memcpy(g, f[i], len[i]);
+			g[15] ^= 1;
+			compare("hello, other VID", g, len[i]);
+		}
+		for (__u32 bit = 0; bit < (len[i] - l2[i]) * 8; bit++) {
+			memcpy(g, f[i], len[i]);
+			g[l2[i] + bit / 8] ^= (__u8)(1u << (bit % 8));
+			compare("hello bit flip", g, len[i]);
+		}
+		for (__u32 l = MMS_ETH_LEN; l < len[i]; l++)
+			compare("hello truncated", f[i], l);
+		/* one byte more body (pl.len), then the same without pl.len */
+		memcpy(g, f[i], len[i]);
+		g[len[i]] = 0;
+		g[l2[i] + MMS_HDR_LEN + 3]++;
+		compare("hello one byte longer", g, len[i] + 1);
+		compare("hello with pl.len one more, body cut", g, len[i]);
+	}
+	for (int i = 0; i < H_N_FRAMES; i++) {
+		fix_hello(&F, &k[i], NULL);
+		compare("hello, template removed", f[i], len[i]);
+	}
+}
+
 static void generate(void)
 {
 	rs = 0x9e3779b97f4a7c15ull;
@@ -513,6 +628,7 @@ static void generate(void)
 	gen_bitflips();
 	gen_byte_values();
 	gen_garbage(1500);
+	gen_hellos();
 }
 
 /* ---- the node ---- */
@@ -652,6 +768,8 @@ int main(void)
 	     st.by_verdict[MMS_V_DELIVER_MM0], st.by_verdict[MMS_V_DELIVER_AGENT],
 	     st.by_verdict[MMS_V_LINK_AGENT], st.by_verdict[MMS_V_DROP]);
 	ok(st.frames >= 10000, "at least 10000 frames compared (%ld)", st.frames);
+	/* per run: 3 senders x (exact, again, padded) */
+	ok(st.absorbed == 2 * 9, "hellos absorbed alike, the same slot written (%ld)", st.absorbed);
 	ok(st.by_verdict[MMS_V_DELIVER_MM0] >= 20 && st.replay >= 20,
 	   "both sides' replay windows took (%ld into mm0) and refused (%ld DROP_REPLAY) alike",
 	   st.by_verdict[MMS_V_DELIVER_MM0], st.replay);

@@ -1200,6 +1200,130 @@ static int node_b(void)
 	return err | fix_sync(&F);
 }
 
+/* ---- XDP: absorbed hellos (mms_hello_tpl, mms_hello_seen) ---- */
+
+/* a's hello to b, literal: broadcast, from mac_a, link scope, 44-byte
+ * hello (a's id, b's id seen, ports 1 and 1, hold 45 ms, CM, two-way) and
+ * an empty authenticator trailer: 68 bytes from the route header on. */
+static void hello_a(struct frame *f)
+{
+	f->len = 0;
+	hex("ffffffffffff" "024d4d530002" "88b5", f);
+	hex("01030000" "00000000" "00000000" "00000000", f);	/* route header */
+	hex("01000030", f);					/* HELLO, 48 bytes */
+	hex("a0a1a2a3a4a5a6a7a8a9aaabacadaeaf", f);		/* id */
+	hex("b0b1b2b3b4b5b6b7b8b9babbbcbdbebf", f);		/* seen */
+	hex("0001" "0001" "002d" "01" "01" "0000" "0000", f);
+	hex("00000000", f);					/* trailer */
+}
+
+static struct mms_hello_key hkey(const __u8 mac[6], __u16 vlan)
+{
+	struct mms_hello_key k = { .ifindex = FIX_LO, .vlan = vlan };
+
+	memcpy(k.mac, mac, 6);
+	return k;
+}
+
+static struct mms_hello_tpl htpl(const struct frame *f, __u32 l2, __u32 slot)
+{
+	struct mms_hello_tpl t = { .slot = slot, .len = (__u16)(f->len - l2) };
+
+	memcpy(t.b, f->b + l2, f->len - l2);
+	return t;
+}
+
+/* The frame through mms_xdp; also whether mms_hello_seen[slot] was written,
+ * with the program's clock during the run, and nothing else. */
+static void run_hello(const char *desc, const struct frame *in, __u32 act, int stat,
+		      int slot)
+{
+	__u64 before[MMS_HELLO_SLOTS], t0, t1;
+	int moved = -1;
+	struct fix_run r;
+
+	for (int i = 0; i < MMS_HELLO_SLOTS; i++)
+		before[i] = F.seen[i];
+	t0 = fix_clock_ns(CLOCK_MONOTONIC);
+	if (fix_run(&F, MMS_PROG_XDP, in->b, in->len, FIX_LO, &r)) {
+		ok(0, "%s: test run failed: %s", desc, strerror(errno));
+		return;
+	}
+	t1 = fix_clock_ns(CLOCK_MONOTONIC);
+	for (int i = 0; i < MMS_HELLO_SLOTS; i++)
+		if (F.seen[i] != before[i])
+			moved = moved == -1 && F.seen[i] >= t0 && F.seen[i] <= t1 ? i : -2;
+	check(desc, &r, act, stat, in);
+	ok(moved == slot, "%s: arrival slot %d written (want %d)", desc, moved, slot);
+}
+
+static void xdp_hello(void)
+{
+	struct frame h, g;
+	struct mms_hello_key ka = hkey(mac_a, 0), kv = hkey(mac_a, 100);
+	struct mms_hello_tpl ta, tv;
+
+	hello_a(&h);
+	ta = htpl(&h, MMS_ETH_LEN, 1);
+	ok(ta.len == 68, "a's hello is 68 bytes from its route header");
+	run_hello("hello, no template: to the agent", &h, XDP_PASS, MMS_S_LINK_AGENT, -1);
+	ok(fix_hello(&F, &ka, &ta) == 0, "template of a's hello installed, slot 1");
+	run_hello("the same hello: absorbed, arrival recorded", &h, XDP_DROP,
+		  MMS_S_HELLO_ABSORBED, 1);
+	run_hello("and again", &h, XDP_DROP, MMS_S_HELLO_ABSORBED, 1);
+	g = h;
+	g.b[g.len - 5] ^= 0x01;		/* the body's last byte before the trailer */
+	run_hello("one byte of the body differs: to the agent", &g, XDP_PASS, MMS_S_LINK_AGENT,
+		  -1);
+	g = h;
+	g.b[MMS_ETH_LEN + 4] = 1;	/* the route header's epoch byte */
+	run_hello("one byte of the route header differs: to the agent", &g, XDP_PASS,
+		  MMS_S_LINK_AGENT, -1);
+	g = h;
+	memcpy(g.b + 6, mac_c, 6);
+	run_hello("from another MAC: to the agent", &g, XDP_PASS, MMS_S_LINK_AGENT, -1);
+	g = h;
+	g.b[0] = 0x02;			/* unicast to us: the destination is not compared */
+	run_hello("another destination MAC: absorbed", &g, XDP_DROP, MMS_S_HELLO_ABSORBED, 1);
+	g = h;
+	memset(g.b + g.len, 0, 6);
+	g.len += 6;
+	run_hello("Ethernet padding after the body: absorbed", &g, XDP_DROP,
+		  MMS_S_HELLO_ABSORBED, 1);
+	g = h;
+	g.len -= 1;
+	run_hello("cut by one byte: truncated, as before", &g, XDP_DROP, MMS_S_DROP_TRUNCATED, -1);
+	g = h;
+	g.b[MMS_ETH_LEN + MMS_HDR_LEN + 3] += 1;	/* pl.len 49 */
+	g.b[g.len++] = 0;
+	run_hello("one byte longer: to the agent", &g, XDP_PASS, MMS_S_LINK_AGENT, -1);
+	g = h;
+	vlan_tag(&g, 5 << 13 | 100);
+	run_hello("tagged VID 100, template untagged: to the agent", &g, XDP_PASS,
+		  MMS_S_LINK_AGENT, -1);
+	tv = htpl(&g, MMS_ETH_LEN + 4, 7);
+	ok(fix_hello(&F, &kv, &tv) == 0, "template for VID 100, slot 7");
+	run_hello("tagged VID 100 with its template: absorbed in slot 7", &g, XDP_DROP,
+		  MMS_S_HELLO_ABSORBED, 7);
+	g.b[15] ^= 1;			/* VID 101 */
+	run_hello("tagged VID 101: to the agent", &g, XDP_PASS, MMS_S_LINK_AGENT, -1);
+	ok(fix_hello(&F, &kv, NULL) == 0 && fix_hello(&F, &ka, NULL) == 0, "templates removed");
+	run_hello("template removed: to the agent", &h, XDP_PASS, MMS_S_LINK_AGENT, -1);
+	/* a hello longer than a template can be: the first 96 bytes as a
+	 * template (len 96) match nothing of 100 */
+	g = h;
+	for (int i = 0; i < 32; i++)
+		g.b[g.len++] = (__u8)i;
+	g.b[MMS_ETH_LEN + MMS_HDR_LEN + 3] += 32;	/* 80 bytes of body */
+	ta = htpl(&g, MMS_ETH_LEN, 1);			/* 100: one too many */
+	ok(ta.len == 100, "a hello of 100 bytes");
+	ta.len = MMS_HELLO_TPL_MAX;
+	ok(fix_hello(&F, &ka, &ta) == 0, "template of its first 96 bytes");
+	run_hello("hello over the template size: to the agent", &g, XDP_PASS, MMS_S_LINK_AGENT,
+		  -1);
+	fix_hello(&F, &ka, NULL);
+}
+
 static void set_port_semantics(void)
 {
 	struct mms_nbr n = { .ifindex = FIX_LO, .state = MMS_NBR_UP };
@@ -1242,6 +1366,7 @@ int main(void)
 			xdp_replay_full();
 		xdp_key_change();
 		xdp_gone_link();
+		xdp_hello();
 		if (hop_cache) {
 			xdp_data_off();
 			tx_data_off();

@@ -393,6 +393,36 @@ static void sender_level(void)
 	run(&hc, XDP_DROP, MMS_S_DROP_RATELIMIT, "  ... only one");
 }
 
+/*
+ * Absorbed hellos (bpf/mms_hello.h) are charged first: copies of a hello
+ * with a template within the sender's budget are absorbed, the rest
+ * DROP_RATELIMIT, and the bucket counts both as it counts any hello.
+ */
+static void absorbed_charged(void)
+{
+	struct mms_hello_key k = { .ifindex = FIX_LO };
+	struct mms_hello_tpl t = { .slot = 1 };
+	struct mms_rl_bucket b;
+	struct frame h;
+
+	rl_reset();
+	limits(1, 5, 0, 0, 0, 0);
+	link_frame(&h, mac_a, FIX_LO, MMS_T_HELLO);
+	memcpy(k.mac, mac_a, 6);
+	t.len = (__u16)(h.len - MMS_ETH_LEN);
+	memcpy(t.b, h.b + MMS_ETH_LEN, t.len);
+	if (!ok(fix_hello(&F, &k, &t) == 0, "template of a's hello"))
+		return;
+	run_n(&h, 5, XDP_DROP, MMS_S_HELLO_ABSORBED, "a's copies within its budget: absorbed");
+	run(&h, XDP_DROP, MMS_S_DROP_RATELIMIT, "the 6th: over budget, DROP_RATELIMIT as before");
+	b = sender(mac_a, FIX_LO, MMS_RL_LINK_SCOPE);
+	ok(b.passed == 5 && b.dropped == 1, "a's bucket: passed %llu dropped %llu (want 5, 1)",
+	   (unsigned long long)b.passed, (unsigned long long)b.dropped);
+	fix_hello(&F, &k, NULL);
+	later(NS);
+	run(&h, XDP_PASS, MMS_S_LINK_AGENT, "template removed: a second later, to the agent");
+}
+
 static void link_level(void)
 {
 	struct frame f, hr, ha, lsa;
@@ -737,6 +767,7 @@ int main(void)
 		return tap_done();
 	limits_off();
 	sender_level();
+	absorbed_charged();
 	link_level();
 	node_level();
 	table_bound();
