@@ -34,7 +34,6 @@
 #include "pktio.h"
 #include "proxy.h"
 #include "rtnl.h"
-#include "secglue.h"
 
 struct agent_if {
 	char name[IF_NAMESIZE];
@@ -416,7 +415,6 @@ static int setup(struct agent *a)
 	int rc;
 
 	t[0] = agent_now_ns();
-	secglue_prefetch(o->state_dir, o->ma);	/* its fsyncs while the datapath loads */
 	snprintf(ip, sizeof(ip), "%s", o->addr);
 	*strchr(ip, '/') = 0;
 	if (inet_pton(AF_INET, ip, &a->mgmt_v4) != 1) {
@@ -573,7 +571,6 @@ static int setup(struct agent *a)
 
 static void teardown(struct agent *a)
 {
-	secglue_prefetch_wait();	/* a start that failed early: no half-written file */
 	glue_free(a->glue);
 	if (a->rb)
 		ring_buffer__free(a->rb);

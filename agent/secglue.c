@@ -21,12 +21,10 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <openssl/crypto.h>
 
 /* identity.h's enum mms_role first: mms_wire.h defines the same names as macros */
@@ -655,65 +653,6 @@ static int load_lists(struct secglue *s, struct mms_trust *t, struct mms_registr
 	return s->ma ? mms_registry_load(s->dir, r, e) : 0;
 }
 
-/*
- * The first reservation of sequence numbers writes a file with two fsyncs
- * (1-11 ms on a slow disk): secglue_prefetch() makes it on a thread while
- * the agent sets its datapath up, and secglue_new() takes it. Nothing is
- * sent before secglue_new(), so every number is still durable before a
- * message carries it (seq_ok).
- */
-static struct {
-	pthread_t t;
-	bool running;
-	char dir[PATH_MAX];
-	uint64_t block, start;
-	int rc;
-	struct mms_err e;
-} pre;
-
-static void *prefetch(void *arg)
-{
-	char id[PATH_MAX + 16];
-
-	(void)arg;
-	/* Not in a directory without an identity, which secglue_new refuses
-	 * before it reserves anything. */
-	snprintf(id, sizeof(id), "%s/identity", pre.dir);
-	pre.rc = access(id, F_OK) ? -ENOENT :
-		 mms_seq_reserve(pre.dir, pre.block, &pre.start, &pre.e);
-	return NULL;
-}
-
-void secglue_prefetch(const char *state_dir, bool ma)
-{
-	if (pre.running || snprintf(pre.dir, sizeof(pre.dir), "%s", state_dir) >=
-			   (int)sizeof(pre.dir))
-		return;
-	pre.block = ma ? SG_SEQ_BLOCK : SG_CM_SEQ_BLOCK;
-	pre.running = !pthread_create(&pre.t, NULL, prefetch, NULL);
-}
-
-void secglue_prefetch_wait(void)
-{
-	if (pre.running)
-		pthread_join(pre.t, NULL);
-	pre.running = false;
-}
-
-/* The first block of this run: the prefetched one when it was for this
- * directory and size and was made, else reserved now. */
-static int seq_first(const char *dir, uint64_t block, uint64_t *start, struct mms_err *e)
-{
-	if (pre.running) {
-		secglue_prefetch_wait();
-		if (!pre.rc && pre.block == block && !strcmp(pre.dir, dir)) {
-			*start = pre.start;
-			return 0;
-		}
-	}
-	return mms_seq_reserve(dir, block, start, e);
-}
-
 struct secglue *secglue_new(const char *state_dir, bool ma, __u64 seed)
 {
 	struct secglue *s = calloc(1, sizeof(*s));
@@ -746,7 +685,7 @@ struct secglue *secglue_new(const char *state_dir, bool ma, __u64 seed)
 	if (rc)
 		goto fail;
 	s->seq_block = ma ? SG_SEQ_BLOCK : SG_CM_SEQ_BLOCK;
-	rc = seq_first(state_dir, s->seq_block, &s->seq_lo, &e);
+	rc = mms_seq_reserve(state_dir, s->seq_block, &s->seq_lo, &e);
 	if (!rc && s->seq_lo > UINT32_MAX - 2 * s->seq_block) {
 		mms_err_set(&e, "%s: sequence numbers exhausted", state_dir);
 		rc = -EOVERFLOW;

@@ -93,11 +93,6 @@ struct secglue;
  * when they are missing or unsafe. seed: timer jitter only (keys come
  * from the system's random source). */
 struct secglue *secglue_new(const char *state_dir, bool ma, __u64 seed);
-/* Reserve the first sequence numbers secglue_new() will need on a thread,
- * now, while start-up does other things (once per process). */
-void secglue_prefetch(const char *state_dir, bool ma);
-/* Wait for it to end (a start that fails before secglue_new()). */
-void secglue_prefetch_wait(void);
 void secglue_free(struct secglue *s);
 /* The node's component ID and name from its identity. */
 const struct mms_id *secglue_id(const struct secglue *s);
