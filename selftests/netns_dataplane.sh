@@ -100,7 +100,7 @@ tap_ok "e has a rule for the management prefix (pref ${rule_pref:-none})" test -
 in_ns e ip rule del pref "$rule_pref"
 wait_until 10 mgmt_ping
 tap_result $? "e's rule deleted: back, ping a -> e works"
-in_ns e ip route flush dev mm0 table all 2>/dev/null	# it may race the repair
+in_ns e ip route flush dev mm0 table all >/dev/null 2>&1	# it may race the repair
 wait_until 10 mgmt_ping
 tap_result $? "e's routes over mm0 flushed in every table (the local one too): back, ping a -> e works"
 in_ns e ip addr flush dev mm0
