@@ -247,13 +247,14 @@ static void mm0_repair(struct agent *a)
 	if (!ifi || !peer) {	/* the pair deleted: made anew, program and settings too */
 		int rc = mms_dp_setup_mm0(a->dp, a->o->addr, MM0_PRIO, MM0_PCP, MMS_DSCP_KEEP);
 
-		if (!rc && a->o->ma)
-			proxy_relay_on();
-		a->mm0_fixes[MM0_FIX_KINDS]++;
-		if (rc)
+		if (rc) {
 			pr_err("mm0 was deleted under the agent; making it again: %s", strerror(-rc));
-		else
+		} else {
+			if (a->o->ma)
+				proxy_relay_on();
+			a->mm0_fixes[MM0_FIX_KINDS]++;	/* counted when put back, as the rest */
 			pr_warn("mm0 was deleted under the agent; restored");
+		}
 		mm0_watch(a);	/* its ifindex changed */
 		return;
 	}

@@ -150,7 +150,7 @@ int rtnl_link_set(int fd, int ifindex, unsigned int flags, unsigned int change, 
 	return talk(fd, &r);
 }
 
-static int addr_add(int fd, int ifindex, int family, const void *addr, int prefixlen, int how)
+int rtnl_addr_add_new(int fd, int ifindex, int family, const void *addr, int prefixlen)
 {
 	struct ifaddrmsg ifa = {
 		.ifa_family = (unsigned char)family, .ifa_prefixlen = (unsigned char)prefixlen,
@@ -160,21 +160,11 @@ static int addr_add(int fd, int ifindex, int family, const void *addr, int prefi
 	__u32 fl = IFA_F_NODAD;	/* no neighbour discovery on mm0: DAD would only wait */
 	struct req r;
 
-	req_init(&r, RTM_NEWADDR, NLM_F_CREATE | how, &ifa, sizeof(ifa));
+	req_init(&r, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, &ifa, sizeof(ifa));
 	if (!attr(&r, IFA_LOCAL, addr, alen) || !attr(&r, IFA_ADDRESS, addr, alen) ||
 	    (family == AF_INET6 && !attr(&r, IFA_FLAGS, &fl, sizeof(fl))))
 		return -ENOSPC;
 	return talk(fd, &r);
-}
-
-int rtnl_addr_add(int fd, int ifindex, int family, const void *addr, int prefixlen)
-{
-	return addr_add(fd, ifindex, family, addr, prefixlen, NLM_F_REPLACE);
-}
-
-int rtnl_addr_add_new(int fd, int ifindex, int family, const void *addr, int prefixlen)
-{
-	return addr_add(fd, ifindex, family, addr, prefixlen, NLM_F_EXCL);
 }
 
 int rtnl_route_add_new(int fd, int family, const void *dst, int plen, int table, int proto,

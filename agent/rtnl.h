@@ -22,9 +22,8 @@ int rtnl_veth_create(int fd, const char *name, const char *peer, unsigned int fl
  * gso_max_segs 0 keep theirs. */
 int rtnl_link_set(int fd, int ifindex, unsigned int flags, unsigned int change, int mtu,
 		  int gso_max_segs);
-/* family AF_INET or AF_INET6; addr 4 or 16 bytes. _new: -EEXIST when the
- * address is there already (rtnl_addr_add replaces it). */
-int rtnl_addr_add(int fd, int ifindex, int family, const void *addr, int prefixlen);
+/* family AF_INET or AF_INET6; addr 4 or 16 bytes; -EEXIST when the address
+ * is there already. */
 int rtnl_addr_add_new(int fd, int ifindex, int family, const void *addr, int prefixlen);
 /* A route of type (RTN_UNICAST: scope link, RTN_LOCAL: scope host) to
  * dst/plen out of oif in table, src its preferred source (NULL: none);
